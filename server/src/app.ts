@@ -1,0 +1,92 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import type { AppEnv } from './env.ts';
+import { handleError, handleNotFound } from './http/error-handler.ts';
+import { jsonBody } from './http/json-body.ts';
+import { problemResponse } from './http/problem.ts';
+import type { VaultKeys } from './keys/vault-keys.ts';
+import { createDocsRoutes } from './ops/docs.routes.tsx';
+import { createHealthRoutes } from './ops/health.routes.ts';
+import { SESSION_COOKIE } from './owners/require-owner.ts';
+import { createProfileRoutes } from './profile/profile.routes.ts';
+
+/** Everything the app needs, handed in: no global state. */
+export interface AppDeps {
+  db: Db;
+  keys: VaultKeys;
+  clock: Clock;
+  logger: Logger;
+  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session'>;
+}
+
+/**
+ * Builds the Kith HTTP app: one sub-app per domain, one error handler.
+ *
+ * @example
+ * const app = createApp({ db, keys, clock: systemClock, logger, config });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async function accessLog(c, next) {
+    const logger = deps.logger.child({ requestId: c.get('requestId') });
+    c.set('logger', logger);
+    const started = performance.now();
+    await next();
+    // The route pattern, never the URL: query strings and paths can carry codes.
+    logger.info(
+      { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use(async function baseHeaders(c, next) {
+    await next();
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'no-referrer');
+    if (deps.config.publicUrl.protocol === 'https:') {
+      c.header('strict-transport-security', 'max-age=63072000; includeSubDomains');
+    }
+  });
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: (c) => problemResponse('BODY_TOO_LARGE', { requestId: c.get('requestId') }),
+    }),
+  );
+  app.use('/v1/*', jsonBody());
+
+  app.route('/', createHealthRoutes(deps));
+  app.route('/', createProfileRoutes(deps));
+  app.route('/', createDocsRoutes());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ownerSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: 'The session cookie set when the owner signs in with a passkey.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Kith',
+      version: '0.1.0',
+      description:
+        'A personal-data vault. Owners keep their profile here and give vendors scoped, expiring, revocable grants. ' +
+        'Every error is an RFC 9457 problem document with a stable `code`.',
+    },
+    servers: [{ url: deps.config.publicUrl.origin }],
+  });
+
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  return app;
+}
+
+export type KithApp = ReturnType<typeof createApp>;

@@ -1,0 +1,167 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Every option the server reads, its default and what it means. `main.ts`
+ * hands `process.env` to `loadConfig`; nothing else reads the environment.
+ *
+ * | variable | default | meaning |
+ * | --- | --- | --- |
+ * | KITH_DATABASE_URL | `sqlite:./data/kith.sqlite` | `sqlite:PATH` (embedded, one file) or `postgres://…` (shared by several processes) |
+ * | KITH_PORT | `3000` | TCP port to listen on |
+ * | KITH_HOST | `127.0.0.1` | address to listen on; `0.0.0.0` to listen on every interface |
+ * | KITH_PUBLIC_URL | `http://localhost:PORT` | the origin people and vendors reach; passkeys and tokens are bound to it |
+ * | KITH_MASTER_KEY | — | 32 bytes, base64 or hex: wraps every owner's data key |
+ * | KITH_MASTER_KEY_FILE | `<database folder>/master.key` | a file holding the master key; generated (0600) on first start when neither is set |
+ * | KITH_BODY_LIMIT_BYTES | `102400` | the largest request body accepted |
+ * | KITH_SESSION_IDLE_MINUTES | `30` | a session unused this long ends |
+ * | KITH_SESSION_ABSOLUTE_HOURS | `12` | a session ends this long after sign-in, used or not |
+ * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
+ */
+export interface Config {
+  database: DatabaseConfig;
+  port: number;
+  host: string;
+  publicUrl: URL;
+  masterKey: MasterKeySource;
+  bodyLimitBytes: number;
+  session: { idleMs: number; absoluteMs: number };
+  logLevel: LogLevel;
+}
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; url: string; path: string }
+  | { kind: 'postgres'; url: string; connectionString: string };
+
+/** Where the master key comes from; `generate` means a key file may be created. */
+export type MasterKeySource =
+  | { kind: 'env'; value: string }
+  | { kind: 'file'; path: string; createIfMissing: boolean };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A configuration problem, naming the variable so the operator can fix it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/**
+ * Reads and validates the configuration. Throws `ConfigError` naming the first
+ * bad variable; relative paths resolve against `cwd`.
+ *
+ * @example
+ * const config = loadConfig({ KITH_PORT: '8080' }, process.cwd());
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string): Config {
+  const port = readInteger(env, 'KITH_PORT', 3000, 1, 65535);
+  const database = readDatabase(env.KITH_DATABASE_URL ?? 'sqlite:./data/kith.sqlite', cwd);
+  return {
+    database,
+    port,
+    host: readNonEmpty(env, 'KITH_HOST') ?? '127.0.0.1',
+    publicUrl: readPublicUrl(env.KITH_PUBLIC_URL ?? `http://localhost:${port}`),
+    masterKey: readMasterKeySource(env, database, cwd),
+    bodyLimitBytes: readInteger(env, 'KITH_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    session: {
+      idleMs: readInteger(env, 'KITH_SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
+      absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90) * 3_600_000,
+    },
+    logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? 'info'),
+  };
+}
+
+function readNonEmpty(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function readInteger(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = readNonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readDatabase(url: string, cwd: string): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError('KITH_DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url, connectionString: url };
+  }
+  const match = /^(?:sqlite|file):(.+)$/.exec(url);
+  if (!match?.[1]) {
+    throw new ConfigError(
+      'KITH_DATABASE_URL',
+      `expected "sqlite:PATH" or "postgres://USER@HOST/DB", got "${url.slice(0, 40)}"`,
+    );
+  }
+  const path = match[1].replace(/^\/\/(?=\/)/, '');
+  return { kind: 'sqlite', url, path: isAbsolute(path) ? path : resolve(cwd, path) };
+}
+
+function readPublicUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('KITH_PUBLIC_URL', `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('KITH_PUBLIC_URL', 'must be an http:// or https:// URL');
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError('KITH_PUBLIC_URL', 'must be an origin only (no path, query or fragment)');
+  }
+  // Passkeys and Secure cookies need a secure context; plain http is one only on loopback.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError('KITH_PUBLIC_URL', 'must use https:// unless the host is localhost');
+  }
+  return url;
+}
+
+/** Tells whether a host name is this machine (plain http is acceptable there). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+function readMasterKeySource(
+  env: Record<string, string | undefined>,
+  database: DatabaseConfig,
+  cwd: string,
+): MasterKeySource {
+  const value = readNonEmpty(env, 'KITH_MASTER_KEY');
+  const file = readNonEmpty(env, 'KITH_MASTER_KEY_FILE');
+  if (value !== undefined && file !== undefined) {
+    throw new ConfigError('KITH_MASTER_KEY', 'set KITH_MASTER_KEY or KITH_MASTER_KEY_FILE, not both');
+  }
+  if (value !== undefined) return { kind: 'env', value };
+  if (file !== undefined) return { kind: 'file', path: resolve(cwd, file), createIfMissing: false };
+  const folder = database.kind === 'sqlite' ? resolve(database.path, '..') : resolve(cwd, 'data');
+  return { kind: 'file', path: resolve(folder, 'master.key'), createIfMissing: true };
+}
+
+function readLogLevel(raw: string): LogLevel {
+  const level = raw.trim().toLowerCase();
+  if (!logLevels.includes(level as LogLevel)) {
+    throw new ConfigError('KITH_LOG_LEVEL', `expected one of ${logLevels.join(', ')}, got "${raw}"`);
+  }
+  return level as LogLevel;
+}

@@ -1,0 +1,32 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import * as initial from './migrations/2026-11-23T18-00-initial.ts';
+
+/**
+ * Every migration, by timestamped name. Listed here rather than read from a
+ * folder so that the same code runs from source, from a bundle and in tests.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-23T18-00-initial': initial,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.
+type AnyDb = Kysely<any>;
+
+function migrator(db: AnyDb): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Brings the schema to the newest version; throws the first failure. */
+export async function migrateToLatest(db: AnyDb): Promise<string[]> {
+  return applied(await migrator(db).migrateToLatest());
+}
+
+/** Undoes the newest migration. */
+export async function migrateDown(db: AnyDb): Promise<string[]> {
+  return applied(await migrator(db).migrateDown());
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction} ${r.migrationName}`);
+}

@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { KithError } from './kith-error.ts';
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Requires a JSON body on writes and parses it once, so a wrong media type is
+ * `UNSUPPORTED_MEDIA_TYPE` and bad JSON is `MALFORMED_JSON` before any route
+ * runs. Hono caches the parsed body; the validators read it from there.
+ */
+export function jsonBody(): MiddlewareHandler<AppEnv> {
+  return async function jsonBody(c, next) {
+    if (!METHODS_WITH_BODY.has(c.req.method)) return next();
+    const type = c.req.header('content-type') ?? '';
+    if (!JSON_MEDIA_TYPE.test(type)) {
+      throw new KithError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json.' });
+    }
+    try {
+      await c.req.json();
+    } catch (error) {
+      if (error instanceof KithError) throw error;
+      throw new KithError('MALFORMED_JSON');
+    }
+    await next();
+  };
+}

@@ -1,0 +1,30 @@
+import { type ErrorCode, errorCodes, problemType } from '@kith/schemas';
+import type { FieldIssue } from './kith-error.ts';
+
+/**
+ * Builds an RFC 9457 problem response. Every error Kith sends goes through
+ * here, so every one has the same shape and media type.
+ */
+export function problemResponse(
+  code: ErrorCode,
+  options: { detail?: string; errors?: FieldIssue[]; requestId?: string; headers?: Record<string, string> } = {},
+): Response {
+  const { status, title } = errorCodes[code];
+  const body = {
+    type: problemType(code),
+    title,
+    status,
+    code,
+    detail: options.detail ?? title,
+    ...(options.errors ? { errors: options.errors } : {}),
+    ...(options.requestId ? { requestId: options.requestId } : {}),
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      ...options.headers,
+    },
+  });
+}

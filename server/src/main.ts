@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { systemClock } from './clock.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { migrateDown, migrateToLatest } from './db/migrate.ts';
+import { openDatabase } from './db/open-database.ts';
+import { MasterKeyMismatchError } from './keys/master-key-check.ts';
+import { createLogger } from './logger.ts';
+import { openVault } from './vault.ts';
+
+const usage = `kith — a personal-data vault
+
+Usage:
+  kith serve            migrate the database, then serve HTTP (the default)
+  kith migrate          bring the database schema up to date
+  kith migrate --down   undo the newest migration
+  kith --help           show this help
+
+Configuration comes from the environment (KITH_DATABASE_URL, KITH_PORT,
+KITH_PUBLIC_URL, KITH_MASTER_KEY or KITH_MASTER_KEY_FILE, …); see README.md.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' }, down: { type: 'boolean' } },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command === 'help') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const config = loadConfig(process.env, process.cwd());
+  switch (command) {
+    case 'serve':
+      return runServe(config);
+    case 'migrate':
+      return runMigrate(config, values.down === true);
+    default:
+      process.stderr.write(`kith: unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+async function runServe(config: Config): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const vault = await openVault(config, logger);
+  const app = createApp({ db: vault.db, keys: vault.keys, clock: systemClock, logger, config });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info(
+      { address: info.address, port: info.port, publicUrl: config.publicUrl.origin, database: vault.dialect },
+      `Kith is listening on http://${info.address}:${info.port} (public URL ${config.publicUrl.origin})`,
+    );
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      logger.info('shutting down');
+      server.close(() => resolve());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await vault.close();
+  return 0;
+}
+
+async function runMigrate(config: Config, down: boolean): Promise<number> {
+  const { db, close } = openDatabase(config.database);
+  try {
+    const applied = down ? await migrateDown(db) : await migrateToLatest(db);
+    process.stdout.write(applied.length > 0 ? `${applied.join('\n')}\n` : 'The schema is up to date.\n');
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof MasterKeyMismatchError) {
+      process.stderr.write(`kith: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    process.stderr.write(`kith: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,43 @@
+import type { Executor } from '../db/database.ts';
+import { isPostgres } from '../db/column-types.ts';
+import type { NewOwnerRow, OwnerRow } from './owner.table.ts';
+
+export async function insertOwner(db: Executor, row: NewOwnerRow): Promise<void> {
+  await db.insertInto('owners').values(row).execute();
+}
+
+export async function findOwnerById(db: Executor, id: string): Promise<OwnerRow | undefined> {
+  return db.selectFrom('owners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findOwnerByNameIndex(db: Executor, nameIndex: string): Promise<OwnerRow | undefined> {
+  return db.selectFrom('owners').selectAll().where('name_index', '=', nameIndex).executeTakeFirst();
+}
+
+export async function countOwners(db: Executor): Promise<number> {
+  const { count } = await db
+    .selectFrom('owners')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+/** Bumps the profile version atomically and returns the new one. */
+export async function bumpProfileVersion(db: Executor, id: string, at: number): Promise<number> {
+  const { profile_version } = await db
+    .updateTable('owners')
+    .set((eb) => ({ profile_version: eb('profile_version', '+', 1), profile_updated_at: at }))
+    .where('id', '=', id)
+    .returning('profile_version')
+    .executeTakeFirstOrThrow();
+  return profile_version;
+}
+
+/**
+ * Reads an owner's row inside a transaction and, on PostgreSQL, locks it until
+ * commit (SQLite already runs one writer at a time).
+ */
+export async function lockOwner(trx: Executor, id: string): Promise<OwnerRow | undefined> {
+  const query = trx.selectFrom('owners').selectAll().where('id', '=', id);
+  return (isPostgres(trx) ? query.forUpdate() : query).executeTakeFirst();
+}

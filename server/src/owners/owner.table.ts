@@ -1,0 +1,18 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export interface OwnerTable {
+  id: string;
+  created_at: number;
+  /** Blind index of the owner's name, so the CLI can find an owner by name without storing it. */
+  name_index: string;
+  name_sealed: Uint8Array;
+  /** The owner's AES-256 data key, wrapped by the master key. */
+  data_key_wrapped: Uint8Array;
+  /** Bumped once per profile change; the version vendors see. */
+  profile_version: number;
+  profile_updated_at: number | null;
+}
+
+export type OwnerRow = Selectable<OwnerTable>;
+export type NewOwnerRow = Insertable<OwnerTable>;
+export type OwnerUpdate = Updateable<OwnerTable>;

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { AppEnv } from '../env.ts';
+import { KithError } from '../http/kith-error.ts';
+import { resumeSession, type SessionDeps } from './session.service.ts';
+
+/**
+ * The session cookie. `__Host-` makes the browser refuse it unless it was set
+ * Secure, from this host, for path `/` (RFC 6265bis §4.1.3.2).
+ */
+export const SESSION_COOKIE = '__Host-kith_session';
+
+/**
+ * Lets a request through only with a live owner session, and puts the owner
+ * on the context. Anything else is `UNAUTHENTICATED`, the same answer for a
+ * missing, unknown, idle or expired session.
+ */
+export function requireOwner(deps: SessionDeps): MiddlewareHandler<AppEnv> {
+  return async function requireOwner(c, next) {
+    const token = getCookie(c, SESSION_COOKIE);
+    const session = token ? await resumeSession(deps, token) : undefined;
+    if (!session) throw new KithError('UNAUTHENTICATED');
+    c.set('owner', { id: session.ownerId, sessionIdHash: session.idHash });
+    await next();
+  };
+}

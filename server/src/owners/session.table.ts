@@ -1,0 +1,15 @@
+import type { Insertable, Selectable } from 'kysely';
+
+export interface SessionTable {
+  /** SHA-256 of the cookie token: a database leak does not hand out live sessions. */
+  id_hash: string;
+  owner_id: string;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute end, fixed at sign-in. */
+  expires_at: number;
+  user_agent: string | null;
+}
+
+export type SessionRow = Selectable<SessionTable>;
+export type NewSessionRow = Insertable<SessionTable>;

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { type DialectKind, openDatabase } from './db/open-database.ts';
+import { loadMasterKey } from './keys/master-key.ts';
+import { checkMasterKey } from './keys/master-key-check.ts';
+import { createVaultKeys, type VaultKeys } from './keys/vault-keys.ts';
+
+/** An opened vault: its database, migrated, and the keys proven to open it. */
+export interface Vault {
+  db: Db;
+  dialect: DialectKind;
+  keys: VaultKeys;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the vault the configuration names: loads (or creates) the master key,
+ * opens and migrates the database, and checks the key opens it. On a key
+ * mismatch it closes the database and throws; nothing is served.
+ *
+ * @example
+ * const vault = await openVault(config, logger);
+ */
+export async function openVault(config: Pick<Config, 'database' | 'masterKey'>, logger: Logger): Promise<Vault> {
+  const { key, generatedAt } = loadMasterKey(config.masterKey);
+  if (generatedAt) {
+    logger.warn(
+      { keyFile: generatedAt },
+      `!!! A new master key was generated at ${generatedAt}. Back it up now: without it this vault cannot be read. !!!`,
+    );
+  }
+  const { db, kind, close } = openDatabase(config.database);
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const keys = createVaultKeys(key);
+    await checkMasterKey(db, keys);
+    return { db, dialect: kind, keys, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

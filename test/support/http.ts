@@ -1,0 +1,26 @@
+/** Small helpers for talking to the app in tests. */
+import type { KithApp } from '@kith/server';
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Sends a request to the in-process app and reads the JSON answer. */
+export async function requestJson<T = unknown>(
+  app: KithApp,
+  path: string,
+  init: { method?: string; cookie?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.cookie) headers.cookie = init.cookie;
+  let body = init.body;
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await app.request(path, { method: init.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+}
