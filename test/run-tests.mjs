@@ -60,8 +60,10 @@ const args = [
 
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
 
-// Ctrl-C reaches the child through the terminal's process group; do not die before it reports.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// Ctrl-C reaches Vitest through the terminal's process group: only wait for it to finish its teardown.
+// A SIGTERM sent to this process alone (a CI timeout) is passed on.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => child.kill('SIGTERM'));
 
 child.on('error', (error) => crash(`could not start vitest: ${error.message}`));
 child.on('exit', (code, signal) => {

@@ -60,8 +60,18 @@ export function generateJsonDocuments(): JsonDocuments {
       "The owner's profile as the owner API returns it, with per-field versions.",
       profileViewSchema,
     ),
-    document('export', 'Kith export document', 'Everything an owner can take away from their vault.', exportDocumentSchema),
-    document('problem', 'Kith problem document', 'An RFC 9457 problem document with a Kith error code.', problemSchema),
+    document(
+      'export',
+      'Kith export document',
+      'Everything an owner can take away from their vault.',
+      exportDocumentSchema,
+    ),
+    document(
+      'problem',
+      'Kith problem document',
+      'An RFC 9457 problem document with a Kith error code.',
+      problemSchema,
+    ),
     [
       'profile-fields.json',
       {

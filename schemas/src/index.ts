@@ -4,104 +4,63 @@
 
 export {
   /**
+   * Every error code, in declaration order.
+   * @example
+   * allErrorCodes.includes('NOT_FOUND') // true
+   */
+  allErrorCodes,
+  type ErrorCode,
+  /**
    * Every error code with its HTTP status and title.
    * @example
    * errorCodes.GRANT_REVOKED.status // 401
    */
   errorCodes,
   /**
-   * Every error code, in declaration order.
+   * Tells whether a value is a Kith error code.
    * @example
-   * allErrorCodes.includes('NOT_FOUND') // true
+   * isErrorCode('NOT_FOUND') // true
    */
-  allErrorCodes,
+  isErrorCode,
   /**
    * The RFC 9457 `type` URI of a code.
    * @example
    * problemType('GRANT_REVOKED') // 'urn:kith:problem:grant-revoked'
    */
   problemType,
-  /**
-   * Tells whether a value is a Kith error code.
-   * @example
-   * isErrorCode('NOT_FOUND') // true
-   */
-  isErrorCode,
-  type ErrorCode,
 } from './error-codes.ts';
-
 export {
   /**
-   * The profile field catalogue, in display order.
+   * A birthdate: a real YYYY-MM-DD date from 1900 up to today.
    * @example
-   * profileFields.map((field) => field.path) // ['name', 'given_name', …]
+   * birthdateSchema.safeParse('2023-02-30').success // false
    */
-  profileFields,
+  birthdateSchema,
   /**
-   * Finds a catalogue entry by path; `undefined` if Kith does not know it.
+   * Tells whether a string names an IANA time zone.
    * @example
-   * findProfileField('email')?.sensitivity // 'personal'
+   * isTimeZone('Europe/London') // true
    */
-  findProfileField,
+  isTimeZone,
   /**
-   * Tells whether a string is a known field path.
+   * Every IANA time zone the runtime knows, plus `UTC`.
    * @example
-   * isFieldPath('sizes.shoe') // true
+   * listTimeZones().includes('UTC') // true
    */
-  isFieldPath,
+  listTimeZones,
   /**
-   * A partial profile update: `null` clears a field; unknown keys fail with `unrecognized_keys`.
+   * A BCP 47 language tag, stored in canonical case.
    * @example
-   * profilePatchSchema.parse({ email: 'Ada@Example.COM', nickname: null })
-   * // { email: 'Ada@example.com', nickname: null }
+   * localeSchema.parse('en-gb') // 'en-GB'
    */
-  profilePatchSchema,
+  localeSchema,
   /**
-   * A stored profile: set fields only, never `null`.
+   * An IANA time zone name.
    * @example
-   * profileValuesSchema.parse({ 'contact.channels': ['email'] })
+   * zoneinfoSchema.parse('Europe/London')
    */
-  profileValuesSchema,
-  type ProfileField,
-  type FieldPath,
-  type FieldValue,
-  type ProfileValues,
-  type ProfilePatch,
-} from './profile-fields.ts';
-
-export {
-  /**
-   * The sections a profile is shown in, in display order.
-   * @example
-   * profileSections[0].id // 'identity'
-   */
-  profileSections,
-  /**
-   * The sensitivity levels of a field, least to most careful.
-   * @example
-   * sensitivityLevels // ['public', 'personal', 'sensitive']
-   */
-  sensitivityLevels,
-  type ProfileSection,
-  type ProfileSectionId,
-  type ProfileFieldDefinition,
-  type Sensitivity,
-  type FieldUi,
-  type FieldUiKind,
-  type FieldUiOption,
-  type FieldUiPart,
-} from './fields/define-field.ts';
-
-export {
-  /**
-   * The officially assigned ISO 3166-1 alpha-2 codes.
-   * @example
-   * countryCodes.includes('GB') // true
-   */
-  countryCodes,
-  type CountryCode,
-} from './fields/country-codes.ts';
-
+  zoneinfoSchema,
+} from './fields/about.ts';
 export {
   /**
    * A postal address (OIDC `address`).
@@ -110,7 +69,6 @@ export {
    */
   addressSchema,
 } from './fields/address.ts';
-
 export {
   /**
    * An email address with its domain lower-cased.
@@ -125,41 +83,8 @@ export {
    */
   phoneNumberSchema,
 } from './fields/contact-details.ts';
-
 export {
-  /**
-   * A birthdate: a real YYYY-MM-DD date from 1900 up to today.
-   * @example
-   * birthdateSchema.safeParse('2023-02-30').success // false
-   */
-  birthdateSchema,
-  /**
-   * An IANA time zone name.
-   * @example
-   * zoneinfoSchema.parse('Europe/London')
-   */
-  zoneinfoSchema,
-  /**
-   * A BCP 47 language tag, stored in canonical case.
-   * @example
-   * localeSchema.parse('en-gb') // 'en-GB'
-   */
-  localeSchema,
-  /**
-   * Every IANA time zone the runtime knows, plus `UTC`.
-   * @example
-   * listTimeZones().includes('UTC') // true
-   */
-  listTimeZones,
-  /**
-   * Tells whether a string names an IANA time zone.
-   * @example
-   * isTimeZone('Europe/London') // true
-   */
-  isTimeZone,
-} from './fields/about.ts';
-
-export {
+  type ContactChannel,
   /**
    * The ways a vendor may reach the owner.
    * @example
@@ -172,43 +97,68 @@ export {
    * quietHoursSchema.parse({ start: '21:00', end: '08:00' })
    */
   quietHoursSchema,
-  type ContactChannel,
 } from './fields/contact-terms.ts';
-
 export {
+  type CountryCode,
+  /**
+   * The officially assigned ISO 3166-1 alpha-2 codes.
+   * @example
+   * countryCodes.includes('GB') // true
+   */
+  countryCodes,
+} from './fields/country-codes.ts';
+export {
+  type FieldUi,
+  type FieldUiKind,
+  type FieldUiOption,
+  type FieldUiPart,
+  type ProfileFieldDefinition,
+  type ProfileSection,
+  type ProfileSectionId,
+  /**
+   * The sections a profile is shown in, in display order.
+   * @example
+   * profileSections[0].id // 'identity'
+   */
+  profileSections,
+  type Sensitivity,
+  /**
+   * The sensitivity levels of a field, least to most careful.
+   * @example
+   * sensitivityLevels // ['public', 'personal', 'sensitive']
+   */
+  sensitivityLevels,
+} from './fields/define-field.ts';
+export {
+  type DietaryNeedCode,
   /**
    * Dietary needs with a shared meaning; owners may add their own words too.
    * @example
    * dietaryNeedCodes.includes('gluten_free') // true
    */
   dietaryNeedCodes,
-  type DietaryNeedCode,
 } from './fields/preferences.ts';
+export * from './grants.ts';
 
 export {
-  /**
-   * An RFC 9457 problem document with a Kith error code.
-   * @example
-   * problemSchema.parse({ type: 'urn:kith:problem:not-found', title: 'Nothing is here.', status: 404, code: 'NOT_FOUND' })
-   */
-  problemSchema,
+  type Problem,
+  type ProblemError,
   /**
    * One validation failure inside a problem document.
    * @example
    * problemErrorSchema.parse({ path: '/email', code: 'invalid_format', message: 'Enter an email address.' })
    */
   problemErrorSchema,
-  type Problem,
-  type ProblemError,
+  /**
+   * An RFC 9457 problem document with a Kith error code.
+   * @example
+   * problemSchema.parse({ type: 'urn:kith:problem:not-found', title: 'Nothing is here.', status: 404, code: 'NOT_FOUND' })
+   */
+  problemSchema,
 } from './problem.ts';
 
 export {
-  /**
-   * The owner's profile as the owner API returns it.
-   * @example
-   * profileViewSchema.parse({ version: 0, updatedAt: null, fields: {} })
-   */
-  profileViewSchema,
+  type ExportDocument,
   /**
    * An owner's export document (`format: 'kith-export/1'`).
    * @example
@@ -221,13 +171,57 @@ export {
    * exportFormat // 'kith-export/1'
    */
   exportFormat,
+  type ProfileFieldEntry,
+  type ProfileView,
+  /**
+   * The owner's profile as the owner API returns it.
+   * @example
+   * profileViewSchema.parse({ version: 0, updatedAt: null, fields: {} })
+   */
+  profileViewSchema,
   /**
    * An RFC 3339 instant with a zone.
    * @example
    * timestampSchema.parse('2025-01-31T12:00:00.000Z')
    */
   timestampSchema,
-  type ProfileView,
-  type ProfileFieldEntry,
-  type ExportDocument,
 } from './profile.ts';
+export {
+  type FieldPath,
+  type FieldValue,
+  /**
+   * Finds a catalogue entry by path; `undefined` if Kith does not know it.
+   * @example
+   * findProfileField('email')?.sensitivity // 'personal'
+   */
+  findProfileField,
+  /**
+   * Tells whether a string is a known field path.
+   * @example
+   * isFieldPath('sizes.shoe') // true
+   */
+  isFieldPath,
+  type ProfileField,
+  type ProfilePatch,
+  type ProfileValues,
+  /**
+   * The profile field catalogue, in display order.
+   * @example
+   * profileFields.map((field) => field.path) // ['name', 'given_name', …]
+   */
+  profileFields,
+  /**
+   * A partial profile update: `null` clears a field; unknown keys fail with `unrecognized_keys`.
+   * @example
+   * profilePatchSchema.parse({ email: 'Ada@Example.COM', nickname: null })
+   * // { email: 'Ada@example.com', nickname: null }
+   */
+  profilePatchSchema,
+  /**
+   * A stored profile: set fields only, never `null`.
+   * @example
+   * profileValuesSchema.parse({ 'contact.channels': ['email'] })
+   */
+  profileValuesSchema,
+} from './profile-fields.ts';
+export * from './purposes.ts';

@@ -28,7 +28,18 @@ export const fieldCases: {
       ['Ada.Lovelace@Example.CO.UK', 'Ada.Lovelace@example.co.uk'],
       [' ada+kith@example.org ', 'ada+kith@example.org'],
     ],
-    bad: ['', 'ada', 'ada@', '@example.com', 'ada@example', 'ada@@example.com', 'ada example@x.com', 'a@b.c', `${'a'.repeat(250)}@x.io`, 1],
+    bad: [
+      '',
+      'ada',
+      'ada@',
+      '@example.com',
+      'ada@example',
+      'ada@@example.com',
+      'ada example@x.com',
+      'a@b.c',
+      `${'a'.repeat(250)}@x.io`,
+      1,
+    ],
   },
   phone_number: {
     good: ['+447700900123', '+33123456789'],
@@ -36,7 +47,16 @@ export const fieldCases: {
       ['+44 7700 900123', '+447700900123'],
       ['+1 (555) 010-1234', '+15550101234'],
     ],
-    bad: ['', '07700900123', '447700900123', '+0447700900123', '+44', '+4477009001234567', '+44 7700 9001ab', 447700900123],
+    bad: [
+      '',
+      '07700900123',
+      '447700900123',
+      '+0447700900123',
+      '+44',
+      '+4477009001234567',
+      '+44 7700 9001ab',
+      447700900123,
+    ],
   },
   address: {
     good: [
@@ -75,7 +95,18 @@ export const fieldCases: {
   birthdate: {
     good: ['1990-05-17', '2024-02-29', '1900-01-01'],
     normalises: [[' 2000-01-01 ', '2000-01-01']],
-    bad: ['2023-02-30', '2023-02-29', '1899-12-31', '2100-01-01', '1990-5-17', '17/05/1990', '1990-13-01', '0000-05-17', '', 19900517],
+    bad: [
+      '2023-02-30',
+      '2023-02-29',
+      '1899-12-31',
+      '2100-01-01',
+      '1990-5-17',
+      '17/05/1990',
+      '1990-13-01',
+      '0000-05-17',
+      '',
+      19900517,
+    ],
   },
   locale: {
     good: ['en-GB', 'fr', 'zh-Hant-TW', 'es-419'],
@@ -92,7 +123,14 @@ export const fieldCases: {
   website: {
     good: ['https://ada.example.com', 'http://example.org/about?x=1'],
     normalises: [[' https://example.com/ ', 'https://example.com/']],
-    bad: ['', 'example.com', 'ftp://example.com', 'javascript:alert(1)', 'https://', `https://e.com/${'a'.repeat(2040)}`],
+    bad: [
+      '',
+      'example.com',
+      'ftp://example.com',
+      'javascript:alert(1)',
+      'https://',
+      `https://e.com/${'a'.repeat(2040)}`,
+    ],
   },
   picture: {
     good: ['https://cdn.example.com/ada.jpg'],
@@ -103,7 +141,11 @@ export const fieldCases: {
     bad: [[], ['fax'], ['email', 'email'], 'email', ['EMAIL'], null],
   },
   'contact.quiet_hours': {
-    good: [{ start: '21:00', end: '08:00' }, { start: '00:00', end: '23:59' }, { start: '12:30', end: '13:30' }],
+    good: [
+      { start: '21:00', end: '08:00' },
+      { start: '00:00', end: '23:59' },
+      { start: '12:30', end: '13:30' },
+    ],
     bad: [
       { start: '21:00', end: '21:00' },
       { start: '24:00', end: '08:00' },
@@ -114,19 +156,46 @@ export const fieldCases: {
       '21:00-08:00',
     ],
   },
-  'contact.max_per_week': { good: [0, 1, 100], bad: [-1, 101, 1.5, '3', NaN, Number.POSITIVE_INFINITY, null] },
+  'contact.max_per_week': {
+    good: [0, 1, 100],
+    bad: [-1, 101, 1.5, '3', NaN, Number.POSITIVE_INFINITY, null],
+  },
   'contact.no_marketing': { good: [true, false], bad: ['true', 1, 0, null, 'on'] },
   'sizes.clothing': {
     good: [
       { system: 'INT', size: 'M' },
       { system: 'UK', size: '12' },
     ],
-    normalises: [[{ system: 'US', size: ' 32/34 ' }, { system: 'US', size: '32/34' }]],
-    bad: [{ system: 'FR', size: 'M' }, { system: 'INT', size: '' }, { system: 'INT', size: 'XXXXXXXXL' }, { system: 'INT' }, { system: 'int', size: 'M' }, 'M'],
+    normalises: [
+      [
+        { system: 'US', size: ' 32/34 ' },
+        { system: 'US', size: '32/34' },
+      ],
+    ],
+    bad: [
+      { system: 'FR', size: 'M' },
+      { system: 'INT', size: '' },
+      { system: 'INT', size: 'XXXXXXXXL' },
+      { system: 'INT' },
+      { system: 'int', size: 'M' },
+      'M',
+    ],
   },
   'sizes.shoe': {
-    good: [{ system: 'EU', size: 42 }, { system: 'UK', size: 8.5 }, { system: 'US', size: 1 }, { system: 'EU', size: 60 }],
-    bad: [{ system: 'EU', size: 42.3 }, { system: 'EU', size: 0.5 }, { system: 'EU', size: 61 }, { system: 'INT', size: 8 }, { system: 'EU', size: '42' }, { size: 42 }],
+    good: [
+      { system: 'EU', size: 42 },
+      { system: 'UK', size: 8.5 },
+      { system: 'US', size: 1 },
+      { system: 'EU', size: 60 },
+    ],
+    bad: [
+      { system: 'EU', size: 42.3 },
+      { system: 'EU', size: 0.5 },
+      { system: 'EU', size: 61 },
+      { system: 'INT', size: 8 },
+      { system: 'EU', size: '42' },
+      { size: 42 },
+    ],
   },
   'preferences.preferred_name': { good: ['Ada'], bad: ['', 'x'.repeat(101)] },
   'preferences.pronouns': { good: ['she/her', 'they/them'], bad: ['', 'x'.repeat(41)] },
@@ -143,7 +212,15 @@ export const fieldCases: {
       ],
       [['LACTOSE-FREE'], ['lactose_free']],
     ],
-    bad: [[], [''], ['vegan', 'Vegan'], ['x'.repeat(61)], ['a\nb'], Array.from({ length: 21 }, (_, i) => `need ${i}`), 'vegan'],
+    bad: [
+      [],
+      [''],
+      ['vegan', 'Vegan'],
+      ['x'.repeat(61)],
+      ['a\nb'],
+      Array.from({ length: 21 }, (_, i) => `need ${i}`),
+      'vegan',
+    ],
   },
   'preferences.notes_for_vendors': { good: ['Please ring the bell twice.'], bad: ['', 'x'.repeat(1001), 5] },
 };

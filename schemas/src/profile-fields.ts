@@ -40,7 +40,9 @@ export type ProfilePatch = { [F in ProfileField as F['path']]?: z.output<F['sche
 type ValuesShape = { [F in ProfileField as F['path']]: z.ZodOptional<F['schema']> };
 type PatchShape = { [F in ProfileField as F['path']]: z.ZodOptional<z.ZodNullable<F['schema']>> };
 
-const fieldsByPath: ReadonlyMap<string, ProfileField> = new Map(profileFields.map((field) => [field.path, field]));
+const fieldsByPath: ReadonlyMap<string, ProfileField> = new Map(
+  profileFields.map((field) => [field.path, field]),
+);
 
 /**
  * Finds a catalogue entry by its path; `undefined` for a path Kith does not
@@ -79,5 +81,7 @@ export const profileValuesSchema = z.strictObject(
  * server can answer `UNKNOWN_FIELD` rather than ignore a typo.
  */
 export const profilePatchSchema = z.strictObject(
-  Object.fromEntries(profileFields.map((field) => [field.path, field.schema.nullable().optional()])) as PatchShape,
+  Object.fromEntries(
+    profileFields.map((field) => [field.path, field.schema.nullable().optional()]),
+  ) as PatchShape,
 );

@@ -40,9 +40,12 @@ export const localeSchema = z
   .string()
   .trim()
   .max(35)
-  .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*$/, {
-    message: 'Enter a language tag like en-GB.',
-  })
+  .regex(
+    /^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*$/,
+    {
+      message: 'Enter a language tag like en-GB.',
+    },
+  )
   .overwrite((tag) => canonicalLocale(tag) ?? tag)
   .refine((tag) => canonicalLocale(tag) === tag, { message: 'Enter a language tag like en-GB.' });
 
@@ -137,8 +140,10 @@ export const aboutFields = [
         z
           .httpUrl({ message: 'Enter a web address starting with https://.' })
           .max(2048)
-          // Repeats what httpUrl checks, so JSON Schema readers see it too.
-          .regex(/^https?:\/\//),
+          // Repeats what httpUrl checks, so JSON Schema readers see it too;
+          // the regex displaces zod's `format`, which meta puts back.
+          .regex(/^https?:\/\//)
+          .meta({ format: 'uri' }),
       ),
     ui: { kind: 'url', inputMode: 'url', autocomplete: 'url', placeholder: 'https://', maxLength: 2048 },
   }),
@@ -156,7 +161,8 @@ export const aboutFields = [
         z
           .url({ protocol: /^https$/, message: 'Enter a picture address starting with https://.' })
           .max(2048)
-          .regex(/^https:\/\//),
+          .regex(/^https:\/\//)
+          .meta({ format: 'uri' }),
       ),
     ui: { kind: 'url', inputMode: 'url', autocomplete: 'photo', placeholder: 'https://', maxLength: 2048 },
   }),

@@ -3,6 +3,7 @@
  * than taken from `Intl`, whose region list varies by runtime and includes
  * macro-regions. User-assigned codes such as `XK` are deliberately absent.
  */
+// biome-ignore format: one row per initial letter keeps the list easy to check.
 export const countryCodes = [
   'AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ',
   'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS',

@@ -24,6 +24,7 @@ export function problemResponse(
     headers: {
       'content-type': 'application/problem+json',
       'cache-control': 'no-store',
+      ...(options.requestId ? { 'x-request-id': options.requestId } : {}),
       ...options.headers,
     },
   });

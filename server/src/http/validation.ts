@@ -15,7 +15,7 @@ export function validationError(error: ZodError): KithError {
   );
   if (unknown.length > 0) {
     return new KithError('UNKNOWN_FIELD', {
-      detail: `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`,
+      detail: `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.map((p) => p.slice(1)).join(', ')}.`,
       errors: unknown.map((path) => ({ path, code: 'unknown_field', message: 'Kith has no field by this name.' })),
     });
   }
@@ -25,7 +25,7 @@ export function validationError(error: ZodError): KithError {
     message: issue.message,
   }));
   return new KithError('VALIDATION_FAILED', {
-    detail: `Invalid: ${[...new Set(errors.map((e) => e.path || '(body)'))].join(', ')}.`,
+    detail: `Invalid: ${[...new Set(errors.map((e) => e.path || 'the body'))].join(', ')}.`,
     errors,
   });
 }
@@ -35,8 +35,8 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) =
   if (!result.success) throw validationError(result.error as ZodError);
 };
 
-// Profile paths contain dots ("contact.channels"), so a path's first segment
-// is kept whole and only deeper segments are joined.
+// A JSON Pointer (RFC 6901): unambiguous even though profile paths contain dots
+// ("/contact.channels/0"); "~" and "/" are escaped as §3 requires.
 function joinPath(path: readonly PropertyKey[]): string {
-  return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : String(segment))).join('.').replaceAll('.[', '[');
+  return path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }

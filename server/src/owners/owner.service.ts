@@ -37,7 +37,7 @@ export async function createOwner(deps: OwnerDeps, input: { name: string }): Pro
   if (await findOwnerByNameIndex(deps.db, nameIndex)) {
     throw new KithError('VALIDATION_FAILED', {
       detail: 'An owner with this name already exists.',
-      errors: [{ path: 'name', code: 'taken', message: 'An owner with this name already exists.' }],
+      errors: [{ path: '/name', code: 'taken', message: 'An owner with this name already exists.' }],
     });
   }
   const id = newId('own');
@@ -89,7 +89,7 @@ function normaliseOwnerName(raw: string): string {
   if (name.length < 1 || name.length > 64 || /[\p{Cc}]/u.test(name)) {
     throw new KithError('VALIDATION_FAILED', {
       detail: 'An owner name is 1 to 64 printable characters.',
-      errors: [{ path: 'name', code: 'invalid', message: 'An owner name is 1 to 64 printable characters.' }],
+      errors: [{ path: '/name', code: 'invalid', message: 'An owner name is 1 to 64 printable characters.' }],
     });
   }
   return name;

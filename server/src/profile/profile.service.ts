@@ -101,7 +101,7 @@ export async function clearProfileField(deps: ProfileDeps, ownerId: string, path
   if (!findProfileField(path)) {
     throw new KithError('UNKNOWN_FIELD', {
       detail: `Unknown field: ${path.slice(0, 64)}.`,
-      errors: [{ path: path.slice(0, 64), code: 'unknown_field', message: 'Kith has no field by this name.' }],
+      errors: [{ path: `/${path.slice(0, 64)}`, code: 'unknown_field', message: 'Kith has no field by this name.' }],
     });
   }
   return updateProfile(deps, ownerId, { [path]: null } as ProfilePatch);
