@@ -1,0 +1,110 @@
+import { type FieldPath, grantCollectedSchema, type Purpose } from '@kith/schemas';
+import { chooseVault, clientAuthentication, type KithContext } from './context.ts';
+import { createDpopProof } from './dpop.ts';
+import { clientError } from './errors.ts';
+import { readGrantToken } from './grant-token.ts';
+import { readJson, send } from './http.ts';
+import { vaultIssuer } from './vault-url.ts';
+
+/** Options of {@link collectGrant}: the request id (polling) or the one-time code from the redirect. */
+export type CollectGrantOptions = { vault?: string; signal?: AbortSignal } & (
+  | { requestId: string; code?: never }
+  | { code: string; requestId?: never }
+);
+
+/** A collected grant. Store `grant` for this customer; it is all you need to redeem. */
+export interface CollectedGrant {
+  /** The grant token (a JWT bound to your key); store one per customer. */
+  grant: string;
+  grantId: string;
+  /** The person's pairwise id: the same on every grant they give you, and only you see it. */
+  sub: string;
+  /** The fields the owner approved: the required ones plus the optional ones they kept. */
+  fields: FieldPath[];
+  purpose: Purpose;
+  /** ISO 8601. */
+  expiresAt: string;
+  /** A signed consent receipt (JWS, `typ: kith-receipt+jwt`): keep it as your record of consent. */
+  receipt: string;
+  /** The `state` you sent with the request. */
+  state?: string;
+}
+
+/**
+ * Collects an approved grant once, with the `code` from the redirect
+ * (`/callback?code=…&state=…`) or the request id. The grant is bound to your
+ * key by the DPoP proof this sends. While the owner has not answered, throws
+ * `AUTHORIZATION_PENDING` (see `waitForGrant` to poll).
+ *
+ * @example
+ * const url = new URL(request.url);
+ * if (url.searchParams.get('state') !== session.kithState) throw new Error('state mismatch');
+ * const collected = await kith.collectGrant({ vault: session.vault, code: url.searchParams.get('code')! });
+ * await db.saveGrant(session.customerId, collected.grant);
+ */
+export async function collectGrant(
+  context: KithContext,
+  options: CollectGrantOptions,
+): Promise<CollectedGrant> {
+  if (typeof options.requestId !== 'string' && typeof options.code !== 'string') {
+    throw clientError('INVALID_ARGUMENT', { detail: 'collectGrant needs a requestId or a code.' });
+  }
+  const discovery = await context.discover(chooseVault(context, options.vault), options.signal);
+  const key = await context.signingKey();
+  const response = await send(
+    context.transport,
+    async () => {
+      const now = context.transport.clock.now();
+      const body =
+        typeof options.code === 'string'
+          ? { ...(await clientAuthentication(context, discovery.issuer)), code: options.code }
+          : { ...(await clientAuthentication(context, discovery.issuer)), request_id: options.requestId };
+      return {
+        url: discovery.grant_collect_endpoint,
+        init: {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            dpop: await createDpopProof({ key, htm: 'POST', htu: discovery.grant_collect_endpoint, now }),
+          },
+          body: JSON.stringify(body),
+        },
+      };
+    },
+    options.signal,
+  );
+  const collected = await readJson(response, grantCollectedSchema);
+
+  // The grant must come back usable: issued by this vault (redeem sends it to its iss) and bound to our key.
+  let token: ReturnType<typeof readGrantToken>;
+  try {
+    token = readGrantToken(collected.grant);
+  } catch (error) {
+    throw clientError('INVALID_RESPONSE', {
+      detail: 'The vault answered a grant that is not a Kith grant.',
+      cause: error,
+    });
+  }
+  if (vaultIssuer(token.iss) !== vaultIssuer(discovery.issuer)) {
+    throw clientError('INVALID_RESPONSE', {
+      detail: `The grant's issuer ${token.iss} is not ${discovery.issuer}.`,
+    });
+  }
+  if (token.jkt !== key.thumbprint) {
+    throw clientError('INVALID_RESPONSE', {
+      detail: "The grant is not bound to this client's key (cnf.jkt).",
+    });
+  }
+
+  return {
+    grant: collected.grant,
+    grantId: collected.grant_id,
+    sub: collected.sub,
+    fields: collected.fields as FieldPath[],
+    purpose: collected.purpose,
+    expiresAt: collected.expires_at,
+    receipt: collected.receipt,
+    ...(collected.state === undefined ? {} : { state: collected.state }),
+  };
+}
