@@ -61,7 +61,7 @@ export function problem(
 
 export async function createFakeVault(options: FakeVaultOptions) {
   const issuer = options.issuer ?? VAULT;
-  const { privateKey: vaultKey } = await generateKeyPair('EdDSA');
+  const { privateKey: vaultKey, publicKey: vaultPublicKey } = await generateKeyPair('EdDSA');
   const vendorKey = await importJWK(options.vendorPublicJwk, options.vendorPublicJwk.alg);
   const seen: SeenRequest[] = [];
   /** Answers to give first, per path, before the normal behaviour. */
@@ -215,7 +215,7 @@ export async function createFakeVault(options: FakeVaultOptions) {
         if (dpop instanceof Response) return dpop;
         let claims: Record<string, unknown>;
         try {
-          claims = (await jwtVerify(grant, vaultKey, { issuer, typ: GRANT_TOKEN_TYPE })).payload;
+          claims = (await jwtVerify(grant, vaultPublicKey, { issuer, typ: GRANT_TOKEN_TYPE })).payload;
         } catch {
           return problem('INVALID_GRANT');
         }

@@ -9,11 +9,13 @@ import type { AppEnv } from './env.ts';
 import { handleError, handleNotFound } from './http/error-handler.ts';
 import { jsonBody } from './http/json-body.ts';
 import { problemResponse } from './http/problem.ts';
+import { createKeysRoutes } from './keys/keys.routes.ts';
 import type { VaultKeys } from './keys/vault-keys.ts';
 import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
+import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
 export interface AppDeps {
@@ -21,7 +23,7 @@ export interface AppDeps {
   keys: VaultKeys;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session'>;
+  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors' | 'signIn'>;
 }
 
 /**
@@ -64,7 +66,9 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createHealthRoutes(deps));
   app.route('/', createProfileRoutes(deps));
+  app.route('/', createKeysRoutes(deps));
   app.route('/', createDocsRoutes());
+  app.route('/', createWebRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ownerSession', {
     type: 'apiKey',

@@ -16,6 +16,7 @@ import { isAbsolute, resolve } from 'node:path';
  * | KITH_SESSION_IDLE_MINUTES | `30` | a session unused this long ends |
  * | KITH_SESSION_ABSOLUTE_HOURS | `12` | a session ends this long after sign-in, used or not |
  * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
+ * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids (a loud warning is printed at start-up); never in production |
  */
 export interface Config {
   database: DatabaseConfig;
@@ -26,6 +27,8 @@ export interface Config {
   bodyLimitBytes: number;
   session: { idleMs: number; absoluteMs: number };
   logLevel: LogLevel;
+  /** Development only: vendors on this machine (plain http on loopback) are accepted. */
+  devAllowLocalVendors: boolean;
 }
 
 export type DatabaseConfig =
@@ -74,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90) * 3_600_000,
     },
     logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? 'info'),
+    devAllowLocalVendors: readBoolean(env, 'KITH_DEV_ALLOW_LOCAL_VENDORS', false),
   };
 }
 
@@ -95,6 +99,14 @@ function readInteger(
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function readBoolean(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = readNonEmpty(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
 }
 
 function readDatabase(url: string, cwd: string): DatabaseConfig {

@@ -6,7 +6,9 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { MasterKeyMismatchError } from './keys/master-key-check.ts';
+import { ensureSigningKeys, rotateSigningKeys } from './keys/signing-key.service.ts';
 import { createLogger } from './logger.ts';
+import { purgeExpiredJtis } from './vendors/replay-cache.ts';
 import { openVault } from './vault.ts';
 
 const usage = `kith — a personal-data vault
@@ -15,6 +17,8 @@ Usage:
   kith serve            migrate the database, then serve HTTP (the default)
   kith migrate          bring the database schema up to date
   kith migrate --down   undo the newest migration
+  kith keys rotate      make the next signing key current (it was already
+                        published), retire the current one, publish a new next
   kith --help           show this help
 
 Configuration comes from the environment (KITH_DATABASE_URL, KITH_PORT,
@@ -38,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return runServe(config);
     case 'migrate':
       return runMigrate(config, values.down === true);
+    case 'keys':
+      if (positionals[1] === 'rotate') return runKeysRotate(config);
+      process.stderr.write(`kith: unknown keys command "${positionals[1] ?? ''}"\n\n${usage}`);
+      return 2;
     default:
       process.stderr.write(`kith: unknown command "${command}"\n\n${usage}`);
       return 2;
@@ -46,8 +54,24 @@ async function main(argv: string[]): Promise<number> {
 
 async function runServe(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
+  if (config.devAllowLocalVendors) {
+    logger.warn(
+      '!!! KITH_DEV_ALLOW_LOCAL_VENDORS is on: vendors on this machine (http://localhost, http://127.0.0.1) are accepted. ' +
+        'This is for development only; never run a real vault like this. !!!',
+    );
+  }
   const vault = await openVault(config, logger);
-  const app = createApp({ db: vault.db, keys: vault.keys, clock: systemClock, logger, config });
+  const deps = { db: vault.db, keys: vault.keys, clock: systemClock, config };
+  await ensureSigningKeys(deps);
+  const app = createApp({ ...deps, logger });
+  // Used DPoP proof and client assertion ids are refused on their own dates
+  // once expired; deleting them only keeps the tables small.
+  const purge = setInterval(() => {
+    purgeExpiredJtis(deps).catch((error: unknown) =>
+      logger.error({ err: { type: (error as Error).name } }, 'purging used jtis failed'),
+    );
+  }, 60_000);
+  purge.unref();
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { address: info.address, port: info.port, publicUrl: config.publicUrl.origin, database: vault.dialect },
@@ -57,6 +81,7 @@ async function runServe(config: Config): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => {
       logger.info('shutting down');
+      clearInterval(purge);
       server.close(() => resolve());
     };
     process.once('SIGINT', stop);
@@ -64,6 +89,17 @@ async function runServe(config: Config): Promise<number> {
   });
   await vault.close();
   return 0;
+}
+
+async function runKeysRotate(config: Config): Promise<number> {
+  const vault = await openVault(config, createLogger(config.logLevel));
+  try {
+    const { retired, current, next } = await rotateSigningKeys({ ...vault, clock: systemClock, config });
+    process.stdout.write(`retired ${retired}\ncurrent ${current}\nnext    ${next}\n`);
+    return 0;
+  } finally {
+    await vault.close();
+  }
 }
 
 async function runMigrate(config: Config, down: boolean): Promise<number> {

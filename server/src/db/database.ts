@@ -1,7 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { SigningKeyTable } from '../keys/signing-key.table.ts';
 import type { OwnerTable } from '../owners/owner.table.ts';
 import type { SessionTable } from '../owners/session.table.ts';
 import type { ProfileFieldTable } from '../profile/profile.table.ts';
+import type { ClientAssertionJtiTable, DpopProofJtiTable } from '../vendors/replay.table.ts';
+import type { VendorTable } from '../vendors/vendor.table.ts';
 import type { MetaTable } from './meta.table.ts';
 
 /** Every table Kith stores, by name. */
@@ -10,6 +13,10 @@ export interface Database {
   owners: OwnerTable;
   sessions: SessionTable;
   profile_fields: ProfileFieldTable;
+  signing_keys: SigningKeyTable;
+  vendors: VendorTable;
+  dpop_proof_jtis: DpopProofJtiTable;
+  client_assertion_jtis: ClientAssertionJtiTable;
 }
 
 export type Db = Kysely<Database>;

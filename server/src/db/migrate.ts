@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/2026-11-23T18-00-initial.ts';
+import * as vendorsKeys from './migrations/2026-11-23T19-10-vendors-keys.ts';
 
 /**
  * Every migration, by timestamped name. Listed here rather than read from a
@@ -7,6 +8,7 @@ import * as initial from './migrations/2026-11-23T18-00-initial.ts';
  */
 const migrations: Record<string, Migration> = {
   '2026-11-23T18-00-initial': initial,
+  '2026-11-23T19-10-vendors-keys': vendorsKeys,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.

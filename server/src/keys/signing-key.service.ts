@@ -1,0 +1,299 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { type ErrorCode, MAX_GRANT_SECONDS } from '@kith/schemas';
+import { calculateJwkThumbprint, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { KithError } from '../http/kith-error.ts';
+import {
+  activateSigningKey,
+  findActiveSigningKeys,
+  findSigningKeys,
+  insertSigningKeyIfSlotFree,
+  lockActiveSigningKeys,
+  retireSigningKey,
+} from './signing-key.repository.ts';
+import type { SigningKeyRow, SigningKeyStatus } from './signing-key.table.ts';
+import type { VaultKeys } from './vault-keys.ts';
+
+export interface SigningKeyDeps {
+  db: Db;
+  keys: VaultKeys;
+  clock: Clock;
+  config: Pick<Config, 'publicUrl'>;
+}
+
+/** The one algorithm the vault signs with (RFC 8037 Ed25519). */
+export const VAULT_SIGNING_ALG = 'EdDSA';
+
+/** A public key as the JWKS publishes it. */
+export interface PublicSigningJwk extends JWK {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  alg: typeof VAULT_SIGNING_ALG;
+  use: 'sig';
+}
+
+/** A key of the vault as the keyring knows it, without its private half. */
+export interface SigningKeyInfo {
+  kid: string;
+  status: SigningKeyStatus;
+  createdAt: number;
+  activatedAt: number | null;
+  retiredAt: number | null;
+  jwk: PublicSigningJwk;
+}
+
+// Other processes rotate too: a cached keyring is re-read this often, and
+// sooner when a token names a kid it does not know.
+const KEYRING_MAX_AGE_MS = 5_000;
+const UNKNOWN_KID_RELOAD_MS = 1_000;
+const MAX_GRANT_MS = MAX_GRANT_SECONDS * 1000;
+
+interface Keyring {
+  loadedAt: number;
+  forcedAt: number;
+  keys: SigningKeyInfo[];
+  verifiers: Map<string, KeyObject>;
+  current: { kid: string; privateKey: KeyObject } | undefined;
+  loading: Promise<Keyring> | undefined;
+}
+
+// One keyring per database handle: no module-wide key, and a test opening two
+// vaults gets two keyrings, as two server processes would.
+const keyrings = new WeakMap<Db, Keyring>();
+const openedPrivateKeys = new WeakMap<Db, Map<string, KeyObject>>();
+
+/**
+ * Makes sure a current and a next key exist; on first start it creates both.
+ * Safe when several processes start at once: a unique index lets one insert
+ * per slot win, and the others keep the winner's key.
+ *
+ * @example
+ * await ensureSigningKeys(deps); // in main, before serving
+ */
+export async function ensureSigningKeys(deps: SigningKeyDeps): Promise<void> {
+  const rows = await findActiveSigningKeys(deps.db);
+  const now = deps.clock.now();
+  if (!rows.some((r) => r.status === 'current')) {
+    await insertSigningKeyIfSlotFree(deps.db, await newSigningKeyRow(deps.keys, 'current', now));
+  }
+  if (!rows.some((r) => r.status === 'next')) {
+    await insertSigningKeyIfSlotFree(deps.db, await newSigningKeyRow(deps.keys, 'next', now));
+  }
+  keyrings.delete(deps.db);
+}
+
+/**
+ * Rotates: the next key (already published) becomes current, the current key
+ * is retired (still published while tokens it signed live), and a new next
+ * key is created, so no key signs before vendors could have fetched it.
+ *
+ * @example
+ * const { current } = await rotateSigningKeys(deps); // `kith keys rotate`
+ */
+export async function rotateSigningKeys(
+  deps: SigningKeyDeps,
+): Promise<{ retired: string; current: string; next: string }> {
+  await ensureSigningKeys(deps);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = deps.clock.now();
+    const newNext = await newSigningKeyRow(deps.keys, 'next', now);
+    const rotated = await deps.db.transaction().execute(async (trx) => {
+      const active = await lockActiveSigningKeys(trx);
+      const current = active.find((r) => r.status === 'current');
+      const next = active.find((r) => r.status === 'next');
+      // Another process rotated while we waited for the lock: its new next key
+      // is not visible to this transaction yet, so start again.
+      if (!current || !next) return undefined;
+      // Order matters: each slot is freed before it is filled again.
+      await retireSigningKey(trx, current.kid, now);
+      await activateSigningKey(trx, next.kid, now);
+      await trx.insertInto('signing_keys').values(newNext).execute();
+      return { retired: current.kid, current: next.kid, next: newNext.kid };
+    });
+    if (rotated) {
+      keyrings.delete(deps.db);
+      return rotated;
+    }
+    await ensureSigningKeys(deps);
+  }
+  throw new Error('signing keys are being rotated by another process; try again');
+}
+
+/**
+ * Signs a JWT with the current vault key: `alg: EdDSA`, `kid`, the given
+ * `typ` (RFC 8725 §3.11: every token type of ours is explicitly typed), `iss`
+ * the vault's issuer and `iat` now unless the payload sets it.
+ *
+ * @example
+ * const token = await signJwt(deps, { typ: GRANT_TOKEN_TYPE, payload: { sub, aud, exp } });
+ */
+export async function signJwt(deps: SigningKeyDeps, input: { typ: string; payload: JWTPayload }): Promise<string> {
+  const { current } = await loadKeyring(deps);
+  if (!current) throw new Error('the vault has no current signing key');
+  const iat = input.payload.iat ?? Math.floor(deps.clock.now() / 1000);
+  return new SignJWT({ ...input.payload, iss: vaultIssuer(deps), iat })
+    .setProtectedHeader({ alg: VAULT_SIGNING_ALG, kid: current.kid, typ: input.typ })
+    .sign(current.privateKey);
+}
+
+/**
+ * Verifies a token the vault signed itself: only EdDSA, only our keys (by
+ * `kid`), the expected `typ`, our `iss`, the `aud` if given, `iat` present,
+ * `exp` and `nbf` against the clock. Any failure is `failWith` (default
+ * `INVALID_GRANT`), one identical answer whatever went wrong.
+ *
+ * @example
+ * const claims = await verifyVaultJwt(deps, token, { typ: GRANT_TOKEN_TYPE, audience: clientId });
+ */
+export async function verifyVaultJwt(
+  deps: SigningKeyDeps,
+  token: string,
+  options: { typ: string; audience?: string; failWith?: ErrorCode },
+): Promise<JWTPayload> {
+  const refuse = (cause: unknown) => new KithError(options.failWith ?? 'INVALID_GRANT', { cause });
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        // RFC 8725 §3.1: the algorithm is pinned, never taken from the token.
+        if (header.alg !== VAULT_SIGNING_ALG) throw refuse('alg is not EdDSA');
+        if (typeof header.kid !== 'string') throw refuse('no kid');
+        const key = await verifierFor(deps, header.kid);
+        if (!key) throw refuse('unknown kid');
+        return key;
+      },
+      {
+        algorithms: [VAULT_SIGNING_ALG],
+        typ: options.typ,
+        issuer: vaultIssuer(deps),
+        ...(options.audience === undefined ? {} : { audience: options.audience }),
+        requiredClaims: ['iat'],
+        currentDate: new Date(deps.clock.now()),
+      },
+    );
+    return payload;
+  } catch (error) {
+    throw error instanceof KithError ? error : refuse(error);
+  }
+}
+
+/**
+ * The JWKS: the current and next keys, and retired keys still needed. By
+ * default a retired key stays while a grant it signed could still be alive
+ * (`MAX_GRANT_SECONDS`); `stillNeeded` narrows that, e.g. to keys of live grants.
+ *
+ * @example
+ * const jwks = await publicJwks(deps); // { keys: [{ kid, kty: 'OKP', crv: 'Ed25519', x, alg: 'EdDSA', use: 'sig' }, …] }
+ */
+export async function publicJwks(
+  deps: SigningKeyDeps,
+  options: { stillNeeded?: (kid: string, retiredAt: number) => boolean } = {},
+): Promise<{ keys: PublicSigningJwk[] }> {
+  const { keys } = await loadKeyring(deps);
+  const order: Record<SigningKeyStatus, number> = { current: 0, next: 1, retired: 2 };
+  const published = keys.filter(
+    (k) => k.status !== 'retired' || options.stillNeeded === undefined || options.stillNeeded(k.kid, k.retiredAt ?? 0),
+  );
+  return { keys: published.sort((a, b) => order[a.status] - order[b.status]).map((k) => k.jwk) };
+}
+
+/** Every key the vault publishes, with its status and dates (for the CLI and tests). */
+export async function listSigningKeys(deps: SigningKeyDeps): Promise<SigningKeyInfo[]> {
+  return (await loadKeyring(deps, { force: true })).keys;
+}
+
+/** The vault's issuer identifier: its public origin. */
+export function vaultIssuer(deps: { config: Pick<Config, 'publicUrl'> }): string {
+  return deps.config.publicUrl.origin;
+}
+
+async function verifierFor(deps: SigningKeyDeps, kid: string): Promise<KeyObject | undefined> {
+  const keyring = await loadKeyring(deps);
+  const known = keyring.verifiers.get(kid);
+  if (known) return known;
+  // A kid we do not know may come from a key another process just made
+  // current; look again, but not for every forged kid.
+  const now = deps.clock.now();
+  if (!/^[A-Za-z0-9_-]{43}$/.test(kid) || now - keyring.forcedAt < UNKNOWN_KID_RELOAD_MS) return undefined;
+  keyring.forcedAt = now;
+  return (await loadKeyring(deps, { force: true })).verifiers.get(kid);
+}
+
+async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = {}): Promise<Keyring> {
+  const cached = keyrings.get(deps.db);
+  const now = deps.clock.now();
+  if (cached && !options.force && now - cached.loadedAt < KEYRING_MAX_AGE_MS) return cached;
+  if (cached?.loading) return cached.loading;
+  const loading = readKeyring(deps, cached?.forcedAt ?? Number.NEGATIVE_INFINITY);
+  if (cached) cached.loading = loading;
+  try {
+    const keyring = await loading;
+    keyrings.set(deps.db, keyring);
+    return keyring;
+  } finally {
+    if (cached) cached.loading = undefined;
+  }
+}
+
+async function readKeyring(deps: SigningKeyDeps, forcedAt: number): Promise<Keyring> {
+  const now = deps.clock.now();
+  let rows = await findSigningKeys(deps.db, now - MAX_GRANT_MS);
+  if (!rows.some((r) => r.status === 'current') || !rows.some((r) => r.status === 'next')) {
+    await ensureSigningKeys(deps);
+    rows = await findSigningKeys(deps.db, now - MAX_GRANT_MS);
+  }
+  const keys = rows.map(toSigningKeyInfo);
+  const verifiers = new Map(keys.map((k) => [k.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' })]));
+  const currentRow = rows.find((r) => r.status === 'current');
+  const current = currentRow ? { kid: currentRow.kid, privateKey: openPrivateKey(deps, currentRow) } : undefined;
+  return { loadedAt: now, forcedAt, keys, verifiers, current, loading: undefined };
+}
+
+function openPrivateKey(deps: SigningKeyDeps, row: SigningKeyRow): KeyObject {
+  let opened = openedPrivateKeys.get(deps.db);
+  if (!opened) openedPrivateKeys.set(deps.db, (opened = new Map()));
+  const cached = opened.get(row.kid);
+  if (cached) return cached;
+  const der = deps.keys.openSecret(row.private_key_sealed, signingKeyContext(row.kid));
+  const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  opened.set(row.kid, key);
+  return key;
+}
+
+async function newSigningKeyRow(keys: VaultKeys, status: SigningKeyStatus, now: number) {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const { x } = publicKey.export({ format: 'jwk' });
+  if (typeof x !== 'string') throw new Error('Ed25519 public key without x');
+  const kid = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x }, 'sha256');
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  return {
+    kid,
+    status,
+    created_at: now,
+    activated_at: status === 'current' ? now : null,
+    retired_at: null,
+    public_jwk: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x }),
+    private_key_sealed: keys.sealSecret(der, signingKeyContext(kid)),
+  };
+}
+
+function toSigningKeyInfo(row: SigningKeyRow): SigningKeyInfo {
+  const { x } = JSON.parse(row.public_jwk) as { x: string };
+  return {
+    kid: row.kid,
+    status: row.status,
+    createdAt: row.created_at,
+    activatedAt: row.activated_at,
+    retiredAt: row.retired_at,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x, kid: row.kid, alg: VAULT_SIGNING_ALG, use: 'sig' },
+  };
+}
+
+// Binds the sealed private key to its kid: a sealed key copied onto another row does not open.
+function signingKeyContext(kid: string): string {
+  return `signing-key|${kid}`;
+}

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { deleteExpiredJtis, insertJtiOnce } from './replay.repository.ts';
+
+export interface ReplayCacheDeps {
+  db: Db;
+  clock: Clock;
+}
+
+/**
+ * Uses a `jti` once for `presenter` (a key thumbprint or a client id); false
+ * when it was used before. The row lives until `expiresAt`, after which the
+ * token it came from is refused on its own dates anyway.
+ */
+export async function useJtiOnce(
+  deps: ReplayCacheDeps,
+  table: 'dpop_proof_jtis' | 'client_assertion_jtis',
+  input: { presenter: string; jti: string; expiresAt: number },
+): Promise<boolean> {
+  // Hashed: a fixed-size key whatever the vendor sent, and no raw ids at rest.
+  const jtiHash = createHash('sha256').update(`${input.presenter}\n${input.jti}`).digest('base64url');
+  return insertJtiOnce(deps.db, table, { jti_hash: jtiHash, expires_at: input.expiresAt });
+}
+
+/**
+ * Deletes used `jti`s whose tokens can no longer be accepted. Run it now and
+ * then (main runs it every minute); correctness never depends on it.
+ *
+ * @example
+ * const { dpopProofs, clientAssertions } = await purgeExpiredJtis(deps);
+ */
+export async function purgeExpiredJtis(
+  deps: ReplayCacheDeps,
+): Promise<{ dpopProofs: number; clientAssertions: number }> {
+  const now = deps.clock.now();
+  return {
+    dpopProofs: await deleteExpiredJtis(deps.db, 'dpop_proof_jtis', now),
+    clientAssertions: await deleteExpiredJtis(deps.db, 'client_assertion_jtis', now),
+  };
+}
