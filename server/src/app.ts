@@ -15,7 +15,6 @@ import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
-import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
 export interface AppDeps {
@@ -23,7 +22,7 @@ export interface AppDeps {
   keys: VaultKeys;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors' | 'signIn'>;
+  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors'>;
 }
 
 /**
@@ -68,7 +67,6 @@ export function createApp(deps: AppDeps) {
   app.route('/', createProfileRoutes(deps));
   app.route('/', createKeysRoutes(deps));
   app.route('/', createDocsRoutes());
-  app.route('/', createWebRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ownerSession', {
     type: 'apiKey',
