@@ -225,3 +225,4 @@ export {
   profileValuesSchema,
 } from './profile-fields.ts';
 export * from './purposes.ts';
+export * from './owner-grants.ts';

@@ -1,24 +1,13 @@
 /** Running the real `kith` CLI as a child process, the way an operator does. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './postgres-cluster.ts';
+
+export { freePort };
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = `${repoRoot}node_modules/.bin/tsx`;
 const main = `${repoRoot}server/src/main.ts`;
-
-/** Asks the OS for a port nobody is using right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The environment a child gets: ours minus any KITH_ settings, plus `env`. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {

@@ -42,15 +42,20 @@ export const FROZEN_NOW = Date.UTC(2026, 2, 1, 9, 0, 0);
  */
 export async function openTestVault(
   database: TestDatabase,
-  options: { masterKey?: string; env?: Record<string, string> } = {},
+  options: { masterKey?: string; env?: Record<string, string>; realClock?: boolean } = {},
 ): Promise<TestVault> {
   const masterKey = options.masterKey ?? randomBytes(32).toString('base64');
   const config = loadConfig(
     { KITH_DATABASE_URL: database.url, KITH_MASTER_KEY: masterKey, KITH_LOG_LEVEL: 'debug', ...options.env },
     process.cwd(),
   );
+  // Tests that talk to real clients (the SDK, a browser) need real time: their
+  // proofs and assertions carry it. The rest freeze it.
+  let offset = 0;
   let now = FROZEN_NOW;
-  const clock: TestClock = { now: () => now, advance: (ms) => void (now += ms) };
+  const clock: TestClock = options.realClock
+    ? { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) }
+    : { now: () => now, advance: (ms) => void (now += ms) };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

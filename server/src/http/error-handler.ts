@@ -22,6 +22,10 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status === 413) {
     return problemResponse('BODY_TOO_LARGE', { requestId });
   }
+  // Hono's own validators throw 400s for bodies they cannot read.
+  if (error instanceof HTTPException && error.status === 400) {
+    return problemResponse('MALFORMED_JSON', { requestId });
+  }
   // The message is left out (driver errors can quote the data they choked on);
   // the class and the stack frames are enough to find the bug.
   const frames = error.stack?.split('\n').slice(1).join('\n');

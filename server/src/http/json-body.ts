@@ -12,7 +12,7 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  */
 export function jsonBody(): MiddlewareHandler<AppEnv> {
   return async function jsonBody(c, next) {
-    if (!METHODS_WITH_BODY.has(c.req.method)) return next();
+    if (!METHODS_WITH_BODY.has(c.req.method) || isBodiless(c.req.raw)) return next();
     const type = c.req.header('content-type') ?? '';
     if (!JSON_MEDIA_TYPE.test(type)) {
       throw new KithError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json.' });
@@ -25,4 +25,12 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
+}
+
+// A write with no body and no content type (e.g. a relinquish) is left to its
+// route, which says whether it needs a body.
+function isBodiless(request: Request): boolean {
+  if (request.headers.has('content-type')) return false;
+  const length = request.headers.get('content-length');
+  return length === '0' || (length === null && !request.headers.has('transfer-encoding') && request.body === null);
 }

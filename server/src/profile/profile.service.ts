@@ -159,7 +159,8 @@ function sealField(dataKey: Buffer, ownerId: string, path: string, json: string)
   return seal(dataKey, Buffer.from(json, 'utf8'), fieldContext(ownerId, path));
 }
 
-function openField(dataKey: Buffer, ownerId: string, path: string, sealed: Uint8Array): string {
+/** Opens one sealed profile value as its JSON text. */
+export function openField(dataKey: Buffer, ownerId: string, path: string, sealed: Uint8Array): string {
   return open(dataKey, sealed, fieldContext(ownerId, path)).toString('utf8');
 }
 

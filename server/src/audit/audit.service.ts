@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type { Db, Trx } from '../db/database.ts';
+import { KithError } from '../http/kith-error.ts';
+import { lockOwner } from '../owners/owner.repository.ts';
+import { findAccessLogChain, findAccessLogEntries, insertAccessLogEntry, setAuditHead } from './audit.repository.ts';
+import type { AccessLogRow } from './audit.table.ts';
+
+/** What happened, in `entity.past_tense`-style names the owner's log shows. */
+export type AccessAction =
+  | 'data.read'
+  | 'data.read_unchanged'
+  | 'grant.approved'
+  | 'grant.declined'
+  | 'grant.collected'
+  | 'grant.revoked'
+  | 'grant.relinquished';
+
+export interface AccessLogInput {
+  ownerId: string;
+  at: number;
+  action: AccessAction;
+  clientId?: string | null;
+  grantId?: string | null;
+  /** Field names, counts, reasons: never values. */
+  detail?: Record<string, unknown>;
+}
+
+/** One entry as the owner sees it. */
+export interface AccessLogEntry {
+  seq: number;
+  at: string;
+  action: string;
+  clientId: string | null;
+  grantId: string | null;
+  detail: Record<string, unknown>;
+  hash: string;
+}
+
+/**
+ * Appends to the owner's hash-chained access log, inside the caller's
+ * transaction so the entry commits with the change it records. The owner's
+ * row holds the chain head and is locked first, so concurrent appends for
+ * one owner queue up instead of forking the chain.
+ */
+export async function appendAccessLog(trx: Trx, input: AccessLogInput): Promise<void> {
+  const owner = await lockOwner(trx, input.ownerId);
+  if (!owner) throw new KithError('UNAUTHENTICATED');
+  const seq = owner.audit_seq + 1;
+  const prevHash = owner.audit_hash || genesisHash(input.ownerId);
+  const row = {
+    owner_id: input.ownerId,
+    seq,
+    at: input.at,
+    action: input.action,
+    client_id: input.clientId ?? null,
+    grant_id: input.grantId ?? null,
+    detail: JSON.stringify(input.detail ?? {}),
+    prev_hash: prevHash,
+  };
+  const hash = entryHash(row);
+  await insertAccessLogEntry(trx, { ...row, hash });
+  await setAuditHead(trx, input.ownerId, seq, hash);
+}
+
+/** The newest entries first, optionally for one vendor. */
+export async function listAccessLog(
+  db: Db,
+  ownerId: string,
+  options: { clientId?: string; beforeSeq?: number; limit?: number } = {},
+): Promise<AccessLogEntry[]> {
+  const rows = await findAccessLogEntries(db, ownerId, { ...options, limit: Math.min(options.limit ?? 50, 500) });
+  return rows.map(toEntry);
+}
+
+export type ChainVerification =
+  | { ok: true; entries: number; head: string }
+  | { ok: false; entries: number; brokenAt: number; reason: string };
+
+/**
+ * Walks the owner's chain from the first entry: sequence numbers without
+ * gaps, each `prev_hash` equal to the hash before it, each hash recomputed
+ * from the entry, and the last hash equal to the head on the owner's row (so
+ * dropping the newest entries is caught too).
+ */
+export async function verifyAccessLog(db: Db, ownerId: string): Promise<ChainVerification> {
+  const owner = await db
+    .selectFrom('owners')
+    .select(['audit_seq', 'audit_hash'])
+    .where('id', '=', ownerId)
+    .executeTakeFirst();
+  if (!owner) throw new KithError('NOT_FOUND');
+  let prev = genesisHash(ownerId);
+  let seq = 0;
+  for (;;) {
+    const page = await findAccessLogChain(db, ownerId, seq, 1000);
+    for (const row of page) {
+      if (row.seq !== seq + 1) return broken(seq, row.seq, `entry ${seq + 1} is missing`);
+      if (row.prev_hash !== prev) return broken(seq, row.seq, 'prev_hash does not match the entry before');
+      if (entryHash(row) !== row.hash) return broken(seq, row.seq, 'the entry was altered');
+      prev = row.hash;
+      seq = row.seq;
+    }
+    if (page.length < 1000) break;
+  }
+  if (seq !== owner.audit_seq || (seq > 0 && prev !== owner.audit_hash)) {
+    return broken(seq, seq + 1, 'entries after the last one found are missing');
+  }
+  return { ok: true, entries: seq, head: seq === 0 ? '' : prev };
+}
+
+function broken(entries: number, brokenAt: number, reason: string): ChainVerification {
+  return { ok: false, entries, brokenAt, reason };
+}
+
+function genesisHash(ownerId: string): string {
+  return sha256(`kith-access-log/v1|${ownerId}`);
+}
+
+function entryHash(row: Omit<AccessLogRow, 'hash'>): string {
+  // A fixed field order with explicit separators: the same bytes on every dialect.
+  return sha256(
+    [row.prev_hash, row.owner_id, row.seq, row.at, row.action, row.client_id ?? '', row.grant_id ?? '', row.detail].join(
+      '\u001f',
+    ),
+  );
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+function toEntry(row: AccessLogRow): AccessLogEntry {
+  return {
+    seq: row.seq,
+    at: new Date(row.at).toISOString(),
+    action: row.action,
+    clientId: row.client_id,
+    grantId: row.grant_id,
+    detail: JSON.parse(row.detail) as Record<string, unknown>,
+    hash: row.hash,
+  };
+}

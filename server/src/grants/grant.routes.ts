@@ -1,0 +1,158 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  collectGrantInputSchema,
+  grantCollectedSchema,
+  grantRequestCreatedSchema,
+  grantRequestInputSchema,
+  redeemedDataSchema,
+} from '@kith/schemas';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { KithError } from '../http/kith-error.ts';
+import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
+import { createRouter } from '../http/router.ts';
+import { type VendorDeps, authenticateVendor } from '../vendors/verify-client-assertion.ts';
+import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
+import { collectGrant, createGrantRequest, type GrantDeps } from './grant-request.service.ts';
+import { type GrantPresentation, redeemGrant, relinquishGrant } from './grant.service.ts';
+
+const tags = ['Vendors'];
+
+const requestRoute = createRoute({
+  method: 'post',
+  path: '/v1/grant-requests',
+  tags,
+  summary: 'Ask an owner for a grant',
+  description:
+    'Authenticated with a `private_key_jwt` client assertion (RFC 7523). Answers a link to send the person to ' +
+    'and a short code they can type at `/approve` instead.',
+  request: { body: { required: true, content: { 'application/json': { schema: grantRequestInputSchema } } } },
+  responses: {
+    201: { description: 'The request is waiting for the owner.', content: { 'application/json': { schema: grantRequestCreatedSchema } } },
+    ...problemResponses('INVALID_CLIENT', 'VALIDATION_FAILED', 'UNKNOWN_FIELD', 'REDIRECT_URI_INVALID', 'CLIENT_METADATA_INVALID', ...bodyProblems, ...commonProblems),
+  },
+});
+
+const collectRoute = createRoute({
+  method: 'post',
+  path: '/v1/grants/collect',
+  tags,
+  summary: 'Collect an approved grant',
+  description:
+    'With the one-time `code` from the redirect, or by polling with `request_id` (RFC 8628 answers). ' +
+    'Send a `DPoP` proof (RFC 9449): the grant is bound to its key.',
+  request: { body: { required: true, content: { 'application/json': { schema: collectGrantInputSchema } } } },
+  responses: {
+    200: { description: 'The grant token and its consent receipt.', content: { 'application/json': { schema: grantCollectedSchema } } },
+    ...problemResponses(
+      'AUTHORIZATION_PENDING',
+      'SLOW_DOWN',
+      'ACCESS_DENIED',
+      'EXPIRED_TOKEN',
+      'INVALID_GRANT',
+      'INVALID_CLIENT',
+      'INVALID_DPOP_PROOF',
+      'GRANT_REQUEST_NOT_FOUND',
+      ...bodyProblems,
+      ...commonProblems,
+    ),
+  },
+});
+
+const dataRoute = createRoute({
+  method: 'get',
+  path: '/v1/data',
+  tags,
+  summary: 'Redeem a grant: read the granted fields',
+  description:
+    '`Authorization: DPoP <grant>` with a `DPoP` proof carrying `ath`. Send `If-None-Match` with the last `ETag` ' +
+    'to get 304 when nothing granted changed. Every read is in the owner’s access log.',
+  request: {
+    headers: z.object({
+      authorization: z.string().optional(),
+      dpop: z.string().optional(),
+      'if-none-match': z.string().optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'The granted fields that are set.', content: { 'application/json': { schema: redeemedDataSchema } } },
+    304: { description: 'Nothing granted changed since the `ETag` sent.' },
+    ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', ...commonProblems),
+  },
+});
+
+const relinquishRoute = createRoute({
+  method: 'post',
+  path: '/v1/grants/relinquish',
+  tags,
+  summary: 'Give a grant back',
+  description: 'Presented like a redeem. Afterwards the grant is revoked and every redeem is `GRANT_REVOKED`.',
+  responses: {
+    204: { description: 'The grant is revoked.' },
+    ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', ...commonProblems),
+  },
+});
+
+/** The vendor-facing grant API: request, collect, redeem, relinquish. */
+export function createGrantRoutes(deps: GrantDeps & VendorDeps) {
+  const endpoint = (path: string) => `${deps.config.publicUrl.origin}${path}`;
+
+  return createRouter()
+    .openapi(requestRoute, async (c) => {
+      const body = c.req.valid('json');
+      const vendor = await authenticateVendor(deps, {
+        clientAssertionType: body.client_assertion_type,
+        clientAssertion: body.client_assertion,
+        endpoint: endpoint('/v1/grant-requests'),
+      });
+      const created = await createGrantRequest(deps, vendor, {
+        fields: body.fields,
+        optionalFields: body.optional_fields,
+        purpose: body.purpose,
+        durationSeconds: body.duration,
+        contact: body.contact,
+        redirectUri: body.redirect_uri,
+        state: body.state,
+      } as Parameters<typeof createGrantRequest>[2]);
+      return c.json(created, 201, { 'cache-control': 'no-store' });
+    })
+    .openapi(collectRoute, async (c) => {
+      const body = c.req.valid('json');
+      const vendor = await authenticateVendor(deps, {
+        clientAssertionType: body.client_assertion_type,
+        clientAssertion: body.client_assertion,
+        endpoint: endpoint('/v1/grants/collect'),
+      });
+      const by = body.code ? { code: body.code } : body.request_id ? { requestId: body.request_id } : undefined;
+      if (!by) {
+        throw new KithError('VALIDATION_FAILED', {
+          detail: 'Send `code` (from the redirect) or `request_id` (to poll).',
+          errors: [{ path: '/request_id', code: 'required', message: 'Send code or request_id.' }],
+        });
+      }
+      const { jkt } = await verifyDpopProof(deps, { dpop: c.req.header('dpop'), method: 'POST', path: c.req.path });
+      const collected = await collectGrant(deps, vendor.clientId, by, jkt);
+      return c.json(collected, 200, { 'cache-control': 'no-store' });
+    })
+    .openapi(dataRoute, async (c) => {
+      const { data, etag, notModified } = await redeemGrant(deps, presentation(c), {
+        ifNoneMatch: c.req.header('if-none-match'),
+      });
+      const headers = { etag, 'cache-control': 'no-store', vary: 'authorization, dpop' };
+      if (notModified) return c.body(null, 304, headers);
+      return c.json(data, 200, headers);
+    })
+    .openapi(relinquishRoute, async (c) => {
+      await relinquishGrant(deps, presentation(c));
+      return c.body(null, 204);
+    });
+}
+
+function presentation(c: Context<AppEnv>): GrantPresentation {
+  return {
+    authorization: c.req.header('authorization'),
+    dpop: c.req.header('dpop'),
+    method: c.req.method,
+    path: c.req.path,
+  };
+}

@@ -1,0 +1,62 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export type GrantRequestStatus = 'pending' | 'approved' | 'denied' | 'collected';
+
+/** A vendor's request, waiting for the owner's answer and then for collection. */
+export interface GrantRequestTable {
+  id: string;
+  client_id: string;
+  /** What the owner types at /approve; unique while it matters. */
+  user_code: string;
+  /** JSON arrays of field paths. */
+  fields: string;
+  optional_fields: string;
+  purpose: string;
+  duration_seconds: number;
+  /** JSON contact terms the vendor asked for, or null. */
+  contact: string | null;
+  redirect_uri: string | null;
+  state: string | null;
+  status: GrantRequestStatus;
+  created_at: number;
+  expires_at: number;
+  poll_interval: number;
+  last_polled_at: number | null;
+  owner_id: string | null;
+  grant_id: string | null;
+  decided_at: number | null;
+  /** SHA-256 of the one-time redirect code. */
+  code_hash: string | null;
+  code_expires_at: number | null;
+}
+
+/** A grant an owner gave a vendor: what it may read, why, until when. */
+export interface GrantTable {
+  id: string;
+  owner_id: string;
+  client_id: string;
+  /** The pairwise subject id this vendor knows the owner by. */
+  subject: string;
+  /** JSON array of field paths. */
+  fields: string;
+  purpose: string;
+  contact: string | null;
+  created_at: number;
+  expires_at: number;
+  collected_at: number | null;
+  /** RFC 7638 thumbprint of the vendor key the token is bound to (RFC 9449 §6). */
+  jkt: string | null;
+  /** SHA-256 of the issued token: redeem compares against it instead of re-verifying our own signature. */
+  token_hash: string | null;
+  /** The signed consent receipt (a JWS). */
+  receipt: string | null;
+  revoked_at: number | null;
+  revoked_by: 'owner' | 'vendor' | null;
+}
+
+export type GrantRequestRow = Selectable<GrantRequestTable>;
+export type NewGrantRequestRow = Insertable<GrantRequestTable>;
+export type GrantRequestUpdate = Updateable<GrantRequestTable>;
+export type GrantRow = Selectable<GrantTable>;
+export type NewGrantRow = Insertable<GrantTable>;
+export type GrantUpdate = Updateable<GrantTable>;

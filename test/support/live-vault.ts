@@ -1,0 +1,45 @@
+/**
+ * A vault served over real HTTP on 127.0.0.1, for tests where real clients
+ * (the SDK, a browser, a vendor app) talk to it across a socket.
+ */
+import { serve } from '@hono/node-server';
+import { freePort } from './postgres-cluster.ts';
+import type { TestDatabase } from './databases.ts';
+import { openTestVault, type TestVault } from './test-vault.ts';
+
+export interface LiveVault extends TestVault {
+  /** The vault's public origin, `http://localhost:PORT`. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens a vault on `database` and serves it. The public URL uses `localhost`
+ * (passkeys need a host name; the SDK accepts plain http only on loopback).
+ *
+ * @example
+ * const vault = await startLiveVault(database());
+ * await fetch(`${vault.url}/healthz`);
+ */
+export async function startLiveVault(
+  database: TestDatabase,
+  options: { env?: Record<string, string>; masterKey?: string } = {},
+): Promise<LiveVault> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const tv = await openTestVault(database, {
+    realClock: true,
+    ...(options.masterKey ? { masterKey: options.masterKey } : {}),
+    env: { KITH_PUBLIC_URL: url, KITH_DEV_ALLOW_LOCAL_VENDORS: 'true', ...options.env },
+  });
+  const server = serve({ fetch: tv.app.fetch, port, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return {
+    ...tv,
+    url,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await tv.close();
+    },
+  };
+}
