@@ -56,6 +56,8 @@ describeEachDatabase('discovery and JWKS endpoints', (database) => {
 
   it('lists both in the OpenAPI document', async () => {
     const res = await requestJson<{ paths: Record<string, unknown> }>(tv.app, '/openapi.json');
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/.well-known/jwks.json', '/.well-known/kith']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/.well-known/jwks.json', '/.well-known/kith']),
+    );
   });
 });

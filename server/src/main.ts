@@ -8,8 +8,8 @@ import { openDatabase } from './db/open-database.ts';
 import { MasterKeyMismatchError } from './keys/master-key-check.ts';
 import { ensureSigningKeys, rotateSigningKeys } from './keys/signing-key.service.ts';
 import { createLogger } from './logger.ts';
-import { purgeExpiredJtis } from './vendors/replay-cache.ts';
 import { openVault } from './vault.ts';
+import { purgeExpiredJtis } from './vendors/replay-cache.ts';
 
 const usage = `kith — a personal-data vault
 

@@ -41,7 +41,10 @@ const discoveryRoute = createRoute({
   tags,
   summary: 'What a vendor needs to talk to this vault',
   responses: {
-    200: { description: 'Endpoints, supported fields, purposes and algorithms.', content: { 'application/json': { schema: discoverySchema } } },
+    200: {
+      description: 'Endpoints, supported fields, purposes and algorithms.',
+      content: { 'application/json': { schema: discoverySchema } },
+    },
     ...problemResponses(...commonProblems),
   },
 });
@@ -75,6 +78,8 @@ export function discoveryDocument(publicUrl: URL): Discovery {
 export function createKeysRoutes(deps: SigningKeyDeps) {
   const discovery = discoveryDocument(deps.config.publicUrl);
   return createRouter()
-    .openapi(jwksRoute, async (c) => c.json(await publicJwks(deps), 200, { 'cache-control': JWKS_CACHE_CONTROL }))
+    .openapi(jwksRoute, async (c) =>
+      c.json(await publicJwks(deps), 200, { 'cache-control': JWKS_CACHE_CONTROL }),
+    )
     .openapi(discoveryRoute, (c) => c.json(discovery, 200, { 'cache-control': DISCOVERY_CACHE_CONTROL }));
 }

@@ -37,9 +37,17 @@ export async function lockActiveSigningKeys(trx: Executor): Promise<SigningKeyRo
 }
 
 export async function retireSigningKey(trx: Executor, kid: string, at: number): Promise<void> {
-  await trx.updateTable('signing_keys').set({ status: 'retired', retired_at: at }).where('kid', '=', kid).execute();
+  await trx
+    .updateTable('signing_keys')
+    .set({ status: 'retired', retired_at: at })
+    .where('kid', '=', kid)
+    .execute();
 }
 
 export async function activateSigningKey(trx: Executor, kid: string, at: number): Promise<void> {
-  await trx.updateTable('signing_keys').set({ status: 'current', activated_at: at }).where('kid', '=', kid).execute();
+  await trx
+    .updateTable('signing_keys')
+    .set({ status: 'current', activated_at: at })
+    .where('kid', '=', kid)
+    .execute();
 }

@@ -2,6 +2,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { GRANT_TOKEN_TYPE, MAX_GRANT_SECONDS, RECEIPT_TYPE } from '@kith/schemas';
 import { base64url, calculateJwkThumbprint, decodeProtectedHeader, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../../../test/support/databases.ts';
+import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 import { KithError } from '../http/kith-error.ts';
 import {
   ensureSigningKeys,
@@ -12,8 +14,6 @@ import {
   signJwt,
   verifyVaultJwt,
 } from './signing-key.service.ts';
-import { describeEachDatabase } from '../../../test/support/databases.ts';
-import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 
 const ISSUER = 'http://localhost:3000';
 const AUDIENCE = 'https://shop.example/kith';
@@ -58,7 +58,14 @@ describeEachDatabase('vault signing keys', (database) => {
     expect(keys.map((k) => k.status).sort()).toEqual(['current', 'next']);
     for (const key of keys) {
       expect(key.kid).toBe(await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: key.jwk.x }));
-      expect(key.jwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: key.jwk.x, kid: key.kid, alg: 'EdDSA', use: 'sig' });
+      expect(key.jwk).toEqual({
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: key.jwk.x,
+        kid: key.kid,
+        alg: 'EdDSA',
+        use: 'sig',
+      });
     }
   });
 
@@ -84,17 +91,32 @@ describeEachDatabase('vault signing keys', (database) => {
 
   it('signs with the current key, typed, with our issuer, and verifies its own tokens', async () => {
     const exp = Math.floor(tv.clock.now() / 1000) + 3600;
-    const token = await signJwt(deps, { typ: GRANT_TOKEN_TYPE, payload: { sub: 'pw_1', aud: AUDIENCE, exp } });
+    const token = await signJwt(deps, {
+      typ: GRANT_TOKEN_TYPE,
+      payload: { sub: 'pw_1', aud: AUDIENCE, exp },
+    });
     const header = decodeProtectedHeader(token);
     const current = (await listSigningKeys(deps)).find((k) => k.status === 'current');
     expect(header).toEqual({ alg: 'EdDSA', kid: current?.kid, typ: GRANT_TOKEN_TYPE });
     const claims = await verifyVaultJwt(deps, token, { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE });
-    expect(claims).toEqual({ sub: 'pw_1', aud: AUDIENCE, exp, iss: ISSUER, iat: Math.floor(tv.clock.now() / 1000) });
+    expect(claims).toEqual({
+      sub: 'pw_1',
+      aud: AUDIENCE,
+      exp,
+      iss: ISSUER,
+      iat: Math.floor(tv.clock.now() / 1000),
+    });
   });
 
   describe('refuses every token it did not sign as asked, with one code', () => {
     const now = () => Math.floor(tv.clock.now() / 1000);
-    const good = (): JWTPayload => ({ iss: ISSUER, sub: 'pw_1', aud: AUDIENCE, iat: now(), exp: now() + 600 });
+    const good = (): JWTPayload => ({
+      iss: ISSUER,
+      sub: 'pw_1',
+      aud: AUDIENCE,
+      iat: now(),
+      exp: now() + 600,
+    });
     const sign = async (payload: JWTPayload, header: Record<string, unknown> = {}, key?: KeyObject) => {
       const current = await currentPrivateKey(tv);
       return new SignJWT(payload)
@@ -105,13 +127,19 @@ describeEachDatabase('vault signing keys', (database) => {
       `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.`;
 
     const cases: [string, () => Promise<string>][] = [
-      ['alg none', async () => unsigned({ alg: 'none', kid: (await currentPrivateKey(tv)).kid, typ: GRANT_TOKEN_TYPE }, good())],
+      [
+        'alg none',
+        async () =>
+          unsigned({ alg: 'none', kid: (await currentPrivateKey(tv)).kid, typ: GRANT_TOKEN_TYPE }, good()),
+      ],
       [
         'HS256 keyed with the public key as SPKI',
         async () => {
           const { kid, key } = await currentPrivateKey(tv);
           const secret = createPublicKey(key).export({ format: 'der', type: 'spki' });
-          return new SignJWT(good()).setProtectedHeader({ alg: 'HS256', kid, typ: GRANT_TOKEN_TYPE }).sign(secret);
+          return new SignJWT(good())
+            .setProtectedHeader({ alg: 'HS256', kid, typ: GRANT_TOKEN_TYPE })
+            .sign(secret);
         },
       ],
       [
@@ -119,7 +147,9 @@ describeEachDatabase('vault signing keys', (database) => {
         async () => {
           const { kid } = await currentPrivateKey(tv);
           const secret = Buffer.from(JSON.stringify((await publicJwks(deps)).keys[0]));
-          return new SignJWT(good()).setProtectedHeader({ alg: 'HS256', kid, typ: GRANT_TOKEN_TYPE }).sign(secret);
+          return new SignJWT(good())
+            .setProtectedHeader({ alg: 'HS256', kid, typ: GRANT_TOKEN_TYPE })
+            .sign(secret);
         },
       ],
       ['another typ', () => sign(good(), { typ: RECEIPT_TYPE })],
@@ -129,7 +159,10 @@ describeEachDatabase('vault signing keys', (database) => {
       ['expired', () => sign({ ...good(), exp: now() - 1 })],
       ['not yet valid', () => sign({ ...good(), nbf: now() + 600 })],
       ['no iat', () => sign({ ...good(), iat: undefined })],
-      ['an unknown kid', () => sign(good(), { kid: 'A'.repeat(43) }, generateKeyPairSync('ed25519').privateKey)],
+      [
+        'an unknown kid',
+        () => sign(good(), { kid: 'A'.repeat(43) }, generateKeyPairSync('ed25519').privateKey),
+      ],
       ['no kid', () => sign(good(), { kid: undefined })],
       ['a key of its own with our kid', () => sign(good(), {}, generateKeyPairSync('ed25519').privateKey)],
       [
@@ -148,15 +181,21 @@ describeEachDatabase('vault signing keys', (database) => {
           'INVALID_GRANT',
         );
         expect(
-          await codeOf(verifyVaultJwt(deps, token, { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE, failWith: 'INVALID_CLIENT' })),
+          await codeOf(
+            verifyVaultJwt(deps, token, {
+              typ: GRANT_TOKEN_TYPE,
+              audience: AUDIENCE,
+              failWith: 'INVALID_CLIENT',
+            }),
+          ),
         ).toBe('INVALID_CLIENT');
       });
     }
 
     it('accepts the same token when nothing is wrong (the matrix is not refusing everything)', async () => {
-      expect(await codeOf(verifyVaultJwt(deps, await sign(good()), { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE }))).toBe(
-        'accepted',
-      );
+      expect(
+        await codeOf(verifyVaultJwt(deps, await sign(good()), { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE })),
+      ).toBe('accepted');
     });
   });
 
@@ -164,7 +203,10 @@ describeEachDatabase('vault signing keys', (database) => {
     const before = await listSigningKeys(deps);
     const oldCurrent = before.find((k) => k.status === 'current')?.kid;
     const oldNext = before.find((k) => k.status === 'next')?.kid;
-    const signedBefore = await signJwt(deps, { typ: GRANT_TOKEN_TYPE, payload: { exp: Math.floor(tv.clock.now() / 1000) + 60 } });
+    const signedBefore = await signJwt(deps, {
+      typ: GRANT_TOKEN_TYPE,
+      payload: { exp: Math.floor(tv.clock.now() / 1000) + 60 },
+    });
 
     tv.clock.advance(1000);
     const rotated = await rotateSigningKeys(deps);
@@ -174,11 +216,20 @@ describeEachDatabase('vault signing keys', (database) => {
     const jwks = await publicJwks(deps);
     expect(jwks.keys.map((k) => k.kid)).toEqual([oldNext, rotated.next, oldCurrent]);
     const after = await listSigningKeys(deps);
-    expect(after.find((k) => k.kid === oldCurrent)).toMatchObject({ status: 'retired', retiredAt: tv.clock.now() });
-    expect(after.find((k) => k.kid === oldNext)).toMatchObject({ status: 'current', activatedAt: tv.clock.now() });
+    expect(after.find((k) => k.kid === oldCurrent)).toMatchObject({
+      status: 'retired',
+      retiredAt: tv.clock.now(),
+    });
+    expect(after.find((k) => k.kid === oldNext)).toMatchObject({
+      status: 'current',
+      activatedAt: tv.clock.now(),
+    });
 
     // The next key was published before it ever signed, and now signs.
-    const signedAfter = await signJwt(deps, { typ: GRANT_TOKEN_TYPE, payload: { exp: Math.floor(tv.clock.now() / 1000) + 60 } });
+    const signedAfter = await signJwt(deps, {
+      typ: GRANT_TOKEN_TYPE,
+      payload: { exp: Math.floor(tv.clock.now() / 1000) + 60 },
+    });
     expect(decodeProtectedHeader(signedAfter).kid).toBe(oldNext);
     // Tokens signed before the rotation still verify.
     expect(await codeOf(verifyVaultJwt(deps, signedBefore, { typ: GRANT_TOKEN_TYPE }))).toBe('accepted');
@@ -191,7 +242,9 @@ describeEachDatabase('vault signing keys', (database) => {
     const narrowed = await publicJwks(deps, { stillNeeded: () => false });
     expect(narrowed.keys).toHaveLength(2);
     expect(narrowed.keys.map((k) => k.kid)).not.toContain(retired[0]);
-    const kept = await publicJwks(deps, { stillNeeded: (kid, retiredAt) => kid === retired[0] && retiredAt === tv.clock.now() });
+    const kept = await publicJwks(deps, {
+      stillNeeded: (kid, retiredAt) => kid === retired[0] && retiredAt === tv.clock.now(),
+    });
     expect(kept.keys.map((k) => k.kid)).toContain(retired[0]);
   });
 
@@ -234,7 +287,7 @@ describeEachDatabase('vault signing keys shared by several processes', (database
     expect(rows.map((r) => r.status).sort()).toEqual(['current', 'next', 'retired', 'retired']);
   });
 
-  it("verifies at once a token signed with a key another process just made current", async () => {
+  it('verifies at once a token signed with a key another process just made current', async () => {
     await publicJwks(depsOf(a)); // a caches the keyring
     a.clock.advance(1000);
     const { current } = await rotateSigningKeys(depsOf(b));
@@ -244,10 +297,16 @@ describeEachDatabase('vault signing keys shared by several processes', (database
   });
 
   it('starts signing with the new current key within 5 seconds of another process rotating', async () => {
-    const before = decodeProtectedHeader(await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} })).kid;
+    const before = decodeProtectedHeader(
+      await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} }),
+    ).kid;
     const { current } = await rotateSigningKeys(depsOf(b));
-    expect(decodeProtectedHeader(await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} })).kid).toBe(before);
+    expect(decodeProtectedHeader(await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} })).kid).toBe(
+      before,
+    );
     a.clock.advance(5000);
-    expect(decodeProtectedHeader(await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} })).kid).toBe(current);
+    expect(decodeProtectedHeader(await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} })).kid).toBe(
+      current,
+    );
   });
 });

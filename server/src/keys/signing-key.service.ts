@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { type ErrorCode, MAX_GRANT_SECONDS } from '@kith/schemas';
 import { calculateJwkThumbprint, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../clock.ts';
@@ -131,13 +131,30 @@ export async function rotateSigningKeys(
  * @example
  * const token = await signJwt(deps, { typ: GRANT_TOKEN_TYPE, payload: { sub, aud, exp } });
  */
-export async function signJwt(deps: SigningKeyDeps, input: { typ: string; payload: JWTPayload }): Promise<string> {
+export async function signJwt(
+  deps: SigningKeyDeps,
+  input: { typ: string; payload: JWTPayload },
+): Promise<string> {
   const { current } = await loadKeyring(deps);
   if (!current) throw new Error('the vault has no current signing key');
   const iat = input.payload.iat ?? Math.floor(deps.clock.now() / 1000);
   return new SignJWT({ ...input.payload, iss: vaultIssuer(deps), iat })
     .setProtectedHeader({ alg: VAULT_SIGNING_ALG, kid: current.kid, typ: input.typ })
     .sign(current.privateKey);
+}
+
+/**
+ * Signs raw bytes with the current vault key (Ed25519, RFC 8032), for
+ * signatures that are not JWTs: the `v1a` signature of a webhook. Verifiers
+ * find the public key in the JWKS by the `kid` answered here.
+ *
+ * @example
+ * const { kid, signature } = await signBytes(deps, Buffer.from(`${id}.${timestamp}.${body}`));
+ */
+export async function signBytes(deps: SigningKeyDeps, bytes: Uint8Array): Promise<{ kid: string; signature: Buffer }> {
+  const { current } = await loadKeyring(deps);
+  if (!current) throw new Error('the vault has no current signing key');
+  return { kid: current.kid, signature: sign(null, bytes, current.privateKey) };
 }
 
 /**
@@ -196,7 +213,10 @@ export async function publicJwks(
   const { keys } = await loadKeyring(deps);
   const order: Record<SigningKeyStatus, number> = { current: 0, next: 1, retired: 2 };
   const published = keys.filter(
-    (k) => k.status !== 'retired' || options.stillNeeded === undefined || options.stillNeeded(k.kid, k.retiredAt ?? 0),
+    (k) =>
+      k.status !== 'retired' ||
+      options.stillNeeded === undefined ||
+      options.stillNeeded(k.kid, k.retiredAt ?? 0),
   );
   return { keys: published.sort((a, b) => order[a.status] - order[b.status]).map((k) => k.jwk) };
 }
@@ -247,15 +267,22 @@ async function readKeyring(deps: SigningKeyDeps, forcedAt: number): Promise<Keyr
     rows = await findSigningKeys(deps.db, now - MAX_GRANT_MS);
   }
   const keys = rows.map(toSigningKeyInfo);
-  const verifiers = new Map(keys.map((k) => [k.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' })]));
+  const verifiers = new Map(
+    keys.map((k) => [
+      k.kid,
+      createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' }),
+    ]),
+  );
   const currentRow = rows.find((r) => r.status === 'current');
-  const current = currentRow ? { kid: currentRow.kid, privateKey: openPrivateKey(deps, currentRow) } : undefined;
+  const current = currentRow
+    ? { kid: currentRow.kid, privateKey: openPrivateKey(deps, currentRow) }
+    : undefined;
   return { loadedAt: now, forcedAt, keys, verifiers, current, loading: undefined };
 }
 
 function openPrivateKey(deps: SigningKeyDeps, row: SigningKeyRow): KeyObject {
-  let opened = openedPrivateKeys.get(deps.db);
-  if (!opened) openedPrivateKeys.set(deps.db, (opened = new Map()));
+  const opened = openedPrivateKeys.get(deps.db) ?? new Map<string, KeyObject>();
+  openedPrivateKeys.set(deps.db, opened);
   const cached = opened.get(row.kid);
   if (cached) return cached;
   const der = deps.keys.openSecret(row.private_key_sealed, signingKeyContext(row.kid));

@@ -30,7 +30,8 @@ export function importVendorJwk(
   jwk: unknown,
   alg?: VendorSigningAlg,
 ): { key: KeyObject; alg: VendorSigningAlg } | { problem: string } {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return { problem: 'the JWK is not an object' };
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    return { problem: 'the JWK is not an object' };
   const members = jwk as Record<string, unknown>;
   // A private key sent around is a leaked key; refuse rather than ignore the extra members.
   if (PRIVATE_MEMBERS.some((m) => m in members)) return { problem: 'the JWK has private key members' };
@@ -42,7 +43,8 @@ export function importVendorJwk(
   if (members.alg !== undefined && members.alg !== keyAlg) return { problem: 'the JWK names another alg' };
   if (members.use !== undefined && members.use !== 'sig') return { problem: 'the JWK is not for signatures' };
   const shape = KEY_SHAPES[keyAlg];
-  if (!shape.members.every((m) => typeof members[m] === 'string')) return { problem: 'the JWK lacks its coordinates' };
+  if (!shape.members.every((m) => typeof members[m] === 'string'))
+    return { problem: 'the JWK lacks its coordinates' };
   try {
     const key = createPublicKey({
       key: Object.fromEntries(['kty', 'crv', ...shape.members].map((m) => [m, members[m]])),

@@ -11,7 +11,9 @@ export async function upsertVendor(db: Executor, row: NewVendorRow): Promise<voi
     .insertInto('vendors')
     .values(row)
     .onConflict((oc) =>
-      oc.column('client_id').doUpdateSet({ metadata: row.metadata, fetched_at: row.fetched_at, expires_at: row.expires_at }),
+      oc
+        .column('client_id')
+        .doUpdateSet({ metadata: row.metadata, fetched_at: row.fetched_at, expires_at: row.expires_at }),
     )
     .execute();
 }

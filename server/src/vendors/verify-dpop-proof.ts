@@ -47,7 +47,10 @@ const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * const { jkt } = await verifyDpopProof(deps, { dpop: c.req.header('dpop'), method: c.req.method, path: c.req.path, accessToken });
  * if (jkt !== grant.cnf.jkt) throw new KithError('INVALID_DPOP_PROOF');
  */
-export async function verifyDpopProof(deps: DpopDeps, input: VerifyDpopProofInput): Promise<VerifiedDpopProof> {
+export async function verifyDpopProof(
+  deps: DpopDeps,
+  input: VerifyDpopProofInput,
+): Promise<VerifiedDpopProof> {
   const proof = input.dpop;
 
   // §4.3 (1): there is exactly one DPoP HTTP request header field.
@@ -91,7 +94,11 @@ export async function verifyDpopProof(deps: DpopDeps, input: VerifyDpopProofInpu
 
   // §4.3 (9): the htu claim matches the request URL, ignoring query and fragment.
   const expectedUrl = requestUrl(deps, input.path);
-  if (typeof payload.htu !== 'string' || expectedUrl === undefined || withoutQuery(payload.htu) !== expectedUrl) {
+  if (
+    typeof payload.htu !== 'string' ||
+    expectedUrl === undefined ||
+    withoutQuery(payload.htu) !== expectedUrl
+  ) {
     throw refuse('htu does not match the URL');
   }
 
@@ -104,13 +111,15 @@ export async function verifyDpopProof(deps: DpopDeps, input: VerifyDpopProofInpu
   if (input.accessToken !== undefined) {
     const expected = createHash('sha256').update(input.accessToken).digest();
     const ath = typeof payload.ath === 'string' ? Buffer.from(payload.ath, 'base64url') : Buffer.alloc(0);
-    if (ath.length !== expected.length || !timingSafeEqual(ath, expected)) throw refuse('ath does not match the token');
+    if (ath.length !== expected.length || !timingSafeEqual(ath, expected))
+      throw refuse('ath does not match the token');
   }
 
   // §11.1: the jti has not been used before with this key. Checked last, so
   // only a proof that passed every other check is stored.
   const jti = payload.jti;
-  if (typeof jti !== 'string' || jti.length < 16 || jti.length > 256) throw refuse('no jti, or one too short or long');
+  if (typeof jti !== 'string' || jti.length < 16 || jti.length > 256)
+    throw refuse('no jti, or one too short or long');
   const jwk: JWK = { ...(header.jwk as JWK) };
   const jkt = await calculateJwkThumbprint(jwk, 'sha256');
   const fresh = await useJtiOnce(deps, 'dpop_proof_jtis', {
@@ -142,6 +151,8 @@ function refuse(reason: string): KithError {
   return new KithError('INVALID_DPOP_PROOF', {
     cause: reason,
     // RFC 9449 §7.1: the challenge names the error and the algorithms we accept.
-    headers: { 'www-authenticate': `DPoP error="invalid_dpop_proof", algs="${VENDOR_SIGNING_ALGS.join(' ')}"` },
+    headers: {
+      'www-authenticate': `DPoP error="invalid_dpop_proof", algs="${VENDOR_SIGNING_ALGS.join(' ')}"`,
+    },
   });
 }

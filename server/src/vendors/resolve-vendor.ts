@@ -1,0 +1,240 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { type VendorMetadata, vendorMetadataSchema } from '@kith/schemas';
+import type { Clock } from '../clock.ts';
+import { type Config, isLoopbackHost } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { KithError } from '../http/kith-error.ts';
+import { isPublicAddress } from './public-address.ts';
+import { importVendorJwk } from './public-jwk.ts';
+import { findVendor, upsertVendor } from './vendor.repository.ts';
+
+export interface VendorDeps {
+  db: Db;
+  clock: Clock;
+  config: Pick<Config, 'devAllowLocalVendors'>;
+  /** How documents are fetched; the global `fetch` unless a test hands in another. */
+  fetch?: typeof fetch;
+  /** Every address of a host name; `node:dns/promises` `lookup(all)` unless a test hands in another. */
+  lookup?: (hostname: string) => Promise<{ address: string; family: number }[]>;
+  /** How long a fetch may take, body included (default 5 s). */
+  metadataTimeoutMs?: number;
+}
+
+/** A vendor as the vault knows it: its client id and its validated metadata document. */
+export interface Vendor {
+  clientId: string;
+  metadata: VendorMetadata;
+  fetchedAt: number;
+  expiresAt: number;
+}
+
+/** The largest metadata document accepted, counted while it streams in. */
+export const METADATA_MAX_BYTES = 64 * 1024;
+export const METADATA_TIMEOUT_MS = 5_000;
+const MAX_CLIENT_ID_LENGTH = 2048;
+// A document is cached for its Cache-Control max-age, within these bounds.
+const MIN_CACHE_MS = 5 * 60_000;
+const MAX_CACHE_MS = 24 * 3_600_000;
+const DEFAULT_CACHE_MS = 3_600_000;
+
+// Concurrent requests of one vendor share one fetch.
+const inflight = new WeakMap<Db, Map<string, Promise<Vendor>>>();
+
+/**
+ * The vendor behind a client id: from the cache while fresh, otherwise
+ * fetched from the client id itself (an HTTPS URL on a public address),
+ * validated and cached. Every problem is `CLIENT_METADATA_INVALID` with a
+ * detail for the vendor's developers; a refresh that fails is not papered
+ * over with a stale copy.
+ *
+ * @example
+ * const { metadata } = await resolveVendor(deps, 'https://shop.example/kith.json');
+ */
+export async function resolveVendor(deps: VendorDeps, clientId: string): Promise<Vendor> {
+  const url = parseClientId(deps, clientId);
+  const cached = await findVendor(deps.db, clientId);
+  if (cached && cached.expires_at > deps.clock.now()) {
+    return {
+      clientId,
+      metadata: JSON.parse(cached.metadata) as VendorMetadata,
+      fetchedAt: cached.fetched_at,
+      expiresAt: cached.expires_at,
+    };
+  }
+  const pending = inflight.get(deps.db) ?? new Map<string, Promise<Vendor>>();
+  inflight.set(deps.db, pending);
+  const running = pending.get(clientId);
+  if (running) return running;
+  const fetching = fetchVendor(deps, clientId, url).finally(() => pending.delete(clientId));
+  pending.set(clientId, fetching);
+  return fetching;
+}
+
+async function fetchVendor(deps: VendorDeps, clientId: string, url: URL): Promise<Vendor> {
+  await assertPublicHost(deps, url);
+  const { text, cacheControl } = await download(deps, url);
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw refuse('The document is not valid JSON.');
+  }
+  const parsed = vendorMetadataSchema.safeParse(json);
+  if (!parsed.success) {
+    const paths = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || 'the document'))];
+    throw refuse(`The document does not match the metadata schema at: ${paths.join(', ')}.`);
+  }
+  const metadata = parsed.data;
+  // The document names itself: one fetched from elsewhere cannot speak for this client id.
+  if (metadata.client_id !== clientId)
+    throw refuse('The document client_id is not the URL it was fetched from.');
+  for (const [index, jwk] of metadata.jwks.keys.entries()) {
+    const imported = importVendorJwk(jwk);
+    if ('problem' in imported) throw refuse(`jwks.keys.${index}: ${imported.problem}.`);
+  }
+
+  const fetchedAt = deps.clock.now();
+  const expiresAt = fetchedAt + cacheLifetime(cacheControl);
+  await upsertVendor(deps.db, {
+    client_id: clientId,
+    metadata: JSON.stringify(metadata),
+    fetched_at: fetchedAt,
+    expires_at: expiresAt,
+  });
+  return { clientId, metadata, fetchedAt, expiresAt };
+}
+
+function parseClientId(deps: VendorDeps, clientId: string): URL {
+  if (clientId.length > MAX_CLIENT_ID_LENGTH) throw refuse('The client id is too long.');
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    throw refuse('The client id is not a URL.');
+  }
+  // One spelling per vendor: the id must be the URL in its normal form, with no
+  // credentials or fragment to smuggle a second meaning into it.
+  if (url.username !== '' || url.password !== '' || url.hash !== '' || url.href !== clientId) {
+    throw refuse('The client id must be a plain URL in normal form, without credentials or fragment.');
+  }
+  const local = deps.config.devAllowLocalVendors && isLocalDevHost(url.hostname);
+  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) {
+    throw refuse('The client id must be an https:// URL.');
+  }
+  return url;
+}
+
+// KITH_DEV_ALLOW_LOCAL_VENDORS admits this machine only: never other private addresses.
+function isLocalDevHost(hostname: string): boolean {
+  return isLoopbackHost(hostname);
+}
+
+async function assertPublicHost(deps: VendorDeps, url: URL): Promise<void> {
+  if (deps.config.devAllowLocalVendors && isLocalDevHost(url.hostname)) return;
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  let addresses: string[];
+  if (isIP(host)) {
+    addresses = [host];
+  } else {
+    try {
+      addresses = (await (deps.lookup ?? lookupAll)(host)).map((a) => a.address);
+    } catch {
+      throw refuse('The client id host name does not resolve.');
+    }
+  }
+  // Every address, not just the first: the fetch may connect to any of them.
+  if (addresses.length === 0 || !addresses.every(isPublicAddress)) {
+    throw refuse('The client id must be on a public address, not a private, loopback or link-local one.');
+  }
+}
+
+function lookupAll(hostname: string) {
+  return dnsLookup(hostname, { all: true, verbatim: true });
+}
+
+async function download(deps: VendorDeps, url: URL): Promise<{ text: string; cacheControl: string | null }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deps.metadataTimeoutMs ?? METADATA_TIMEOUT_MS);
+  try {
+    let response: Response;
+    try {
+      response = await (deps.fetch ?? fetch)(url.href, {
+        headers: { accept: 'application/json' },
+        // A redirect could lead anywhere, a private address included; the document must be at its own id.
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+    } catch {
+      throw refuse('The document could not be fetched.');
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      throw refuse(`Fetching the document answered HTTP ${response.status}; it must answer 200.`);
+    }
+    const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      await response.body?.cancel().catch(() => {});
+      throw refuse('The document must be served as application/json.');
+    }
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > METADATA_MAX_BYTES) {
+      await response.body?.cancel().catch(() => {});
+      throw refuse(`The document is larger than ${METADATA_MAX_BYTES} bytes.`);
+    }
+    const bytes = await readAtMost(response, METADATA_MAX_BYTES, controller);
+    return {
+      text: new TextDecoder('utf-8', { fatal: false }).decode(bytes),
+      cacheControl: response.headers.get('cache-control'),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Counted as it arrives: a missing or lying Content-Length changes nothing.
+async function readAtMost(
+  response: Response,
+  limit: number,
+  controller: AbortController,
+): Promise<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        controller.abort();
+        throw refuse(`The document is larger than ${limit} bytes.`);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof KithError) throw error;
+    throw refuse('The document could not be read in time.');
+  } finally {
+    reader.releaseLock();
+  }
+  return Buffer.concat(chunks);
+}
+
+function cacheLifetime(cacheControl: string | null): number {
+  if (!cacheControl) return DEFAULT_CACHE_MS;
+  const directives = cacheControl
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
+  if (directives.includes('no-store') || directives.includes('no-cache')) return MIN_CACHE_MS;
+  const maxAge = directives.find((d) => d.startsWith('max-age='))?.slice('max-age='.length);
+  if (maxAge === undefined || !/^\d+$/.test(maxAge)) return DEFAULT_CACHE_MS;
+  return Math.min(MAX_CACHE_MS, Math.max(MIN_CACHE_MS, Number(maxAge) * 1000));
+}
+
+function refuse(detail: string): KithError {
+  return new KithError('CLIENT_METADATA_INVALID', { detail });
+}
