@@ -6,6 +6,8 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { AppEnv } from './env.ts';
+import { createGrantRoutes } from './grants/grant.routes.ts';
+import { createOwnerGrantRoutes } from './grants/owner-grant.routes.ts';
 import { handleError, handleNotFound } from './http/error-handler.ts';
 import { jsonBody } from './http/json-body.ts';
 import { problemResponse } from './http/problem.ts';
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', createHealthRoutes(deps));
   app.route('/', createProfileRoutes(deps));
   app.route('/', createKeysRoutes(deps));
+  app.route('/', createGrantRoutes(deps));
+  app.route('/', createOwnerGrantRoutes(deps));
   app.route('/', createDocsRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ownerSession', {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { type Config, createApp, createLogger, type KithApp, loadConfig, openVault, type Vault } from '@kith/server';
+import { ensureSigningKeys } from '../../server/src/keys/signing-key.service.ts';
 import { createOwner, type Owner } from '../../server/src/owners/owner.service.ts';
 import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
 import { startSession } from '../../server/src/owners/session.service.ts';
@@ -65,6 +66,8 @@ export async function openTestVault(
   });
   const logger = createLogger(config.logLevel, sink);
   const vault = await openVault(config, logger);
+  // As `kith serve` does before serving.
+  await ensureSigningKeys({ db: vault.db, keys: vault.keys, clock, config });
   const app = createApp({ db: vault.db, keys: vault.keys, clock, logger, config });
   let owners = 0;
   return {
