@@ -21,19 +21,23 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
 /** The longest grant a vendor may ask for: two years. */
 export const MAX_GRANT_SECONDS = 2 * 366 * 24 * 3600;
 
+// Only web URLs: a `javascript:` or `data:` redirect or logo would run or
+// render in the owner's browser. (Which hosts are allowed is the server's call.)
+const webUrl = z.url({ protocol: /^https?$/ });
+
 /**
  * A vendor's metadata document, served at its client id (an HTTPS URL), in
  * the shape of an OAuth Client ID Metadata Document plus `webhook_uri`.
  */
 export const vendorMetadataSchema = z.object({
-  client_id: z.url(),
+  client_id: webUrl,
   client_name: z.string().trim().min(1).max(100),
-  logo_uri: z.url().optional(),
-  client_uri: z.url().optional(),
-  policy_uri: z.url().optional(),
+  logo_uri: webUrl.optional(),
+  client_uri: webUrl.optional(),
+  policy_uri: webUrl.optional(),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }),
-  webhook_uri: z.url().optional(),
-  redirect_uris: z.array(z.url()).max(20).default([]),
+  webhook_uri: webUrl.optional(),
+  redirect_uris: z.array(webUrl).max(20).default([]),
 });
 export type VendorMetadata = z.output<typeof vendorMetadataSchema>;
 
@@ -99,6 +103,12 @@ export const grantCollectedSchema = z.object({
   receipt: z.string(),
   /** The `state` the vendor sent, echoed back. */
   state: z.string().optional(),
+  /**
+   * The vendor's webhook secret (`whsec_…`, Standard Webhooks): the `v1`
+   * HMAC signature of every event this vault sends is made with it. The same
+   * for every grant of the vendor; keep it with your other secrets.
+   */
+  webhook_secret: z.string().startsWith('whsec_').optional(),
 });
 export type GrantCollected = z.output<typeof grantCollectedSchema>;
 
