@@ -1,6 +1,9 @@
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { base64url, calculateJwkThumbprint, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDpopProof } from '../../../client-sdk/src/dpop.ts';
+import { generateKeyPair } from '../../../client-sdk/src/key-pair.ts';
+import { loadSigningKey } from '../../../client-sdk/src/signing-key.ts';
 import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -69,6 +72,18 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
   it('accepts a good proof and answers the RFC 7638 thumbprint of its key', async () => {
     const result = await verify(await proof());
     expect(result.jkt).toBe(await calculateJwkThumbprint(key.jwk, 'sha256'));
+  });
+
+  it('accepts a proof made by @kith/client, bound to the thumbprint the SDK reports', async () => {
+    const sdkKey = await loadSigningKey((await generateKeyPair({ alg: 'ES256' })).privateJwk);
+    const made = await createDpopProof({
+      key: sdkKey,
+      htm: 'GET',
+      htu: `${DATA_URL}?since=3`,
+      accessToken: TOKEN,
+      now: tv.clock.now(),
+    });
+    expect((await verify(made)).jkt).toBe(sdkKey.thumbprint);
   });
 
   it('accepts ES256 as well as EdDSA', async () => {
