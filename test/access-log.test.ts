@@ -38,9 +38,16 @@ describeEachDatabase('the access log hash chain', (database) => {
     const { owner } = await tv.signedInOwner();
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        tv.vault.db.transaction().execute((trx) =>
-          appendAccessLog(trx, { ownerId: owner.id, at: tv.clock.now(), action: 'data.read', grantId: `grt_${i}` }),
-        ),
+        tv.vault.db
+          .transaction()
+          .execute((trx) =>
+            appendAccessLog(trx, {
+              ownerId: owner.id,
+              at: tv.clock.now(),
+              action: 'data.read',
+              grantId: `grt_${i}`,
+            }),
+          ),
       ),
     );
     expect(await verifyAccessLog(tv.vault.db, owner.id)).toMatchObject({ ok: true, entries: 40 });
@@ -54,7 +61,11 @@ describeEachDatabase('the access log hash chain', (database) => {
       .where('owner_id', '=', ownerId)
       .where('seq', '=', 2)
       .execute();
-    expect(await verifyAccessLog(tv.vault.db, ownerId)).toMatchObject({ ok: false, brokenAt: 2, reason: 'the entry was altered' });
+    expect(await verifyAccessLog(tv.vault.db, ownerId)).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+      reason: 'the entry was altered',
+    });
   });
 
   it('catches a deleted entry in the middle', async () => {
@@ -65,7 +76,11 @@ describeEachDatabase('the access log hash chain', (database) => {
 
   it('catches the newest entries dropped', async () => {
     const ownerId = await ownerWithEntries(4);
-    await tv.vault.db.deleteFrom('access_log').where('owner_id', '=', ownerId).where('seq', '>=', 3).execute();
+    await tv.vault.db
+      .deleteFrom('access_log')
+      .where('owner_id', '=', ownerId)
+      .where('seq', '>=', 3)
+      .execute();
     expect(await verifyAccessLog(tv.vault.db, ownerId)).toMatchObject({ ok: false });
   });
 
@@ -74,8 +89,15 @@ describeEachDatabase('the access log hash chain', (database) => {
     const other = await ownerWithEntries(3);
     // Splice another owner's (valid) entries in: their hashes chain to another genesis.
     await tv.vault.db.deleteFrom('access_log').where('owner_id', '=', ownerId).execute();
-    const rows = await tv.vault.db.selectFrom('access_log').selectAll().where('owner_id', '=', other).execute();
-    await tv.vault.db.insertInto('access_log').values(rows.map((r) => ({ ...r, owner_id: ownerId }))).execute();
+    const rows = await tv.vault.db
+      .selectFrom('access_log')
+      .selectAll()
+      .where('owner_id', '=', other)
+      .execute();
+    await tv.vault.db
+      .insertInto('access_log')
+      .values(rows.map((r) => ({ ...r, owner_id: ownerId })))
+      .execute();
     expect(await verifyAccessLog(tv.vault.db, ownerId)).toMatchObject({ ok: false, brokenAt: 1 });
   });
 });

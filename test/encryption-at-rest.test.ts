@@ -11,7 +11,12 @@ const secrets = {
   given_name: 'Xanthippe-Oduya',
   email: 'marmalade.koala.7319@example.org',
   phone_number: '+442079460321',
-  address: { street_address: '77 Obscura Wharf', locality: 'Thistlewick', postal_code: 'QX9 7ZZ', country: 'GB' },
+  address: {
+    street_address: '77 Obscura Wharf',
+    locality: 'Thistlewick',
+    postal_code: 'QX9 7ZZ',
+    country: 'GB',
+  },
   'preferences.notes_for_vendors': 'Leave parcels behind the heliotrope planter',
 };
 const needles = [
@@ -27,7 +32,8 @@ const needles = [
 
 function findNeedles(haystack: Buffer): string[] {
   return needles.filter(
-    (needle) => haystack.includes(Buffer.from(needle, 'utf8')) || haystack.includes(Buffer.from(needle, 'utf16le')),
+    (needle) =>
+      haystack.includes(Buffer.from(needle, 'utf8')) || haystack.includes(Buffer.from(needle, 'utf16le')),
   );
 }
 
@@ -39,9 +45,15 @@ describeEachDatabase('personal data at rest', (database) => {
     expect(res.status).toBe(200);
     // Rewrite a few values so old versions would linger in free pages if stored plainly.
     await requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { given_name: 'Other' } });
-    await requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { given_name: secrets.given_name } });
+    await requestJson(tv.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { given_name: secrets.given_name },
+    });
     // The values really are there: the vault reads them back.
-    const read = await requestJson<{ fields: Record<string, { value: unknown }> }>(tv.app, '/v1/me/profile', { cookie });
+    const read = await requestJson<{ fields: Record<string, { value: unknown }> }>(tv.app, '/v1/me/profile', {
+      cookie,
+    });
     expect(read.body.fields.email?.value).toBe(secrets.email);
 
     let raw: Buffer;
@@ -49,16 +61,20 @@ describeEachDatabase('personal data at rest', (database) => {
       const path = tv.config.database.kind === 'sqlite' ? tv.config.database.path : '';
       await tv.close();
       // Everything on disk: the main file and whatever the WAL still holds.
-      raw = Buffer.concat([path, `${path}-wal`, `${path}-shm`].filter(existsSync).map((p) => readFileSync(p)));
+      raw = Buffer.concat(
+        [path, `${path}-wal`, `${path}-shm`].filter(existsSync).map((p) => readFileSync(p)),
+      );
       expect(raw.length).toBeGreaterThan(0);
     } else {
       // Every row of every table, as PostgreSQL's own text rendering.
-      const tables = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = 'public'`.execute(
-        tv.vault.db,
-      );
+      const tables = await sql<{
+        tablename: string;
+      }>`select tablename from pg_tables where schemaname = 'public'`.execute(tv.vault.db);
       const dumps: string[] = [];
       for (const { tablename } of tables.rows) {
-        const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(tablename)} t`.execute(tv.vault.db);
+        const rows = await sql<{ row: string }>`select t::text as row from ${sql.table(tablename)} t`.execute(
+          tv.vault.db,
+        );
         dumps.push(...rows.rows.map((r) => r.row));
       }
       expect(dumps.length).toBeGreaterThan(3);

@@ -23,9 +23,21 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     shop = await startTestVendor({ vault: vault.url });
     florist = await startTestVendor({ vault: vault.url });
     const { cookie } = await vault.signedInOwner();
-    await requestJson(vault.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { email: 'matrix@example.com' } });
-    const request = await shop.client.requestGrant({ fields: ['email'], purpose: 'customer_care', duration: '1d' });
-    await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, { method: 'POST', cookie, json: {} });
+    await requestJson(vault.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { email: 'matrix@example.com' },
+    });
+    const request = await shop.client.requestGrant({
+      fields: ['email'],
+      purpose: 'customer_care',
+      duration: '1d',
+    });
+    await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
+      method: 'POST',
+      cookie,
+      json: {},
+    });
     grant = (await shop.client.collectGrant({ requestId: request.id })).grant;
     claims = decodeJwt(grant) as Record<string, unknown>;
     dataUrl = `${vault.url}/v1/data`;
@@ -54,72 +66,143 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     return { status: res.status, body, challenge: res.headers.get('www-authenticate') };
   };
   const vaultSigned = (payload: Record<string, unknown>, typ = GRANT_TOKEN_TYPE) =>
-    signJwt({ db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config }, { typ, payload });
+    signJwt(
+      { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config },
+      { typ, payload },
+    );
   const counts = async () => ({
-    log: Number((await vault.vault.db.selectFrom('access_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
-    grant: await vault.vault.db.selectFrom('grants').selectAll().where('id', '=', claims.jti as string).executeTakeFirstOrThrow(),
+    log: Number(
+      (
+        await vault.vault.db
+          .selectFrom('access_log')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+    grant: await vault.vault.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', claims.jti as string)
+      .executeTakeFirstOrThrow(),
   });
 
   it('accepts the genuine grant (so every refusal below is about what was changed)', async () => {
-    const res = await fetch(dataUrl, { headers: { authorization: `DPoP ${grant}`, dpop: await proofFor(grant) } });
+    const res = await fetch(dataUrl, {
+      headers: { authorization: `DPoP ${grant}`, dpop: await proofFor(grant) },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as RedeemedData).fields).toEqual({ email: 'matrix@example.com' });
   });
 
   const badGrants: [string, () => Promise<{ token: string | null; dpop: string | null }>][] = [
-    ['alg: none', async () => {
-      const token = `${b64({ alg: 'none', typ: GRANT_TOKEN_TYPE })}.${b64(claims)}.`;
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['an HMAC token using the public key as secret', async () => {
-      const jwks = (await (await fetch(`${vault.url}/.well-known/jwks.json`)).json()) as { keys: { x: string; kid: string }[] };
-      const secret = new TextEncoder().encode(JSON.stringify(jwks.keys[0]));
-      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: GRANT_TOKEN_TYPE, kid: jwks.keys[0]?.kid }).sign(secret);
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['a wrong typ', async () => {
-      const token = await vaultSigned(claims, 'JWT');
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['a wrong iss (signed by another key)', async () => {
-      const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-      const token = await new SignJWT({ ...claims, iss: 'https://evil.example' })
-        .setProtectedHeader({ alg: 'EdDSA', typ: GRANT_TOKEN_TYPE, kid: decodeProtectedHeader(grant).kid as string })
-        .sign(privateKey);
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['a wrong aud', async () => {
-      const token = await vaultSigned({ ...claims, aud: 'https://other-vault.example' });
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['an expired token', async () => {
-      const token = await vaultSigned({ ...claims, iat: 1_600_000_000, exp: 1_600_000_100 });
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['a future nbf', async () => {
-      const token = await vaultSigned({ ...claims, nbf: Math.floor(Date.now() / 1000) + 3600 });
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['an unknown kid', async () => {
-      const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: GRANT_TOKEN_TYPE, kid: 'no-such-kid' }).sign(privateKey);
-      return { token, dpop: await proofFor(token) };
-    }],
-    ['a tampered payload', async () => {
-      const [header, , signature] = grant.split('.');
-      const token = `${header}.${b64({ ...claims, fields: ['email', 'address', 'birthdate'] })}.${signature}`;
-      return { token, dpop: await proofFor(token) };
-    }],
+    [
+      'alg: none',
+      async () => {
+        const token = `${b64({ alg: 'none', typ: GRANT_TOKEN_TYPE })}.${b64(claims)}.`;
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'an HMAC token using the public key as secret',
+      async () => {
+        const jwks = (await (await fetch(`${vault.url}/.well-known/jwks.json`)).json()) as {
+          keys: { x: string; kid: string }[];
+        };
+        const secret = new TextEncoder().encode(JSON.stringify(jwks.keys[0]));
+        const token = await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256', typ: GRANT_TOKEN_TYPE, kid: jwks.keys[0]?.kid })
+          .sign(secret);
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'a wrong typ',
+      async () => {
+        const token = await vaultSigned(claims, 'JWT');
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'a wrong iss (signed by another key)',
+      async () => {
+        const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+        const token = await new SignJWT({ ...claims, iss: 'https://evil.example' })
+          .setProtectedHeader({
+            alg: 'EdDSA',
+            typ: GRANT_TOKEN_TYPE,
+            kid: decodeProtectedHeader(grant).kid as string,
+          })
+          .sign(privateKey);
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'a wrong aud',
+      async () => {
+        const token = await vaultSigned({ ...claims, aud: 'https://other-vault.example' });
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'an expired token',
+      async () => {
+        const token = await vaultSigned({ ...claims, iat: 1_600_000_000, exp: 1_600_000_100 });
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'a future nbf',
+      async () => {
+        const token = await vaultSigned({ ...claims, nbf: Math.floor(Date.now() / 1000) + 3600 });
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'an unknown kid',
+      async () => {
+        const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+        const token = await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'EdDSA', typ: GRANT_TOKEN_TYPE, kid: 'no-such-kid' })
+          .sign(privateKey);
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
+    [
+      'a tampered payload',
+      async () => {
+        const [header, , signature] = grant.split('.');
+        const token = `${header}.${b64({ ...claims, fields: ['email', 'address', 'birthdate'] })}.${signature}`;
+        return { token, dpop: await proofFor(token) };
+      },
+    ],
     ['no DPoP proof', async () => ({ token: grant, dpop: null })],
     ['a Bearer token instead of DPoP', async () => ({ token: null, dpop: await proofFor(grant) })],
-    ['a DPoP proof from another key', async () => ({ token: grant, dpop: await proofFor(grant, { key: florist.key }) })],
-    ['a DPoP proof for another method', async () => ({ token: grant, dpop: await proofFor(grant, { htm: 'POST' }) })],
-    ['a DPoP proof for another URL', async () => ({ token: grant, dpop: await proofFor(grant, { htu: `${vault.url}/v1/grants/relinquish` }) })],
-    ['a DPoP proof without ath', async () => ({
-      token: grant,
-      dpop: await createDpopProof({ key: shop.key, htm: 'GET', htu: dataUrl, now: Date.now() }),
-    })],
-    ['a grant of another vendor (presented with its own key)', async () => ({ token: grant, dpop: await proofFor(grant, { key: florist.key }) })],
+    [
+      'a DPoP proof from another key',
+      async () => ({ token: grant, dpop: await proofFor(grant, { key: florist.key }) }),
+    ],
+    [
+      'a DPoP proof for another method',
+      async () => ({ token: grant, dpop: await proofFor(grant, { htm: 'POST' }) }),
+    ],
+    [
+      'a DPoP proof for another URL',
+      async () => ({
+        token: grant,
+        dpop: await proofFor(grant, { htu: `${vault.url}/v1/grants/relinquish` }),
+      }),
+    ],
+    [
+      'a DPoP proof without ath',
+      async () => ({
+        token: grant,
+        dpop: await createDpopProof({ key: shop.key, htm: 'GET', htu: dataUrl, now: Date.now() }),
+      }),
+    ],
+    [
+      'a grant of another vendor (presented with its own key)',
+      async () => ({ token: grant, dpop: await proofFor(grant, { key: florist.key }) }),
+    ],
   ];
 
   let reference: { status: number; body: Record<string, unknown>; challenge: string | null } | undefined;
@@ -142,7 +225,13 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     vault.clock.advance(2 * 24 * 3600 * 1000);
     try {
       // The proof carries the vault's (advanced) time, as a vendor with a matching clock would.
-      const dpop = await createDpopProof({ key: shop.key, htm: 'GET', htu: dataUrl, accessToken: grant, now: vault.clock.now() });
+      const dpop = await createDpopProof({
+        key: shop.key,
+        htm: 'GET',
+        htu: dataUrl,
+        accessToken: grant,
+        now: vault.clock.now(),
+      });
       const res = await redeemRaw(grant, dpop);
       expect(res).toEqual(reference);
     } finally {
@@ -154,7 +243,9 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
   it('lets exactly one of 50 parallel uses of one DPoP proof through', async () => {
     const dpop = await proofFor(grant);
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => fetch(dataUrl, { headers: { authorization: `DPoP ${grant}`, dpop } }).then((r) => r.status)),
+      Array.from({ length: 50 }, () =>
+        fetch(dataUrl, { headers: { authorization: `DPoP ${grant}`, dpop } }).then((r) => r.status),
+      ),
     );
     expect(results.filter((s) => s === 200)).toHaveLength(1);
     expect(results.filter((s) => s === 401)).toHaveLength(49);

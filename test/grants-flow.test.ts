@@ -44,11 +44,15 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
   });
 
   const approve = (id: string, json: unknown, cookie = owner.cookie) =>
-    requestJson<{ redirectTo: string | null; grantId: string }>(vault.app, `/v1/me/grant-requests/${id}/approve`, {
-      method: 'POST',
-      cookie,
-      json,
-    });
+    requestJson<{ redirectTo: string | null; grantId: string }>(
+      vault.app,
+      `/v1/me/grant-requests/${id}/approve`,
+      {
+        method: 'POST',
+        cookie,
+        json,
+      },
+    );
 
   it('requests, approves (without an optional field), collects, redeems exactly what was approved, and revokes', async () => {
     const request = await shop.client.requestGrant({
@@ -84,25 +88,44 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
     expect(data.sub).toBe(grant.sub);
 
     // Nothing granted changed: a conditional redeem is 304.
-    expect(await shop.client.redeem(grant.grant, { ifNoneMatch: data.etag })).toMatchObject({ notModified: true });
+    expect(await shop.client.redeem(grant.grant, { ifNoneMatch: data.etag })).toMatchObject({
+      notModified: true,
+    });
     // A change to a field the shop does not hold changes nothing for it.
-    await requestJson(vault.app, '/v1/me/profile', { method: 'PATCH', cookie: owner.cookie, json: { phone_number: '+447700900999' } });
-    expect(await shop.client.redeem(grant.grant, { ifNoneMatch: data.etag })).toMatchObject({ notModified: true });
+    await requestJson(vault.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie: owner.cookie,
+      json: { phone_number: '+447700900999' },
+    });
+    expect(await shop.client.redeem(grant.grant, { ifNoneMatch: data.etag })).toMatchObject({
+      notModified: true,
+    });
     // A change to a granted field shows on the next redeem.
-    await requestJson(vault.app, '/v1/me/profile', { method: 'PATCH', cookie: owner.cookie, json: { email: 'ada@lovelace.example' } });
+    await requestJson(vault.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie: owner.cookie,
+      json: { email: 'ada@lovelace.example' },
+    });
     const fresh = (await shop.client.redeem(grant.grant, { ifNoneMatch: data.etag })) as RedeemedData;
     expect(fresh.notModified).toBeFalsy();
     expect(fresh.fields.email).toBe('ada@lovelace.example');
 
     // The owner revokes; the next redeem is GRANT_REVOKED, whatever exp says.
-    const revoke = await requestJson(vault.app, `/v1/me/grants/${grant.grantId}/revoke`, { method: 'POST', cookie: owner.cookie });
+    const revoke = await requestJson(vault.app, `/v1/me/grants/${grant.grantId}/revoke`, {
+      method: 'POST',
+      cookie: owner.cookie,
+    });
     expect(revoke.status).toBe(204);
     expect(await codeOf(shop.client.redeem(grant.grant))).toBe('GRANT_REVOKED');
 
     // The access log lists every read, and its chain verifies.
-    const log = await requestJson<{ entries: { action: string }[] }>(vault.app, `/v1/me/access-log?client_id=${encodeURIComponent(shop.clientId)}`, {
-      cookie: owner.cookie,
-    });
+    const log = await requestJson<{ entries: { action: string }[] }>(
+      vault.app,
+      `/v1/me/access-log?client_id=${encodeURIComponent(shop.clientId)}`,
+      {
+        cookie: owner.cookie,
+      },
+    );
     expect(log.body.entries.map((e) => e.action).reverse()).toEqual([
       'grant.approved',
       'grant.collected',
@@ -117,13 +140,21 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
   });
 
   it('collects by polling while the owner types the user code', async () => {
-    const request = await shop.client.requestGrant({ fields: ['email'], purpose: 'customer_care', duration: '1d' });
+    const request = await shop.client.requestGrant({
+      fields: ['email'],
+      purpose: 'customer_care',
+      duration: '1d',
+    });
     const waiting = shop.client.waitForGrant({ requestId: request.id, timeoutMs: 60_000 });
     // The owner types the code the agent read out, sees the request, approves it.
     const typed = request.userCode.replace('KITH-', '').replace('-', ' ').toLowerCase();
-    const seen = await requestJson<{ id: string }>(vault.app, `/v1/me/grant-requests/${encodeURIComponent(typed)}`, {
-      cookie: owner.cookie,
-    });
+    const seen = await requestJson<{ id: string }>(
+      vault.app,
+      `/v1/me/grant-requests/${encodeURIComponent(typed)}`,
+      {
+        cookie: owner.cookie,
+      },
+    );
     expect(seen.body.id).toBe(request.id);
     await approve(seen.body.id, { optionalFields: [] });
     const grant = await waiting;
@@ -147,11 +178,17 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
     expect(grant.state).toBe('cart-42');
     expect(await codeOf(shop.client.collectGrant({ code }))).toBe('INVALID_GRANT');
     // Another vendor cannot use the code either.
-    expect(await codeOf(florist.client.collectGrant({ requestId: request.id }))).toBe('GRANT_REQUEST_NOT_FOUND');
+    expect(await codeOf(florist.client.collectGrant({ requestId: request.id }))).toBe(
+      'GRANT_REQUEST_NOT_FOUND',
+    );
   });
 
   it('answers access_denied when the owner declines', async () => {
-    const request = await shop.client.requestGrant({ fields: ['email'], purpose: 'marketing', duration: '7d' });
+    const request = await shop.client.requestGrant({
+      fields: ['email'],
+      purpose: 'marketing',
+      duration: '7d',
+    });
     const declined = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/decline`, {
       method: 'POST',
       cookie: owner.cookie,
@@ -163,7 +200,11 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
   it('gives one vendor one stable pairwise subject, and another vendor a different one', async () => {
     const grants = [];
     for (const vendor of [shop, shop, florist]) {
-      const request = await vendor.client.requestGrant({ fields: ['name'], purpose: 'personalisation', duration: '1d' });
+      const request = await vendor.client.requestGrant({
+        fields: ['name'],
+        purpose: 'personalisation',
+        duration: '1d',
+      });
       await approve(request.id, {});
       grants.push(await vendor.client.collectGrant({ requestId: request.id }));
     }
@@ -173,25 +214,42 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
     expect(c?.sub).not.toBe(a?.sub);
     // Another owner is another subject, even to the same vendor.
     const other = await vault.signedInOwner();
-    const request = await shop.client.requestGrant({ fields: ['name'], purpose: 'personalisation', duration: '1d' });
+    const request = await shop.client.requestGrant({
+      fields: ['name'],
+      purpose: 'personalisation',
+      duration: '1d',
+    });
     await approve(request.id, {}, other.cookie);
     expect((await shop.client.collectGrant({ requestId: request.id })).sub).not.toBe(a?.sub);
   });
 
   it('lets a vendor relinquish a grant itself', async () => {
-    const request = await shop.client.requestGrant({ fields: ['email'], purpose: 'customer_care', duration: '1d' });
+    const request = await shop.client.requestGrant({
+      fields: ['email'],
+      purpose: 'customer_care',
+      duration: '1d',
+    });
     await approve(request.id, {});
     const grant = await shop.client.collectGrant({ requestId: request.id });
     await shop.client.relinquish(grant.grant);
     expect(await codeOf(shop.client.redeem(grant.grant))).toBe('GRANT_REVOKED');
-    const grants = await requestJson<{ grants: { id: string; revokedBy: string }[] }>(vault.app, '/v1/me/grants', { cookie: owner.cookie });
+    const grants = await requestJson<{ grants: { id: string; revokedBy: string }[] }>(
+      vault.app,
+      '/v1/me/grants',
+      { cookie: owner.cookie },
+    );
     expect(grants.body.grants.find((g) => g.id === grant.grantId)?.revokedBy).toBe('vendor');
   });
 
   it('refuses a redirect URI that is not in the metadata', async () => {
     expect(
       await codeOf(
-        shop.client.requestGrant({ fields: ['email'], purpose: 'delivery', duration: '1d', redirectUri: 'https://evil.example/cb' }),
+        shop.client.requestGrant({
+          fields: ['email'],
+          purpose: 'delivery',
+          duration: '1d',
+          redirectUri: 'https://evil.example/cb',
+        }),
       ),
     ).toBe('REDIRECT_URI_INVALID');
   });

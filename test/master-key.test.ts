@@ -9,11 +9,19 @@ describeEachDatabase('the master key', (database) => {
   it('reads the profile back after a restart with the same key', async () => {
     const first = await openTestVault(database());
     const { owner, cookie } = await first.signedInOwner();
-    await requestJson(first.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { email: 'kept@example.com' } });
+    await requestJson(first.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { email: 'kept@example.com' },
+    });
     await first.close();
 
     const second = await openTestVault(database(), { masterKey: first.masterKey });
-    const res = await requestJson<{ fields: Record<string, { value: unknown }> }>(second.app, '/v1/me/profile', { cookie });
+    const res = await requestJson<{ fields: Record<string, { value: unknown }> }>(
+      second.app,
+      '/v1/me/profile',
+      { cookie },
+    );
     expect(res.status).toBe(200);
     expect(res.body.fields.email?.value).toBe('kept@example.com');
     expect(owner.id).toMatch(/^own_/);

@@ -28,7 +28,10 @@ describeEachDatabase('operability', (database) => {
     expect(body.paths['/v1/me/profile']?.patch?.responses).toHaveProperty('400');
     expect(body.paths['/v1/me/export']).toHaveProperty('get');
     expect(body.paths['/healthz']).toHaveProperty('get');
-    expect(body.components.securitySchemes.ownerSession).toMatchObject({ in: 'cookie', name: '__Host-kith_session' });
+    expect(body.components.securitySchemes.ownerSession).toMatchObject({
+      in: 'cookie',
+      name: '__Host-kith_session',
+    });
   });
 
   it('serves a browsable API reference from its own origin', async () => {
@@ -52,31 +55,49 @@ describeEachDatabase('operability', (database) => {
 
   it('answers an unexpected failure with INTERNAL_ERROR, logged by request id and never echoed', async () => {
     const { owner, cookie } = await tv.signedInOwner();
-    await requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { email: 'broken@example.com' } });
+    await requestJson(tv.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { email: 'broken@example.com' },
+    });
     // Damage the stored ciphertext behind the server's back: decryption fails deep inside.
     await tv.vault.db
       .updateTable('profile_fields')
       .set({ value_sealed: randomBytes(48) })
       .where('owner_id', '=', owner.id)
       .execute();
-    const res = await requestJson<{ code: string; requestId: string; detail: string }>(tv.app, '/v1/me/profile', {
-      cookie,
-    });
+    const res = await requestJson<{ code: string; requestId: string; detail: string }>(
+      tv.app,
+      '/v1/me/profile',
+      {
+        cookie,
+      },
+    );
     expect(res.status).toBe(500);
     expect(res.body.code).toBe('INTERNAL_ERROR');
     expect(res.body.detail).toBe('Something went wrong on our side.');
     expect(JSON.stringify(res.body)).not.toMatch(/SealBroken|authentication failed|at \w+ \(/);
     expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
     const logged = tv.logs.map((line) => JSON.parse(line)).find((l) => l.msg === 'unexpected error');
-    expect(logged).toMatchObject({ requestId: res.body.requestId, level: 50, err: { type: 'SealBrokenError' } });
+    expect(logged).toMatchObject({
+      requestId: res.body.requestId,
+      level: 50,
+      err: { type: 'SealBrokenError' },
+    });
     expect(JSON.stringify(logged)).not.toContain('broken@example.com');
   });
 
   it('logs every request by route pattern with no personal data', async () => {
     const { cookie } = await tv.signedInOwner();
-    await requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { nickname: 'Pumpernickel-4411' } });
+    await requestJson(tv.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { nickname: 'Pumpernickel-4411' },
+    });
     const lines = tv.logs.map((line) => JSON.parse(line));
-    expect(lines.some((l) => l.msg === 'request' && l.route === '/v1/me/profile' && l.method === 'PATCH')).toBe(true);
+    expect(
+      lines.some((l) => l.msg === 'request' && l.route === '/v1/me/profile' && l.method === 'PATCH'),
+    ).toBe(true);
     expect(tv.logs.join('\n')).not.toContain('Pumpernickel-4411');
     expect(tv.logs.join('\n')).not.toContain(cookie.split('=')[1]);
   });

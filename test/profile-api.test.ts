@@ -9,7 +9,12 @@ const ada = {
   given_name: 'Ada',
   email: 'ada@example.com',
   phone_number: '+447700900123',
-  address: { street_address: '12 St James Square', locality: 'London', postal_code: 'SW1Y 4JH', country: 'GB' },
+  address: {
+    street_address: '12 St James Square',
+    locality: 'London',
+    postal_code: 'SW1Y 4JH',
+    country: 'GB',
+  },
   birthdate: '1815-12-10',
   'contact.channels': ['email', 'post'],
   'contact.no_marketing': true,
@@ -27,7 +32,8 @@ describeEachDatabase('owner profile API', (database) => {
   afterAll(() => tv?.close());
 
   const profile = () => requestJson<ProfileView>(tv.app, '/v1/me/profile', { cookie });
-  const patch = (json: unknown) => requestJson<ProfileView>(tv.app, '/v1/me/profile', { method: 'PATCH', cookie, json });
+  const patch = (json: unknown) =>
+    requestJson<ProfileView>(tv.app, '/v1/me/profile', { method: 'PATCH', cookie, json });
 
   it('starts empty at version 0', async () => {
     const res = await profile();
@@ -40,7 +46,11 @@ describeEachDatabase('owner profile API', (database) => {
     const res = await patch({ ...ada, birthdate: '1985-12-10' });
     expect(res.status).toBe(200);
     expect(res.body.version).toBe(1);
-    expect(res.body.fields.email).toEqual({ value: 'ada@example.com', version: 1, updatedAt: '2026-03-01T09:00:00.000Z' });
+    expect(res.body.fields.email).toEqual({
+      value: 'ada@example.com',
+      version: 1,
+      updatedAt: '2026-03-01T09:00:00.000Z',
+    });
     expect(res.body.fields.address?.value).toMatchObject({ country: 'GB', locality: 'London' });
     expect(res.body.fields['contact.channels']?.value).toEqual(['email', 'post']);
     expect((await profile()).body).toEqual(res.body);
@@ -51,7 +61,11 @@ describeEachDatabase('owner profile API', (database) => {
     const res = await patch({ email: 'ada@example.com', nickname: 'Countess' });
     expect(res.body.version).toBe(2);
     expect(res.body.fields.email?.version).toBe(1);
-    expect(res.body.fields.nickname).toEqual({ value: 'Countess', version: 2, updatedAt: '2026-03-01T09:01:00.000Z' });
+    expect(res.body.fields.nickname).toEqual({
+      value: 'Countess',
+      version: 2,
+      updatedAt: '2026-03-01T09:01:00.000Z',
+    });
   });
 
   it('does not bump the version when nothing changed', async () => {
@@ -77,7 +91,9 @@ describeEachDatabase('owner profile API', (database) => {
   });
 
   it('exports the whole vault as a download', async () => {
-    const res = await requestJson<{ format: string; profile: ProfileView }>(tv.app, '/v1/me/export', { cookie });
+    const res = await requestJson<{ format: string; profile: ProfileView }>(tv.app, '/v1/me/export', {
+      cookie,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="kith-export-2026-03-01.json"');
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -92,20 +108,60 @@ describeEachDatabase('owner profile API', (database) => {
   });
 
   describe('bad input gets its own code and changes nothing', () => {
-    const cases: { name: string; code: ErrorCode; status: number; send: () => Promise<{ status: number; body: unknown }> }[] = [
-      { name: 'an invalid email', code: 'VALIDATION_FAILED', status: 400, send: () => patch({ email: 'ada@' }) },
-      { name: 'an invalid phone number', code: 'VALIDATION_FAILED', status: 400, send: () => patch({ phone_number: '07700 900123' }) },
+    const cases: {
+      name: string;
+      code: ErrorCode;
+      status: number;
+      send: () => Promise<{ status: number; body: unknown }>;
+    }[] = [
+      {
+        name: 'an invalid email',
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        send: () => patch({ email: 'ada@' }),
+      },
+      {
+        name: 'an invalid phone number',
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        send: () => patch({ phone_number: '07700 900123' }),
+      },
       {
         name: 'an unknown country code',
         code: 'VALIDATION_FAILED',
         status: 400,
         send: () => patch({ address: { locality: 'Nowhere', country: 'XX' } }),
       },
-      { name: 'an impossible birthdate', code: 'VALIDATION_FAILED', status: 400, send: () => patch({ birthdate: '1990-02-30' }) },
-      { name: 'a birthdate in the future', code: 'VALIDATION_FAILED', status: 400, send: () => patch({ birthdate: '2999-01-01' }) },
-      { name: 'an unknown field', code: 'UNKNOWN_FIELD', status: 400, send: () => patch({ email: 'new@example.com', shoe_colour: 'red' }) },
-      { name: 'a wrong type', code: 'VALIDATION_FAILED', status: 400, send: () => patch({ 'contact.no_marketing': 'yes' }) },
-      { name: 'a body that is not an object', code: 'VALIDATION_FAILED', status: 400, send: () => patch(['email']) },
+      {
+        name: 'an impossible birthdate',
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        send: () => patch({ birthdate: '1990-02-30' }),
+      },
+      {
+        name: 'a birthdate in the future',
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        send: () => patch({ birthdate: '2999-01-01' }),
+      },
+      {
+        name: 'an unknown field',
+        code: 'UNKNOWN_FIELD',
+        status: 400,
+        send: () => patch({ email: 'new@example.com', shoe_colour: 'red' }),
+      },
+      {
+        name: 'a wrong type',
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        send: () => patch({ 'contact.no_marketing': 'yes' }),
+      },
+      {
+        name: 'a body that is not an object',
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        send: () => patch(['email']),
+      },
       {
         name: 'one bad field among good ones',
         code: 'VALIDATION_FAILED',
@@ -142,7 +198,13 @@ describeEachDatabase('owner profile API', (database) => {
         status: 413,
         send: () => patch({ 'preferences.notes_for_vendors': 'x'.repeat(200 * 1024) }),
       },
-      { name: 'no session', code: 'UNAUTHENTICATED', status: 401, send: () => requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', json: { email: 'x@example.com' } }) },
+      {
+        name: 'no session',
+        code: 'UNAUTHENTICATED',
+        status: 401,
+        send: () =>
+          requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', json: { email: 'x@example.com' } }),
+      },
       {
         name: 'a forged session',
         code: 'UNAUTHENTICATED',
@@ -167,7 +229,11 @@ describeEachDatabase('owner profile API', (database) => {
         const before = (await profile()).body;
         const res = await send();
         expect(res.status).toBe(status);
-        expect(res.body).toMatchObject({ code, status, type: `urn:kith:problem:${code.toLowerCase().replaceAll('_', '-')}` });
+        expect(res.body).toMatchObject({
+          code,
+          status,
+          type: `urn:kith:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+        });
         expect((res as { headers?: Headers }).headers?.get('content-type')).toBe('application/problem+json');
         expect((await profile()).body).toEqual(before);
       });
@@ -180,7 +246,10 @@ describeEachDatabase('owner profile API', (database) => {
     });
 
     it('never echoes a submitted value in the problem', async () => {
-      const res = await patch({ email: 'secret-value-7731@', address: { country: 'QQ', locality: 'secret-town-9157' } });
+      const res = await patch({
+        email: 'secret-value-7731@',
+        address: { country: 'QQ', locality: 'secret-town-9157' },
+      });
       expect(JSON.stringify(res.body)).not.toMatch(/secret-value-7731|secret-town-9157/);
     });
   });

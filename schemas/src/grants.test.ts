@@ -14,7 +14,12 @@ describe('vendorMetadataSchema', () => {
   });
 
   it('refuses URLs that are not http(s), wherever they appear', () => {
-    for (const bad of ['javascript:alert(1)', 'data:text/html,<script>1</script>', 'file:///etc/passwd', 'ftp://shop.example/x']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'data:text/html,<script>1</script>',
+      'file:///etc/passwd',
+      'ftp://shop.example/x',
+    ]) {
       for (const key of ['client_uri', 'logo_uri', 'policy_uri', 'webhook_uri'] as const) {
         expect(vendorMetadataSchema.safeParse({ ...good, [key]: bad }).success).toBe(false);
       }

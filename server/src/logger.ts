@@ -13,7 +13,10 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       base: { service: 'kith' },
       timestamp: pino.stdTimeFunctions.isoTime,
       // A last line of defence in case a careless call passes one of these.
-      redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'body', 'value', 'fields'], remove: true },
+      redact: {
+        paths: ['req.headers.cookie', 'req.headers.authorization', 'body', 'value', 'fields'],
+        remove: true,
+      },
     },
     destination,
   );

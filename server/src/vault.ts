@@ -23,7 +23,10 @@ export interface Vault {
  * @example
  * const vault = await openVault(config, logger);
  */
-export async function openVault(config: Pick<Config, 'database' | 'masterKey'>, logger: Logger): Promise<Vault> {
+export async function openVault(
+  config: Pick<Config, 'database' | 'masterKey'>,
+  logger: Logger,
+): Promise<Vault> {
   const { key, generatedAt } = loadMasterKey(config.masterKey);
   if (generatedAt) {
     logger.warn(

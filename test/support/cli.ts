@@ -38,7 +38,10 @@ export interface RunningKith {
 }
 
 /** Starts `kith serve` and waits until `/healthz` answers. */
-export async function startKith(options: { cwd: string; env?: Record<string, string> }): Promise<RunningKith> {
+export async function startKith(options: {
+  cwd: string;
+  env?: Record<string, string>;
+}): Promise<RunningKith> {
   const port = await freePort();
   const child: ChildProcess = spawn(tsx, [main, 'serve'], {
     cwd: options.cwd,

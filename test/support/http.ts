@@ -11,7 +11,13 @@ export interface JsonResponse<T = unknown> {
 export async function requestJson<T = unknown>(
   app: KithApp,
   path: string,
-  init: { method?: string; cookie?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    cookie?: string;
+    json?: unknown;
+    body?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.cookie) headers.cookie = init.cookie;
@@ -20,7 +26,11 @@ export async function requestJson<T = unknown>(
     body = JSON.stringify(init.json);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await app.request(path, { method: init.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
+  const res = await app.request(path, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }

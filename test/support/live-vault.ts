@@ -3,8 +3,8 @@
  * (the SDK, a browser, a vendor app) talk to it across a socket.
  */
 import { serve } from '@hono/node-server';
-import { freePort } from './postgres-cluster.ts';
 import type { TestDatabase } from './databases.ts';
+import { freePort } from './postgres-cluster.ts';
 import { openTestVault, type TestVault } from './test-vault.ts';
 
 export interface LiveVault extends TestVault {

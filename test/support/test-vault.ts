@@ -5,7 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { type Config, createApp, createLogger, type KithApp, loadConfig, openVault, type Vault } from '@kith/server';
+import {
+  type Config,
+  createApp,
+  createLogger,
+  type KithApp,
+  loadConfig,
+  openVault,
+  type Vault,
+} from '@kith/server';
 import { ensureSigningKeys } from '../../server/src/keys/signing-key.service.ts';
 import { createOwner, type Owner } from '../../server/src/owners/owner.service.ts';
 import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
@@ -55,8 +63,18 @@ export async function openTestVault(
   let offset = 0;
   let now = FROZEN_NOW;
   const clock: TestClock = options.realClock
-    ? { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) }
-    : { now: () => now, advance: (ms) => void (now += ms) };
+    ? {
+        now: () => Date.now() + offset,
+        advance: (ms) => {
+          offset += ms;
+        },
+      }
+    : {
+        now: () => now,
+        advance: (ms) => {
+          now += ms;
+        },
+      };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

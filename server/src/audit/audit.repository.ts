@@ -6,7 +6,11 @@ export async function insertAccessLogEntry(db: Executor, row: NewAccessLogRow): 
 }
 
 export async function setAuditHead(db: Executor, ownerId: string, seq: number, hash: string): Promise<void> {
-  await db.updateTable('owners').set({ audit_seq: seq, audit_hash: hash }).where('id', '=', ownerId).execute();
+  await db
+    .updateTable('owners')
+    .set({ audit_seq: seq, audit_hash: hash })
+    .where('id', '=', ownerId)
+    .execute();
 }
 
 /** Entries newest first, optionally for one vendor, paged by sequence number. */
@@ -45,7 +49,11 @@ export async function countReadsByGrant(
 ): Promise<{ grant_id: string | null; reads: number | string; last_read_at: number | string | null }[]> {
   return db
     .selectFrom('access_log')
-    .select((eb) => ['grant_id', eb.fn.countAll<number | string>().as('reads'), eb.fn.max('at').as('last_read_at')])
+    .select((eb) => [
+      'grant_id',
+      eb.fn.countAll<number | string>().as('reads'),
+      eb.fn.max('at').as('last_read_at'),
+    ])
     .where('owner_id', '=', ownerId)
     .where('action', '=', 'data.read')
     .groupBy('grant_id')

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Db, Trx } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
-import { findAccessLogChain, findAccessLogEntries, insertAccessLogEntry, setAuditHead } from './audit.repository.ts';
+import {
+  findAccessLogChain,
+  findAccessLogEntries,
+  insertAccessLogEntry,
+  setAuditHead,
+} from './audit.repository.ts';
 import type { AccessLogRow } from './audit.table.ts';
 
 /** What happened, in `entity.past_tense`-style names the owner's log shows. */
@@ -68,7 +73,10 @@ export async function listAccessLog(
   ownerId: string,
   options: { clientId?: string; beforeSeq?: number; limit?: number } = {},
 ): Promise<AccessLogEntry[]> {
-  const rows = await findAccessLogEntries(db, ownerId, { ...options, limit: Math.min(options.limit ?? 50, 500) });
+  const rows = await findAccessLogEntries(db, ownerId, {
+    ...options,
+    limit: Math.min(options.limit ?? 50, 500),
+  });
   return rows.map(toEntry);
 }
 
@@ -119,9 +127,16 @@ function genesisHash(ownerId: string): string {
 function entryHash(row: Omit<AccessLogRow, 'hash'>): string {
   // A fixed field order with explicit separators: the same bytes on every dialect.
   return sha256(
-    [row.prev_hash, row.owner_id, row.seq, row.at, row.action, row.client_id ?? '', row.grant_id ?? '', row.detail].join(
-      '\u001f',
-    ),
+    [
+      row.prev_hash,
+      row.owner_id,
+      row.seq,
+      row.at,
+      row.action,
+      row.client_id ?? '',
+      row.grant_id ?? '',
+      row.detail,
+    ].join('\u001f'),
   );
 }
 

@@ -31,7 +31,9 @@ export function openDatabase(config: DatabaseConfig): OpenDatabase {
       // Timestamps are epoch milliseconds in BIGINT columns: well inside 2^53.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === PG_INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+          oid === PG_INT8
+            ? Number
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

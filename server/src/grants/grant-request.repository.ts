@@ -9,11 +9,17 @@ export async function findGrantRequestById(db: Executor, id: string): Promise<Gr
   return db.selectFrom('grant_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findGrantRequestByUserCode(db: Executor, userCode: string): Promise<GrantRequestRow | undefined> {
+export async function findGrantRequestByUserCode(
+  db: Executor,
+  userCode: string,
+): Promise<GrantRequestRow | undefined> {
   return db.selectFrom('grant_requests').selectAll().where('user_code', '=', userCode).executeTakeFirst();
 }
 
-export async function findGrantRequestByCodeHash(db: Executor, codeHash: string): Promise<GrantRequestRow | undefined> {
+export async function findGrantRequestByCodeHash(
+  db: Executor,
+  codeHash: string,
+): Promise<GrantRequestRow | undefined> {
   return db.selectFrom('grant_requests').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
 }
 
@@ -37,5 +43,9 @@ export async function transitionGrantRequest(
 }
 
 export async function recordPoll(db: Executor, id: string, at: number, interval: number): Promise<void> {
-  await db.updateTable('grant_requests').set({ last_polled_at: at, poll_interval: interval }).where('id', '=', id).execute();
+  await db
+    .updateTable('grant_requests')
+    .set({ last_polled_at: at, poll_interval: interval })
+    .where('id', '=', id)
+    .execute();
 }

@@ -34,4 +34,3 @@ export async function findOwnerGrants(db: Executor, ownerId: string, clientId?: 
   if (clientId) query = query.where('client_id', '=', clientId);
   return query.orderBy('created_at', 'desc').execute();
 }
-

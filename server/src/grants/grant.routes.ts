@@ -11,10 +11,10 @@ import type { AppEnv } from '../env.ts';
 import { KithError } from '../http/kith-error.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { type VendorDeps, authenticateVendor } from '../vendors/verify-client-assertion.ts';
+import { authenticateVendor, type VendorDeps } from '../vendors/verify-client-assertion.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
-import { collectGrant, createGrantRequest, type GrantDeps } from './grant-request.service.ts';
 import { type GrantPresentation, redeemGrant, relinquishGrant } from './grant.service.ts';
+import { collectGrant, createGrantRequest, type GrantDeps } from './grant-request.service.ts';
 
 const tags = ['Vendors'];
 
@@ -28,8 +28,19 @@ const requestRoute = createRoute({
     'and a short code they can type at `/approve` instead.',
   request: { body: { required: true, content: { 'application/json': { schema: grantRequestInputSchema } } } },
   responses: {
-    201: { description: 'The request is waiting for the owner.', content: { 'application/json': { schema: grantRequestCreatedSchema } } },
-    ...problemResponses('INVALID_CLIENT', 'VALIDATION_FAILED', 'UNKNOWN_FIELD', 'REDIRECT_URI_INVALID', 'CLIENT_METADATA_INVALID', ...bodyProblems, ...commonProblems),
+    201: {
+      description: 'The request is waiting for the owner.',
+      content: { 'application/json': { schema: grantRequestCreatedSchema } },
+    },
+    ...problemResponses(
+      'INVALID_CLIENT',
+      'VALIDATION_FAILED',
+      'UNKNOWN_FIELD',
+      'REDIRECT_URI_INVALID',
+      'CLIENT_METADATA_INVALID',
+      ...bodyProblems,
+      ...commonProblems,
+    ),
   },
 });
 
@@ -43,7 +54,10 @@ const collectRoute = createRoute({
     'Send a `DPoP` proof (RFC 9449): the grant is bound to its key.',
   request: { body: { required: true, content: { 'application/json': { schema: collectGrantInputSchema } } } },
   responses: {
-    200: { description: 'The grant token and its consent receipt.', content: { 'application/json': { schema: grantCollectedSchema } } },
+    200: {
+      description: 'The grant token and its consent receipt.',
+      content: { 'application/json': { schema: grantCollectedSchema } },
+    },
     ...problemResponses(
       'AUTHORIZATION_PENDING',
       'SLOW_DOWN',
@@ -75,7 +89,10 @@ const dataRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'The granted fields that are set.', content: { 'application/json': { schema: redeemedDataSchema } } },
+    200: {
+      description: 'The granted fields that are set.',
+      content: { 'application/json': { schema: redeemedDataSchema } },
+    },
     304: { description: 'Nothing granted changed since the `ETag` sent.' },
     ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', ...commonProblems),
   },
@@ -86,7 +103,8 @@ const relinquishRoute = createRoute({
   path: '/v1/grants/relinquish',
   tags,
   summary: 'Give a grant back',
-  description: 'Presented like a redeem. Afterwards the grant is revoked and every redeem is `GRANT_REVOKED`.',
+  description:
+    'Presented like a redeem. Afterwards the grant is revoked and every redeem is `GRANT_REVOKED`.',
   responses: {
     204: { description: 'The grant is revoked.' },
     ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', ...commonProblems),
@@ -123,14 +141,22 @@ export function createGrantRoutes(deps: GrantDeps & VendorDeps) {
         clientAssertion: body.client_assertion,
         endpoint: endpoint('/v1/grants/collect'),
       });
-      const by = body.code ? { code: body.code } : body.request_id ? { requestId: body.request_id } : undefined;
+      const by = body.code
+        ? { code: body.code }
+        : body.request_id
+          ? { requestId: body.request_id }
+          : undefined;
       if (!by) {
         throw new KithError('VALIDATION_FAILED', {
           detail: 'Send `code` (from the redirect) or `request_id` (to poll).',
           errors: [{ path: '/request_id', code: 'required', message: 'Send code or request_id.' }],
         });
       }
-      const { jkt } = await verifyDpopProof(deps, { dpop: c.req.header('dpop'), method: 'POST', path: c.req.path });
+      const { jkt } = await verifyDpopProof(deps, {
+        dpop: c.req.header('dpop'),
+        method: 'POST',
+        path: c.req.path,
+      });
       const collected = await collectGrant(deps, vendor.clientId, by, jkt);
       return c.json(collected, 200, { 'cache-control': 'no-store' });
     })

@@ -12,6 +12,7 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
+import { grantReceipt, listOwnerGrants, type OwnerGrant, revokeGrant } from './grant.service.ts';
 import {
   approveGrantRequest,
   declineGrantRequest,
@@ -19,7 +20,6 @@ import {
   type GrantDeps,
   type PendingGrantRequest,
 } from './grant-request.service.ts';
-import { grantReceipt, listOwnerGrants, type OwnerGrant, revokeGrant } from './grant.service.ts';
 import { vendorDisplay } from './vendor-display.ts';
 
 const tags = ['Grants (owner)'];
@@ -50,10 +50,20 @@ const approveRoute = createRoute({
   tags,
   security,
   summary: 'Approve, keeping some optional fields and perhaps a shorter duration',
-  request: { params: requestParam, body: { required: true, content: { 'application/json': { schema: approveGrantInputSchema } } } },
+  request: {
+    params: requestParam,
+    body: { required: true, content: { 'application/json': { schema: approveGrantInputSchema } } },
+  },
   responses: {
     200: json(grantDecisionSchema, 'Approved; go to `redirectTo` if set.'),
-    ...problemResponses('UNAUTHENTICATED', 'GRANT_REQUEST_NOT_FOUND', 'EXPIRED_TOKEN', 'VALIDATION_FAILED', ...bodyProblems, ...commonProblems),
+    ...problemResponses(
+      'UNAUTHENTICATED',
+      'GRANT_REQUEST_NOT_FOUND',
+      'EXPIRED_TOKEN',
+      'VALIDATION_FAILED',
+      ...bodyProblems,
+      ...commonProblems,
+    ),
   },
 });
 
@@ -90,7 +100,10 @@ const revokeRoute = createRoute({
   security,
   summary: 'Revoke a grant, at once',
   request: { params: requestParam },
-  responses: { 204: { description: 'Revoked (or already was).' }, ...problemResponses('UNAUTHENTICATED', 'GRANT_NOT_FOUND', ...commonProblems) },
+  responses: {
+    204: { description: 'Revoked (or already was).' },
+    ...problemResponses('UNAUTHENTICATED', 'GRANT_NOT_FOUND', ...commonProblems),
+  },
 });
 
 const receiptRoute = createRoute({
@@ -101,7 +114,10 @@ const receiptRoute = createRoute({
   summary: 'Download the signed consent receipt',
   request: { params: requestParam },
   responses: {
-    200: { description: 'A JWS (`typ: kith-receipt+jwt`) signed with the vault key.', content: { 'application/jwt': { schema: z.string() } } },
+    200: {
+      description: 'A JWS (`typ: kith-receipt+jwt`) signed with the vault key.',
+      content: { 'application/jwt': { schema: z.string() } },
+    },
     ...problemResponses('UNAUTHENTICATED', 'GRANT_NOT_FOUND', ...commonProblems),
   },
 });
@@ -186,7 +202,9 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
       });
       return c.json({ entries }, 200, noStore);
     })
-    .openapi(verifyLogRoute, async (c) => c.json(await verifyAccessLog(deps.db, c.get('owner').id), 200, noStore));
+    .openapi(verifyLogRoute, async (c) =>
+      c.json(await verifyAccessLog(deps.db, c.get('owner').id), 200, noStore),
+    );
 }
 
 async function pendingView(deps: GrantDeps, request: PendingGrantRequest) {

@@ -18,7 +18,15 @@ describe('user codes', () => {
   });
 
   it('refuses what cannot be a code', () => {
-    for (const typed of ['', 'KITH', '7Q2F-9XB', '7Q2F-9XBDD', 'AEIU-AEIU', '7Q2F-9XB!', 'KITH-7Q2F-9XBD-1']) {
+    for (const typed of [
+      '',
+      'KITH',
+      '7Q2F-9XB',
+      '7Q2F-9XBDD',
+      'AEIU-AEIU',
+      '7Q2F-9XB!',
+      'KITH-7Q2F-9XBD-1',
+    ]) {
       expect(normaliseUserCode(typed)).toBeUndefined();
     }
   });

@@ -34,4 +34,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
 };
 
 export const handleNotFound: NotFoundHandler<AppEnv> = (c) =>
-  problemResponse('NOT_FOUND', { detail: `No route for ${c.req.method} ${c.req.path}.`, requestId: c.get('requestId') });
+  problemResponse('NOT_FOUND', {
+    detail: `No route for ${c.req.method} ${c.req.path}.`,
+    requestId: c.get('requestId'),
+  });

@@ -32,5 +32,7 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
 function isBodiless(request: Request): boolean {
   if (request.headers.has('content-type')) return false;
   const length = request.headers.get('content-length');
-  return length === '0' || (length === null && !request.headers.has('transfer-encoding') && request.body === null);
+  return (
+    length === '0' || (length === null && !request.headers.has('transfer-encoding') && request.body === null)
+  );
 }

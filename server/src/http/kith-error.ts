@@ -24,7 +24,12 @@ export class KithError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    options: { detail?: string; errors?: FieldIssue[]; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      detail?: string;
+      errors?: FieldIssue[];
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
   ) {
     super(options.detail ?? errorCodes[code].title, { cause: options.cause });
     this.status = errorCodes[code].status;

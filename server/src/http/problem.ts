@@ -7,7 +7,12 @@ import type { FieldIssue } from './kith-error.ts';
  */
 export function problemResponse(
   code: ErrorCode,
-  options: { detail?: string; errors?: FieldIssue[]; requestId?: string; headers?: Record<string, string> } = {},
+  options: {
+    detail?: string;
+    errors?: FieldIssue[];
+    requestId?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Response {
   const { status, title } = errorCodes[code];
   const body = {

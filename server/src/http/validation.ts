@@ -16,7 +16,11 @@ export function validationError(error: ZodError): KithError {
   if (unknown.length > 0) {
     return new KithError('UNKNOWN_FIELD', {
       detail: `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.map((p) => p.slice(1)).join(', ')}.`,
-      errors: unknown.map((path) => ({ path, code: 'unknown_field', message: 'Kith has no field by this name.' })),
+      errors: unknown.map((path) => ({
+        path,
+        code: 'unknown_field',
+        message: 'Kith has no field by this name.',
+      })),
     });
   }
   const errors: FieldIssue[] = error.issues.map((issue) => ({

@@ -12,7 +12,9 @@ const healthRoute = createRoute({
   path: '/healthz',
   tags: ['Operations'],
   summary: 'Is the process up?',
-  responses: { 200: { description: 'The process answers.', content: { 'application/json': { schema: statusSchema } } } },
+  responses: {
+    200: { description: 'The process answers.', content: { 'application/json': { schema: statusSchema } } },
+  },
 });
 
 const readyRoute = createRoute({

@@ -2,7 +2,12 @@ import type { Executor } from '../db/database.ts';
 import type { NewProfileFieldRow, ProfileFieldRow } from './profile.table.ts';
 
 export async function findProfileFields(db: Executor, ownerId: string): Promise<ProfileFieldRow[]> {
-  return db.selectFrom('profile_fields').selectAll().where('owner_id', '=', ownerId).orderBy('path').execute();
+  return db
+    .selectFrom('profile_fields')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .orderBy('path')
+    .execute();
 }
 
 export async function upsertProfileField(db: Executor, row: NewProfileFieldRow): Promise<void> {

@@ -4,7 +4,13 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { clearProfileField, exportVault, type ProfileDeps, readProfile, updateProfile } from './profile.service.ts';
+import {
+  clearProfileField,
+  exportVault,
+  type ProfileDeps,
+  readProfile,
+  updateProfile,
+} from './profile.service.ts';
 
 const tags = ['Profile'];
 const security = [{ ownerSession: [] }];
@@ -36,7 +42,13 @@ const patchProfileRoute = createRoute({
   },
   responses: {
     200: profileResponse,
-    ...problemResponses('UNAUTHENTICATED', 'VALIDATION_FAILED', 'UNKNOWN_FIELD', ...bodyProblems, ...commonProblems),
+    ...problemResponses(
+      'UNAUTHENTICATED',
+      'VALIDATION_FAILED',
+      'UNKNOWN_FIELD',
+      ...bodyProblems,
+      ...commonProblems,
+    ),
   },
 });
 

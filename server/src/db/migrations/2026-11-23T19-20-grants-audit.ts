@@ -43,7 +43,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'bigint')
     .addColumn('revoked_by', 'text')
     .execute();
-  await db.schema.createIndex('grants_owner_client').on('grants').columns(['owner_id', 'client_id']).execute();
+  await db.schema
+    .createIndex('grants_owner_client')
+    .on('grants')
+    .columns(['owner_id', 'client_id'])
+    .execute();
 
   await db.schema
     .createTable('access_log')
@@ -59,12 +63,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('access_log_pk', ['owner_id', 'seq'])
     .execute();
   await db.schema.createIndex('access_log_grant').on('access_log').columns(['grant_id', 'at']).execute();
-  await db.schema.createIndex('access_log_client').on('access_log').columns(['owner_id', 'client_id', 'seq']).execute();
+  await db.schema
+    .createIndex('access_log_client')
+    .on('access_log')
+    .columns(['owner_id', 'client_id', 'seq'])
+    .execute();
 
   // The head of each owner's chain lives on the owner's row, so appending locks
   // one row and chains cannot fork under concurrent writers.
-  await db.schema.alterTable('owners').addColumn('audit_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('owners').addColumn('audit_hash', 'text', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema
+    .alterTable('owners')
+    .addColumn('audit_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('owners')
+    .addColumn('audit_hash', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
