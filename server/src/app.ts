@@ -17,6 +17,7 @@ import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
+import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
 export interface AppDeps {
@@ -24,7 +25,7 @@ export interface AppDeps {
   keys: VaultKeys;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors'>;
+  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'signIn' | 'devAllowLocalVendors'>;
 }
 
 /**
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createGrantRoutes(deps));
   app.route('/', createOwnerGrantRoutes(deps));
   app.route('/', createDocsRoutes());
+  app.route('/', createWebRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ownerSession', {
     type: 'apiKey',

@@ -15,6 +15,8 @@ import { isAbsolute, resolve } from 'node:path';
  * | KITH_BODY_LIMIT_BYTES | `102400` | the largest request body accepted |
  * | KITH_SESSION_IDLE_MINUTES | `30` | a session unused this long ends |
  * | KITH_SESSION_ABSOLUTE_HOURS | `12` | a session ends this long after sign-in, used or not |
+ * | KITH_SIGN_IN_MAX_ATTEMPTS | `20` | sign-in attempts (passkey or recovery code) one client address may make per window; more are `RATE_LIMITED` |
+ * | KITH_SIGN_IN_WINDOW_MINUTES | `15` | the window those attempts are counted in |
  * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
  * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids (a loud warning is printed at start-up); never in production |
  */
@@ -26,6 +28,7 @@ export interface Config {
   masterKey: MasterKeySource;
   bodyLimitBytes: number;
   session: { idleMs: number; absoluteMs: number };
+  signIn: { maxAttempts: number; windowMs: number };
   logLevel: LogLevel;
   /** Development only: vendors on this machine (plain http on loopback) are accepted. */
   devAllowLocalVendors: boolean;
@@ -75,6 +78,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     session: {
       idleMs: readInteger(env, 'KITH_SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
       absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90) * 3_600_000,
+    },
+    signIn: {
+      maxAttempts: readInteger(env, 'KITH_SIGN_IN_MAX_ATTEMPTS', 20, 1, 10_000),
+      windowMs: readInteger(env, 'KITH_SIGN_IN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
     },
     logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? 'info'),
     devAllowLocalVendors: readBoolean(env, 'KITH_DEV_ALLOW_LOCAL_VENDORS', false),

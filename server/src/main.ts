@@ -7,7 +7,9 @@ import { migrateDown, migrateToLatest } from './db/migrate.ts';
 import { openDatabase } from './db/open-database.ts';
 import { MasterKeyMismatchError } from './keys/master-key-check.ts';
 import { ensureSigningKeys, rotateSigningKeys } from './keys/signing-key.service.ts';
+import { KithError } from './http/kith-error.ts';
 import { createLogger } from './logger.ts';
+import { createOwnerWithEnrollment, issueFirstOwnerEnrollment, resetOwner } from './owners/enrollment.service.ts';
 import { openVault } from './vault.ts';
 import { purgeExpiredJtis } from './vendors/replay-cache.ts';
 
@@ -19,6 +21,10 @@ Usage:
   kith migrate --down   undo the newest migration
   kith keys rotate      make the next signing key current (it was already
                         published), retire the current one, publish a new next
+  kith owner create --name NAME
+                        add an owner; prints a one-time enrollment link (24 h)
+  kith owner reset NAME void an owner's passkeys, recovery codes and sessions
+                        (when all are lost); prints a new enrollment link
   kith --help           show this help
 
 Configuration comes from the environment (KITH_DATABASE_URL, KITH_PORT,
@@ -29,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, down: { type: 'boolean' } },
+    options: { help: { type: 'boolean', short: 'h' }, down: { type: 'boolean' }, name: { type: 'string' } },
   });
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') {
@@ -46,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       if (positionals[1] === 'rotate') return runKeysRotate(config);
       process.stderr.write(`kith: unknown keys command "${positionals[1] ?? ''}"\n\n${usage}`);
       return 2;
+    case 'owner':
+      return runOwner(config, positionals.slice(1), values.name);
     default:
       process.stderr.write(`kith: unknown command "${command}"\n\n${usage}`);
       return 2;
@@ -72,6 +80,13 @@ async function runServe(config: Config): Promise<number> {
     );
   }, 60_000);
   purge.unref();
+  const firstOwner = await issueFirstOwnerEnrollment({ db: vault.db, keys: vault.keys, clock: systemClock, config, logger });
+  if (firstOwner) {
+    // The link is a credential for the whole vault: to the operator's terminal only, never to the log.
+    process.stdout.write(
+      `\nThis vault has no owner yet. Open this link within 24 hours to become its first owner:\n\n  ${firstOwner.url}\n\n`,
+    );
+  }
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { address: info.address, port: info.port, publicUrl: config.publicUrl.origin, database: vault.dialect },
@@ -97,6 +112,37 @@ async function runKeysRotate(config: Config): Promise<number> {
     const { retired, current, next } = await rotateSigningKeys({ ...vault, clock: systemClock, config });
     process.stdout.write(`retired ${retired}\ncurrent ${current}\nnext    ${next}\n`);
     return 0;
+  } finally {
+    await vault.close();
+  }
+}
+
+async function runOwner(config: Config, args: string[], name: string | undefined): Promise<number> {
+  const [verb, target] = args;
+  const ownerName = verb === 'create' ? name : target;
+  if ((verb !== 'create' && verb !== 'reset') || !ownerName) {
+    process.stderr.write(`kith: expected "owner create --name NAME" or "owner reset NAME"\n\n${usage}`);
+    return 2;
+  }
+  const logger = createLogger(config.logLevel);
+  const vault = await openVault(config, logger);
+  try {
+    const deps = { db: vault.db, keys: vault.keys, clock: systemClock, config, logger };
+    const { enrollment } =
+      verb === 'create' ? await createOwnerWithEnrollment(deps, { name: ownerName }) : await resetOwner(deps, { name: ownerName });
+    const expires = new Date(enrollment.expiresAt).toISOString();
+    process.stdout.write(
+      verb === 'create'
+        ? `Owner created. Send them this one-time enrollment link (valid until ${expires}):\n${enrollment.url}\n`
+        : `Passkeys, recovery codes and sessions voided. New enrollment link (valid until ${expires}):\n${enrollment.url}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof KithError) {
+      process.stderr.write(`kith: ${error.detail ?? error.message}\n`);
+      return 1;
+    }
+    throw error;
   } finally {
     await vault.close();
   }

@@ -1,7 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { SigningKeyTable } from '../keys/signing-key.table.ts';
+import type { EnrollmentTable } from '../owners/enrollment.table.ts';
 import type { OwnerTable } from '../owners/owner.table.ts';
+import type { PasskeyTable } from '../owners/passkey.table.ts';
+import type { RateLimitTable } from '../owners/rate-limit.table.ts';
+import type { RecoveryCodeTable } from '../owners/recovery-code.table.ts';
 import type { SessionTable } from '../owners/session.table.ts';
+import type { WebauthnChallengeTable } from '../owners/webauthn-challenge.table.ts';
 import type { ProfileFieldTable } from '../profile/profile.table.ts';
 import type { ClientAssertionJtiTable, DpopProofJtiTable } from '../vendors/replay.table.ts';
 import type { VendorTable } from '../vendors/vendor.table.ts';
@@ -13,6 +18,11 @@ export interface Database {
   owners: OwnerTable;
   sessions: SessionTable;
   profile_fields: ProfileFieldTable;
+  passkeys: PasskeyTable;
+  webauthn_challenges: WebauthnChallengeTable;
+  enrollments: EnrollmentTable;
+  recovery_codes: RecoveryCodeTable;
+  rate_limits: RateLimitTable;
   signing_keys: SigningKeyTable;
   vendors: VendorTable;
   dpop_proof_jtis: DpopProofJtiTable;

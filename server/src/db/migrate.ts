@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/2026-11-23T18-00-initial.ts';
+import * as ownersPasskeys from './migrations/2026-11-23T19-00-owners-passkeys.ts';
 import * as vendorsKeys from './migrations/2026-11-23T19-10-vendors-keys.ts';
 
 /**
@@ -8,6 +9,7 @@ import * as vendorsKeys from './migrations/2026-11-23T19-10-vendors-keys.ts';
  */
 const migrations: Record<string, Migration> = {
   '2026-11-23T18-00-initial': initial,
+  '2026-11-23T19-00-owners-passkeys': ownersPasskeys,
   '2026-11-23T19-10-vendors-keys': vendorsKeys,
 };
 

@@ -41,3 +41,14 @@ export async function lockOwner(trx: Executor, id: string): Promise<OwnerRow | u
   const query = trx.selectFrom('owners').selectAll().where('id', '=', id);
   return (isPostgres(trx) ? query.forUpdate() : query).executeTakeFirst();
 }
+
+/** Sets the owner's WebAuthn user handle unless one is already set; returns the one in force. */
+export async function ensureWebauthnUserId(db: Executor, id: string, candidate: string): Promise<string> {
+  await db.updateTable('owners').set({ webauthn_user_id: candidate }).where('id', '=', id).where('webauthn_user_id', 'is', null).execute();
+  const row = await db.selectFrom('owners').select('webauthn_user_id').where('id', '=', id).executeTakeFirstOrThrow();
+  return row.webauthn_user_id ?? candidate;
+}
+
+export async function findOwnerByWebauthnUserId(db: Executor, userId: string): Promise<OwnerRow | undefined> {
+  return db.selectFrom('owners').selectAll().where('webauthn_user_id', '=', userId).executeTakeFirst();
+}

@@ -11,6 +11,8 @@ export interface OwnerTable {
   /** Bumped once per profile change; the version vendors see. */
   profile_version: number;
   profile_updated_at: number | null;
+  /** The random WebAuthn user handle; null until the first passkey ceremony. */
+  webauthn_user_id: string | null;
 }
 
 export type OwnerRow = Selectable<OwnerTable>;

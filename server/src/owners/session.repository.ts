@@ -27,3 +27,7 @@ export async function deleteOwnerSessions(db: Executor, ownerId: string, except?
 export async function listOwnerSessions(db: Executor, ownerId: string): Promise<SessionRow[]> {
   return db.selectFrom('sessions').selectAll().where('owner_id', '=', ownerId).orderBy('last_seen_at', 'desc').execute();
 }
+
+export async function markSessionReauthenticated(db: Executor, idHash: string, at: number): Promise<void> {
+  await db.updateTable('sessions').set({ reauthenticated_at: at }).where('id_hash', '=', idHash).execute();
+}

@@ -3,7 +3,15 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { newToken } from '../ids.ts';
-import { deleteSession, findSessionByIdHash, insertSession, touchSession } from './session.repository.ts';
+import {
+  deleteOwnerSessions,
+  deleteSession,
+  findSessionByIdHash,
+  insertSession,
+  listOwnerSessions,
+  markSessionReauthenticated,
+  touchSession,
+} from './session.repository.ts';
 
 export interface SessionDeps {
   db: Db;
@@ -16,7 +24,21 @@ export interface Session {
   ownerId: string;
   idHash: string;
   expiresAt: number;
+  /** When the owner last proved presence in this session; null if never. */
+  reauthenticatedAt: number | null;
 }
+
+/** A session as the owner's sessions list shows it. */
+export interface SessionSummary {
+  idHash: string;
+  userAgent: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  current: boolean;
+}
+
+/** How long a passkey (or recovery code) proof counts as fresh for sensitive changes. */
+export const REAUTHENTICATION_WINDOW_MS = 5 * 60_000;
 
 // Writing last_seen_at on every request would turn every read into a write;
 // once a minute is precise enough for idle timeouts and the sessions list.
@@ -31,7 +53,7 @@ const TOUCH_EVERY_MS = 60_000;
  */
 export async function startSession(
   deps: SessionDeps,
-  input: { ownerId: string; userAgent?: string | null },
+  input: { ownerId: string; userAgent?: string | null; authenticated?: boolean },
 ): Promise<{ token: string; session: Session }> {
   const token = newToken();
   const now = deps.clock.now();
@@ -44,8 +66,13 @@ export async function startSession(
     last_seen_at: now,
     expires_at: expiresAt,
     user_agent: input.userAgent?.slice(0, 200) ?? null,
+    // Signing in is itself a fresh proof of presence.
+    reauthenticated_at: input.authenticated ? now : null,
   });
-  return { token, session: { ownerId: input.ownerId, idHash, expiresAt } };
+  return {
+    token,
+    session: { ownerId: input.ownerId, idHash, expiresAt, reauthenticatedAt: input.authenticated ? now : null },
+  };
 }
 
 /**
@@ -63,7 +90,37 @@ export async function resumeSession(deps: SessionDeps, token: string): Promise<S
     return undefined;
   }
   if (now - row.last_seen_at >= TOUCH_EVERY_MS) await touchSession(deps.db, idHash, now);
-  return { ownerId: row.owner_id, idHash, expiresAt: row.expires_at };
+  return { ownerId: row.owner_id, idHash, expiresAt: row.expires_at, reauthenticatedAt: row.reauthenticated_at };
+}
+
+/** Tells whether the session proved presence recently enough for a sensitive change. */
+export function isFreshlyAuthenticated(deps: Pick<SessionDeps, 'clock'>, session: Pick<Session, 'reauthenticatedAt'>): boolean {
+  return session.reauthenticatedAt !== null && deps.clock.now() - session.reauthenticatedAt < REAUTHENTICATION_WINDOW_MS;
+}
+
+/** Records a fresh proof of presence in a session. */
+export async function markReauthenticated(deps: Pick<SessionDeps, 'db' | 'clock'>, idHash: string): Promise<void> {
+  await markSessionReauthenticated(deps.db, idHash, deps.clock.now());
+}
+
+/** The owner's live sessions, most recently used first. */
+export async function listSessions(deps: SessionDeps, ownerId: string, currentIdHash: string): Promise<SessionSummary[]> {
+  const now = deps.clock.now();
+  const rows = await listOwnerSessions(deps.db, ownerId);
+  return rows
+    .filter((row) => now < row.expires_at && now - row.last_seen_at < deps.config.session.idleMs)
+    .map((row) => ({
+      idHash: row.id_hash,
+      userAgent: row.user_agent,
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+      current: row.id_hash === currentIdHash,
+    }));
+}
+
+/** Ends every session of the owner except `keepIdHash` (or all, without it); returns how many ended. */
+export async function endOtherSessions(deps: Pick<SessionDeps, 'db'>, ownerId: string, keepIdHash?: string): Promise<number> {
+  return deleteOwnerSessions(deps.db, ownerId, keepIdHash);
 }
 
 /** Ends one session. */

@@ -9,6 +9,8 @@ export interface SessionTable {
   /** Absolute end, fixed at sign-in. */
   expires_at: number;
   user_agent: string | null;
+  /** When the owner last proved presence with a passkey (or a recovery code) in this session. */
+  reauthenticated_at: number | null;
 }
 
 export type SessionRow = Selectable<SessionTable>;

@@ -1,0 +1,88 @@
+import { CsrfField } from '../csrf.tsx';
+import { Layout, Notice } from '../layout.tsx';
+
+export interface SignInPageProps {
+  nonce: string;
+  csrfToken: string;
+  signedOut?: boolean;
+  recoveryFailed?: boolean;
+  sessionEnded?: boolean;
+}
+
+/**
+ * Sign-in: a passkey button (with autofill where the browser offers it) and,
+ * folded away, a recovery code form that works without JavaScript.
+ */
+export function SignInPage(props: SignInPageProps) {
+  return (
+    <Layout title="Sign in" nonce={props.nonce} csrfToken={props.csrfToken} passkeys>
+      <div class="narrow">
+        <h1>Sign in to your vault</h1>
+        {props.signedOut && <Notice kind="success" title="You are signed out." />}
+        {props.sessionEnded && <Notice kind="info" title="Please sign in again." />}
+        <p class="lede">
+          Use the passkey on your phone or computer: your fingerprint, face or screen lock opens your vault. There is
+          no password to steal.
+        </p>
+        <section class="card" aria-labelledby="passkey-title">
+          <h2 id="passkey-title">With a passkey</h2>
+          <div class="field">
+            <label class="field__label" for="passkey-autofill">
+              Your vault
+            </label>
+            <p class="field__hint" id="passkey-autofill-hint">
+              Your browser may offer your passkey here, or use the button.
+            </p>
+            <input
+              id="passkey-autofill"
+              type="text"
+              name="username"
+              autocomplete="username webauthn"
+              aria-describedby="passkey-autofill-hint"
+            />
+          </div>
+          <button type="button" class="button button--primary button--wide" data-kith="sign-in">
+            Sign in with a passkey
+          </button>
+          <p class="status" data-kith-status role="status" aria-live="polite" />
+          <noscript>
+            <p class="notice notice--info">Passkeys need JavaScript. Without it, you can still use a recovery code.</p>
+          </noscript>
+        </section>
+        <details class="card disclosure" open={props.recoveryFailed}>
+          <summary>Lost your passkeys? Use a recovery code</summary>
+          {props.recoveryFailed && (
+            <Notice kind="error" title="Sign-in failed.">
+              <p>Check the code and try again. Each code works only once.</p>
+            </Notice>
+          )}
+          <form method="post" action="/sign-in/recovery">
+            <CsrfField token={props.csrfToken} />
+            <div class="field">
+              <label class="field__label" for="recovery-code">
+                Recovery code
+              </label>
+              <p class="field__hint" id="recovery-code-hint">
+                One of the ten codes you saved, like 7Q2F-9XKD-M4TB-P8WR.
+              </p>
+              <input
+                id="recovery-code"
+                name="code"
+                type="text"
+                autocomplete="one-time-code"
+                autocapitalize="characters"
+                spellcheck={false}
+                required
+                aria-describedby="recovery-code-hint"
+                class="input--code"
+              />
+            </div>
+            <button type="submit" class="button button--secondary">
+              Sign in with this code
+            </button>
+          </form>
+        </details>
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,143 @@
+// Kith's passkey ceremonies. Everything else on these pages works without
+// JavaScript; this file only drives navigator.credentials through
+// @simplewebauthn/browser (global SimpleWebAuthnBrowser) and talks to
+// /auth/* with the page's CSRF token.
+(() => {
+  'use strict';
+  const webauthn = window.SimpleWebAuthnBrowser;
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+  const statusEl = document.querySelector('[data-kith-status]');
+
+  const say = (message, kind) => {
+    if (!statusEl) return;
+    statusEl.textContent = message;
+    statusEl.className = `status${kind ? ` status--${kind}` : ''}`;
+    statusEl.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  };
+
+  class CeremonyError extends Error {
+    constructor(code, message) {
+      super(message);
+      this.code = code;
+    }
+  }
+
+  async function post(url, body) {
+    const res = await fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+      body: JSON.stringify(body ?? {}),
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new CeremonyError(data.code ?? 'INTERNAL_ERROR', data.title ?? 'Something went wrong.');
+    return data;
+  }
+
+  const messages = {
+    SIGN_IN_FAILED: 'Sign-in failed. Try again, or use a recovery code.',
+    RATE_LIMITED: 'Too many attempts. Please wait a few minutes, then try again.',
+    CSRF_FAILED: 'This page has expired. Reload it and try again.',
+    ENROLLMENT_INVALID: 'This link does not work any more. Ask for a new one.',
+    CHALLENGE_INVALID: 'That took too long or was already used. Please try again.',
+    VALIDATION_FAILED: 'Please check what you typed and try again.',
+  };
+
+  function explain(error) {
+    if (error instanceof CeremonyError) return messages[error.code] ?? error.message;
+    if (error?.name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Please try again.';
+    if (error?.name === 'InvalidStateError') return 'This device already holds a passkey for your vault.';
+    return 'Your browser could not complete the passkey request. Please try again.';
+  }
+
+  /** Runs a ceremony from a button: disables it, reports progress and failure. */
+  function onClick(selector, run) {
+    for (const button of document.querySelectorAll(selector)) {
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        button.setAttribute('aria-busy', 'true');
+        say('Waiting for your passkey…');
+        try {
+          await run(button);
+        } catch (error) {
+          if (error?.name !== 'AbortError') say(explain(error), 'error');
+        } finally {
+          button.disabled = false;
+          button.removeAttribute('aria-busy');
+        }
+      });
+    }
+  }
+
+  async function signIn(useBrowserAutofill) {
+    const optionsJSON = await post('/auth/sign-in/options');
+    const response = await webauthn.startAuthentication({ optionsJSON, useBrowserAutofill });
+    say('Checking…');
+    const { redirect } = await post('/auth/sign-in/verify', { response });
+    window.location.assign(redirect);
+  }
+
+  async function reauthenticate() {
+    const optionsJSON = await post('/auth/reauthenticate/options');
+    const response = await webauthn.startAuthentication({ optionsJSON });
+    await post('/auth/reauthenticate/verify', { response });
+  }
+
+  async function addPasskey() {
+    let optionsJSON;
+    try {
+      optionsJSON = await post('/auth/passkeys/options');
+    } catch (error) {
+      // Adding a way in needs a fresh proof of presence: ask for one, then carry on.
+      if (!(error instanceof CeremonyError) || error.code !== 'REAUTHENTICATION_REQUIRED') throw error;
+      say('First, confirm it is you with a passkey you already have.');
+      await reauthenticate();
+      optionsJSON = await post('/auth/passkeys/options');
+    }
+    say('Now create the new passkey.');
+    const response = await webauthn.startRegistration({ optionsJSON });
+    const { redirect } = await post('/auth/passkeys/verify', { response });
+    window.location.assign(redirect);
+  }
+
+  async function enroll(button) {
+    const form = button.closest('[data-kith="enroll-form"]');
+    const token = form?.getAttribute('data-token') ?? '';
+    const nameInput = form?.querySelector('input[name="name"]');
+    if (nameInput && !nameInput.value.trim()) {
+      say('Please enter your name first.', 'error');
+      nameInput.focus();
+      return;
+    }
+    const optionsJSON = await post('/auth/enroll/options', { token, name: nameInput?.value });
+    const response = await webauthn.startRegistration({ optionsJSON });
+    say('Saving your passkey…');
+    const { redirect } = await post('/auth/enroll/verify', { token, response });
+    window.location.assign(redirect);
+  }
+
+  if (!webauthn?.browserSupportsWebAuthn()) {
+    say('This browser cannot use passkeys. Try another browser, or use a recovery code.', 'error');
+    return;
+  }
+
+  onClick('[data-kith="sign-in"]', () => signIn(false));
+  onClick('[data-kith="add-passkey"]', addPasskey);
+  onClick('[data-kith="enroll"]', enroll);
+  onClick('[data-kith="reauthenticate"]', async () => {
+    await reauthenticate();
+    say('Confirmed. You can make the change now.', 'success');
+    window.location.assign('/security');
+  });
+
+  // Conditional UI: the browser offers saved passkeys in the field's autofill (WebAuthn L3 §5.1.4.1).
+  if (document.querySelector('[data-kith="sign-in"]')) {
+    webauthn
+      .browserSupportsWebAuthnAutofill()
+      .then((supported) => (supported ? signIn(true) : undefined))
+      .catch((error) => {
+        // Cancelled when the button starts its own ceremony; anything else is worth saying.
+        if (error?.name !== 'AbortError') say(explain(error), 'error');
+      });
+  }
+})();

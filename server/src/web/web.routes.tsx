@@ -1,0 +1,48 @@
+import { type ErrorCode, errorCodes } from '@kith/schemas';
+import { type Context, Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { handleError } from '../http/error-handler.ts';
+import { KithError } from '../http/kith-error.ts';
+import type { PasskeyDeps } from '../owners/passkey.service.ts';
+import { createAuthRoutes } from './auth.routes.ts';
+import { ErrorPage } from './pages/error.page.tsx';
+import { createPageRoutes } from './pages.routes.tsx';
+import { createStaticRoutes } from './static.routes.ts';
+import type { WebEnv } from './web.env.ts';
+
+// What a person is told when a page fails; codes not listed use their title.
+const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>> = {
+  CSRF_FAILED: {
+    title: 'This form has expired',
+    message: 'For your safety, a form only works from the page it came from. Go back, reload the page and try again.',
+  },
+  ENROLLMENT_INVALID: {
+    title: 'This link does not work',
+    message: 'Enrollment links work once and expire after 24 hours. Ask whoever runs this server for a new one.',
+  },
+  RATE_LIMITED: { title: 'Too many attempts', message: 'Please wait a few minutes, then try again.' },
+  NOT_FOUND: { title: 'Nothing here', message: 'The page you asked for does not exist.' },
+};
+
+/**
+ * The owner's web UI: pages, passkey ceremonies and static files. A failing
+ * page answers with a page; a failing ceremony request answers with a problem
+ * document like the API.
+ */
+export function createWebRoutes(deps: PasskeyDeps) {
+  const app = new Hono<WebEnv>();
+  app.route('/', createStaticRoutes());
+  app.route('/', createAuthRoutes(deps));
+  app.route('/', createPageRoutes(deps));
+  app.onError((error, c) => {
+    if (c.req.path.startsWith('/auth/') || !(error instanceof KithError)) return handleError(error, c as unknown as Context<AppEnv>);
+    if (error.code === 'UNAUTHENTICATED') return c.redirect('/sign-in', 303);
+    const text = pageErrors[error.code] ?? { title: errorCodes[error.code].title, message: 'Please go back and try again.' };
+    return c.html(
+      <ErrorPage nonce={c.get('cspNonce') ?? ''} csrfToken={c.get('csrfToken') ?? ''} title={text.title} message={text.message} />,
+      error.status as 400,
+      { 'cache-control': 'no-store', ...error.headers },
+    );
+  });
+  return app;
+}
