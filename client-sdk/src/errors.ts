@@ -14,6 +14,9 @@ export const clientErrorCodes = {
   INVALID_RESPONSE: 'The vault answered with something this SDK does not understand.',
   INVALID_ARGUMENT: 'The SDK was called with an unusable argument.',
   UNTRUSTED_VAULT: 'The vault URL is not https (or http on localhost); nothing was sent to it.',
+  WEBHOOK_SIGNATURE_INVALID: 'The webhook is not signed by the vault (or by your webhook secret).',
+  WEBHOOK_TIMESTAMP_INVALID: 'The webhook timestamp is missing or too far from now.',
+  WEBHOOK_REPLAYED: 'This webhook id was already handled.',
 } as const satisfies Record<string, string>;
 
 /**

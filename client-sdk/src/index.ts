@@ -24,3 +24,4 @@ export type { RelinquishOptions } from './relinquish.ts';
 export type { ContactTermsRequest, GrantRequest, RequestGrantOptions } from './request-grant.ts';
 export { loadSigningKey, type SigningAlgorithm, type SigningKey, toPublicJwk } from './signing-key.ts';
 export type { WaitForGrantOptions } from './wait-for-grant.ts';
+export { type VerifyWebhookOptions, verifyWebhook, type WebhookRequestLike } from './verify-webhook.ts';

@@ -138,6 +138,7 @@ export {
    */
   dietaryNeedCodes,
 } from './fields/preferences.ts';
+export * from './events.ts';
 export * from './grants.ts';
 
 export {

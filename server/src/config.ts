@@ -18,7 +18,10 @@ import { isAbsolute, resolve } from 'node:path';
  * | KITH_SIGN_IN_MAX_ATTEMPTS | `20` | sign-in attempts (passkey or recovery code) one client address may make per window; more are `RATE_LIMITED` |
  * | KITH_SIGN_IN_WINDOW_MINUTES | `15` | the window those attempts are counted in |
  * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
- * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids (a loud warning is printed at start-up); never in production |
+ * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids and webhook URIs (a loud warning is printed at start-up); never in production |
+ * | KITH_DELIVERY_WORKER | `true` | whether this process delivers webhooks; with several processes on one PostgreSQL any number may (claims never overlap) |
+ * | KITH_WEBHOOK_TIMEOUT_SECONDS | `10` | how long one webhook attempt may take before it counts as failed |
+ * | KITH_WEBHOOK_RETRY_HOURS | `72` | how long a failing event is retried (exponential backoff with full jitter) before it is marked failed |
  */
 export interface Config {
   database: DatabaseConfig;
@@ -32,6 +35,7 @@ export interface Config {
   logLevel: LogLevel;
   /** Development only: vendors on this machine (plain http on loopback) are accepted. */
   devAllowLocalVendors: boolean;
+  webhooks: { deliver: boolean; timeoutMs: number; retryForMs: number };
 }
 
 export type DatabaseConfig =
@@ -85,6 +89,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     },
     logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? 'info'),
     devAllowLocalVendors: readBoolean(env, 'KITH_DEV_ALLOW_LOCAL_VENDORS', false),
+    webhooks: {
+      deliver: readBoolean(env, 'KITH_DELIVERY_WORKER', true),
+      timeoutMs: readInteger(env, 'KITH_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60) * 1000,
+      retryForMs: readInteger(env, 'KITH_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30) * 3_600_000,
+    },
   };
 }
 

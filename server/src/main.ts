@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
+import { startDeliveryWorker } from './events/delivery.service.ts';
 import { openDatabase } from './db/open-database.ts';
 import { MasterKeyMismatchError } from './keys/master-key-check.ts';
 import { ensureSigningKeys, rotateSigningKeys } from './keys/signing-key.service.ts';
@@ -87,6 +88,8 @@ async function runServe(config: Config): Promise<number> {
       `\nThis vault has no owner yet. Open this link within 24 hours to become its first owner:\n\n  ${firstOwner.url}\n\n`,
     );
   }
+  // Events leave through the outbox; with several processes on one database, claims never overlap.
+  const delivery = config.webhooks.deliver ? startDeliveryWorker({ ...deps, logger }) : undefined;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { address: info.address, port: info.port, publicUrl: config.publicUrl.origin, database: vault.dialect },
@@ -102,6 +105,8 @@ async function runServe(config: Config): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // Attempts in flight are recorded before the database closes; unrecorded ones would be retried anyway.
+  await delivery?.stop();
   await vault.close();
   return 0;
 }

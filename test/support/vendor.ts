@@ -1,10 +1,19 @@
 /**
  * A vendor for tests: a real key pair, the real SDK, and its metadata document
  * served over real HTTP on 127.0.0.1 (so the vault fetches it for real, in
- * development mode).
+ * development mode). With `webhooks: true` it also runs a webhook receiver on
+ * a port of its own, named as `webhook_uri` in the metadata, that records
+ * every request and answers what the test tells it to (or is down).
  */
+import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createKithClient, generateKeyPair, type KithClient, loadSigningKey, type SigningKey } from '@kith/client';
+import {
+  createKithClient,
+  generateKeyPair,
+  type KithClient,
+  loadSigningKey,
+  type SigningKey,
+} from '@kith/client';
 import { Hono } from 'hono';
 import { freePort } from './postgres-cluster.ts';
 
@@ -14,7 +23,35 @@ export interface TestVendor {
   origin: string;
   /** The vendor's own signing key, for tests that build proofs by hand. */
   key: SigningKey;
+  /** The `webhook_secret` the vault last returned when this vendor collected a grant. */
+  webhookSecret(): string | undefined;
+  /** The webhook receiver, when started with `webhooks: true`. */
+  webhooks: WebhookReceiver;
   stop(): Promise<void>;
+}
+
+/** One request the receiver got, as it arrived. */
+export interface WebhookReceipt {
+  id: string;
+  attempt: number;
+  headers: Record<string, string>;
+  body: string;
+  /** What the receiver answered. */
+  status: number;
+  receivedAt: number;
+}
+
+export interface WebhookReceiver {
+  uri: string;
+  receipts: WebhookReceipt[];
+  /** Answer every request with this status from now on (default 204). */
+  respondWith(status: number): void;
+  /** Stop listening: connections are refused until `comeBack()`. */
+  goDown(): Promise<void>;
+  /** Listen again on the same port. */
+  comeBack(): Promise<void>;
+  /** Resolves once `predicate` holds for the receipts (polled), or rejects after `timeoutMs`. */
+  waitFor(predicate: (receipts: WebhookReceipt[]) => boolean, timeoutMs?: number): Promise<void>;
 }
 
 export async function startTestVendor(options: {
@@ -22,15 +59,34 @@ export async function startTestVendor(options: {
   name?: string;
   redirectPath?: string;
   alg?: 'EdDSA' | 'ES256';
+  webhooks?: boolean;
 }): Promise<TestVendor> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const clientId = `${origin}/.well-known/kith-client.json`;
+  const receiver = options.webhooks ? await startReceiver() : undefined;
   const { privateJwk } = await generateKeyPair({ alg: options.alg ?? 'EdDSA' });
-  const client = createKithClient({ clientId, privateJwk, vault: options.vault, retry: { retries: 0 } });
+  let webhookSecret: string | undefined;
+  // Reads the secret out of collect answers, as a vendor's own code would.
+  const tap: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (String(input instanceof Request ? input.url : input).endsWith('/v1/grants/collect') && response.ok) {
+      const body = (await response.clone().json()) as { webhook_secret?: string };
+      webhookSecret = body.webhook_secret ?? webhookSecret;
+    }
+    return response;
+  };
+  const client = createKithClient({
+    clientId,
+    privateJwk,
+    vault: options.vault,
+    retry: { retries: 0 },
+    fetch: tap,
+  });
   const metadata = await client.metadataDocument({
     clientName: options.name ?? 'Test Shop',
     redirectUris: [`${origin}${options.redirectPath ?? '/kith/callback'}`],
+    ...(receiver ? { webhookUri: receiver.uri } : {}),
   });
   const app = new Hono();
   app.get('/.well-known/kith-client.json', (c) => c.json(metadata));
@@ -41,6 +97,72 @@ export async function startTestVendor(options: {
     client,
     origin,
     key: await loadSigningKey(privateJwk),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    webhookSecret: () => webhookSecret,
+    get webhooks(): WebhookReceiver {
+      if (!receiver) throw new Error('this test vendor was started without webhooks: true');
+      return receiver;
+    },
+    async stop() {
+      await receiver?.goDown();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function startReceiver(): Promise<WebhookReceiver> {
+  const port = await freePort();
+  const receipts: WebhookReceipt[] = [];
+  let status = 204;
+  let server: Server | undefined;
+
+  const listen = async () => {
+    const created = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        receipts.push({
+          id: headers['webhook-id'] ?? '',
+          attempt: Number(headers['webhook-attempt'] ?? 0),
+          headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          status,
+          receivedAt: Date.now(),
+        });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      created.once('error', reject);
+      created.listen(port, '127.0.0.1', () => resolve());
+    });
+    server = created;
+  };
+  await listen();
+
+  return {
+    uri: `http://127.0.0.1:${port}/kith/webhooks`,
+    receipts,
+    respondWith: (next) => void (status = next),
+    async goDown() {
+      const running = server;
+      server = undefined;
+      if (!running) return;
+      running.closeAllConnections();
+      await new Promise<void>((resolve) => running.close(() => resolve()));
+    },
+    async comeBack() {
+      if (!server) await listen();
+    },
+    async waitFor(predicate, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(receipts)) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `webhook receiver: still waiting after ${timeoutMs} ms (${receipts.length} receipts)`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
   };
 }

@@ -1,4 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { AccessLogTable } from '../audit/audit.table.ts';
+import type { DeliveryTable, DisabledWebhookTable, EventTable } from '../events/event.table.ts';
+import type { GrantRequestTable, GrantTable } from '../grants/grant.table.ts';
 import type { SigningKeyTable } from '../keys/signing-key.table.ts';
 import type { EnrollmentTable } from '../owners/enrollment.table.ts';
 import type { OwnerTable } from '../owners/owner.table.ts';
@@ -27,6 +30,12 @@ export interface Database {
   vendors: VendorTable;
   dpop_proof_jtis: DpopProofJtiTable;
   client_assertion_jtis: ClientAssertionJtiTable;
+  grant_requests: GrantRequestTable;
+  grants: GrantTable;
+  access_log: AccessLogTable;
+  events: EventTable;
+  deliveries: DeliveryTable;
+  disabled_webhooks: DisabledWebhookTable;
 }
 
 export type Db = Kysely<Database>;

@@ -2,6 +2,8 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import * as initial from './migrations/2026-11-23T18-00-initial.ts';
 import * as ownersPasskeys from './migrations/2026-11-23T19-00-owners-passkeys.ts';
 import * as vendorsKeys from './migrations/2026-11-23T19-10-vendors-keys.ts';
+import * as grantsAudit from './migrations/2026-11-23T19-20-grants-audit.ts';
+import * as events from './migrations/2026-11-23T19-30-events.ts';
 
 /**
  * Every migration, by timestamped name. Listed here rather than read from a
@@ -11,6 +13,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T18-00-initial': initial,
   '2026-11-23T19-00-owners-passkeys': ownersPasskeys,
   '2026-11-23T19-10-vendors-keys': vendorsKeys,
+  '2026-11-23T19-20-grants-audit': grantsAudit,
+  '2026-11-23T19-30-events': events,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.

@@ -11,6 +11,7 @@ import {
   type VendorMetadata,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
+import { ensureWebhookSecret } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import { type SigningKeyDeps, signJwt } from '../keys/signing-key.service.ts';
@@ -263,12 +264,14 @@ export async function collectGrant(
     payload: consentReceipt({ grantId, clientId, subject: grant.subject, fields, purpose, contact, iat, exp }),
   });
 
-  await deps.db.transaction().execute(async (trx) => {
+  const webhookSecret = await deps.db.transaction().execute(async (trx) => {
     // Single use: only the call that moves the request to `collected` gets the token.
     const moved = await transitionGrantRequest(trx, request.id, 'approved', { status: 'collected', code_hash: null });
     if (!moved) throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
     await updateGrant(trx, grantId, { jkt, token_hash: sha256(token), receipt, collected_at: now });
     await appendAccessLog(trx, { ownerId, at: now, action: 'grant.collected', clientId, grantId, detail: { fields } });
+    // The vendor's key for the `v1` webhook signatures, made on its first collect.
+    return ensureWebhookSecret(deps, trx, clientId);
   });
 
   return {
@@ -280,6 +283,7 @@ export async function collectGrant(
     expires_at: new Date(grant.expires_at).toISOString(),
     receipt,
     ...(request.state === null ? {} : { state: request.state }),
+    ...(webhookSecret === undefined ? {} : { webhook_secret: webhookSecret }),
   };
 }
 

@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import { countReadsByGrant } from '../audit/audit.repository.ts';
 import type { Trx } from '../db/database.ts';
+import { emitEvent } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { findOwnerById } from '../owners/owner.repository.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
@@ -143,6 +144,16 @@ async function revoke(deps: GrantDeps, grant: GrantRow, by: 'owner' | 'vendor'):
       grantId: grant.id,
       detail: { fields: JSON.parse(grant.fields) as string[] },
     });
+    // The vendor hears it in the same transaction's outbox; a grant it never collected it never knew.
+    if (grant.collected_at !== null) {
+      await emitEvent(trx, {
+        ownerId: grant.owner_id,
+        clientId: grant.client_id,
+        type: 'grant.revoked',
+        data: { sub: grant.subject, grant_id: grant.id, revoked_by: by },
+        at: now,
+      });
+    }
   });
 }
 

@@ -9,6 +9,7 @@ import {
 } from '@kith/schemas';
 import type { Clock } from '../clock.ts';
 import type { Db, Trx } from '../db/database.ts';
+import { emitProfileUpdated } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { validationError } from '../http/validation.ts';
 import { open, seal } from '../keys/envelope.ts';
@@ -88,6 +89,8 @@ export async function updateProfile(deps: ProfileDeps, ownerId: string, patch: P
       await upsertProfileField(trx, row);
       current.set(path, row);
     }
+    // In this transaction: vendors holding a changed field hear of it if and only if the change commits.
+    await emitProfileUpdated(trx, { ownerId, changed: changes.map((c) => c.path), version, at: now });
     const updated = { ...owner, profile_version: version, profile_updated_at: now };
     return {
       profile: toProfileView(deps.keys, updated, [...current.values()]),

@@ -1,0 +1,104 @@
+import * as z from 'zod';
+import { contactTermsSchema, grantFieldSchema } from './grants.ts';
+import { purposeSchema } from './purposes.ts';
+
+// Events a vault sends a vendor by webhook (Standard Webhooks). Types are
+// `entity.past_tense`. A payload never carries personal values: field names,
+// versions, grant ids, deadlines and the pairwise subject the vendor already
+// knows; the vendor re-redeems to read, and that read is logged.
+
+/** Every event type a vault sends. */
+export const webhookEventTypes = [
+  'profile.updated',
+  'grant.created',
+  'grant.revoked',
+  'relationship.ended',
+  'erasure.requested',
+  'contact.terms_changed',
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+/** `profile.updated`: fields this vendor holds changed; re-redeem its live grants to read them. */
+export const profileUpdatedDataSchema = z.object({
+  /** The pairwise subject the vendor knows the owner by. */
+  sub: z.string(),
+  /** The vendor's live grants that hold at least one of the changed fields. */
+  grant_ids: z.array(z.string()).min(1),
+  /** The changed fields, only those the vendor holds. */
+  fields: z.array(grantFieldSchema).min(1),
+  /** The owner's profile version after the change (compare with `version` from redeem). */
+  version: z.int(),
+});
+
+/** `grant.created`: the owner shared fields the vendor did not ask for; redeem the grant. */
+export const grantCreatedDataSchema = z.object({
+  sub: z.string(),
+  grant_id: z.string(),
+  fields: z.array(grantFieldSchema),
+  purpose: purposeSchema,
+  expires_at: z.iso.datetime(),
+});
+
+/** `grant.revoked`: the grant is void; forget what it gave you unless another grant covers it. */
+export const grantRevokedDataSchema = z.object({
+  sub: z.string(),
+  grant_id: z.string(),
+  /** Who ended it: the owner, or the vendor itself (relinquish). */
+  revoked_by: z.enum(['owner', 'vendor']),
+});
+
+/** `relationship.ended`: the owner ended every grant to this vendor at once. */
+export const relationshipEndedDataSchema = z.object({
+  sub: z.string(),
+  grant_ids: z.array(z.string()),
+});
+
+/** `erasure.requested`: erase what you hold about this subject by the deadline, then acknowledge. */
+export const erasureRequestedDataSchema = z.object({
+  sub: z.string(),
+  erasure_id: z.string(),
+  deadline: z.iso.datetime(),
+});
+
+/** `contact.terms_changed`: the owner changed how this vendor may contact them. */
+export const contactTermsChangedDataSchema = z.object({
+  sub: z.string(),
+  grant_ids: z.array(z.string()),
+  contact: contactTermsSchema.optional(),
+});
+
+const envelope = <T extends WebhookEventType, D extends z.ZodType>(type: T, data: D) =>
+  z.object({
+    type: z.literal(type),
+    /** The event id, equal to the `webhook-id` header: stable across retries; use it to drop duplicates. */
+    id: z.string().min(1),
+    /** When the event happened (RFC 3339), not when this attempt was sent. */
+    timestamp: z.iso.datetime(),
+    data,
+  });
+
+/**
+ * A webhook body as a vault sends it: `{ type, id, timestamp, data }`,
+ * discriminated by `type`.
+ *
+ * @example
+ * const event = webhookEventSchema.parse(JSON.parse(body));
+ * if (event.type === 'profile.updated') console.log(event.data.fields);
+ */
+export const webhookEventSchema = z.discriminatedUnion('type', [
+  envelope('profile.updated', profileUpdatedDataSchema),
+  envelope('grant.created', grantCreatedDataSchema),
+  envelope('grant.revoked', grantRevokedDataSchema),
+  envelope('relationship.ended', relationshipEndedDataSchema),
+  envelope('erasure.requested', erasureRequestedDataSchema),
+  envelope('contact.terms_changed', contactTermsChangedDataSchema),
+]);
+export type WebhookEvent = z.output<typeof webhookEventSchema>;
+
+/** The payload (`data`) of each event type. */
+export type WebhookEventData = { [E in WebhookEvent as E['type']]: E['data'] };
+
+/** The header naming the vault key (`kid` in its JWKS) that made the `v1a` signature. */
+export const WEBHOOK_KEY_ID_HEADER = 'webhook-key-id';
+/** The header numbering the delivery attempt (1, 2, …) of one `webhook-id`. */
+export const WEBHOOK_ATTEMPT_HEADER = 'webhook-attempt';

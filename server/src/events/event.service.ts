@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { FieldPath, WebhookEventData, WebhookEventType } from '@kith/schemas';
+import type { Trx } from '../db/database.ts';
+import { newId } from '../ids.ts';
+import type { VaultKeys } from '../keys/vault-keys.ts';
+import { findLiveGrants, insertEvent, setWebhookSecretIfUnset } from './event.repository.ts';
+
+/** One event for one vendor, as a service emits it. */
+export interface NewEvent<T extends WebhookEventType = WebhookEventType> {
+  ownerId: string;
+  clientId: string;
+  type: T;
+  /** No personal values: field names, versions, grant ids, deadlines. */
+  data: WebhookEventData[T];
+  at: number;
+}
+
+/**
+ * Writes an event and its pending delivery in the caller's transaction (the
+ * transactional outbox): the event exists if and only if the change that
+ * caused it committed. The delivery worker sends it afterwards.
+ *
+ * @example
+ * await deps.db.transaction().execute(async (trx) => {
+ *   await revokeGrantRow(trx, grant.id, now, 'owner');
+ *   await emitEvent(trx, { ownerId, clientId, type: 'grant.revoked', data: { sub, grant_id, revoked_by: 'owner' }, at: now });
+ * });
+ */
+export async function emitEvent<T extends WebhookEventType>(trx: Trx, event: NewEvent<T>): Promise<string> {
+  const id = newId('evt');
+  await insertEvent(
+    trx,
+    {
+      id,
+      owner_id: event.ownerId,
+      client_id: event.clientId,
+      type: event.type,
+      payload: JSON.stringify(event.data),
+      created_at: event.at,
+    },
+    {
+      event_id: id,
+      attempts: 0,
+      next_attempt_at: event.at,
+      claimed_until: null,
+      claimed_by: null,
+      status: 'pending',
+      last_attempt_at: null,
+      last_status_code: null,
+      last_error: null,
+      delivered_at: null,
+    },
+  );
+  return id;
+}
+
+/**
+ * After the owner changed `changed` (now at profile `version`): one
+ * `profile.updated` per vendor holding a live grant on any changed field,
+ * naming only the changed fields that vendor holds. Vendors holding none
+ * of them hear nothing. Answers the vendors told.
+ */
+export async function emitProfileUpdated(
+  trx: Trx,
+  input: { ownerId: string; changed: readonly FieldPath[]; version: number; at: number },
+): Promise<string[]> {
+  const changed = new Set<string>(input.changed);
+  const byVendor = new Map<string, { sub: string; grantIds: string[]; fields: Set<FieldPath> }>();
+  for (const grant of await findLiveGrants(trx, input.ownerId, input.at)) {
+    const held = (JSON.parse(grant.fields) as FieldPath[]).filter((f) => changed.has(f));
+    if (held.length === 0) continue;
+    const entry = byVendor.get(grant.client_id) ?? { sub: grant.subject, grantIds: [], fields: new Set() };
+    entry.grantIds.push(grant.id);
+    for (const field of held) entry.fields.add(field);
+    byVendor.set(grant.client_id, entry);
+  }
+  for (const [clientId, { sub, grantIds, fields }] of byVendor) {
+    await emitEvent(trx, {
+      ownerId: input.ownerId,
+      clientId,
+      type: 'profile.updated',
+      data: { sub, grant_ids: grantIds, fields: [...fields].sort(), version: input.version },
+      at: input.at,
+    });
+  }
+  return [...byVendor.keys()];
+}
+
+/** The prefix of a Standard Webhooks symmetric secret. */
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
+/**
+ * The vendor's webhook secret, created the first time it is needed (when the
+ * vendor first collects a grant): `whsec_` + base64 of 32 random bytes,
+ * sealed under the master key at rest. Concurrent first calls agree on one.
+ * Undefined when the vault has no record of the vendor.
+ */
+export async function ensureWebhookSecret(
+  deps: { keys: VaultKeys },
+  trx: Trx,
+  clientId: string,
+): Promise<string | undefined> {
+  const candidate = `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+  const sealed = deps.keys.sealSecret(Buffer.from(candidate, 'utf8'), webhookSecretContext(clientId));
+  const stored = await setWebhookSecretIfUnset(trx, clientId, sealed);
+  return stored ? openWebhookSecret(deps, clientId, stored) : undefined;
+}
+
+/** Opens a vendor's sealed webhook secret (`whsec_…`). */
+export function openWebhookSecret(deps: { keys: VaultKeys }, clientId: string, sealed: Uint8Array): string {
+  return deps.keys.openSecret(sealed, webhookSecretContext(clientId)).toString('utf8');
+}
+
+// Binds the sealed secret to its vendor: copied onto another vendor's row, it does not open.
+function webhookSecretContext(clientId: string): string {
+  return `webhook-secret|${clientId}`;
+}
