@@ -38,6 +38,8 @@ export async function startLiveVault(
     ...tv,
     url,
     async stop() {
+      // Browsers keep connections alive; close them so the server can stop.
+      (server as unknown as { closeAllConnections?(): void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await tv.close();
     },

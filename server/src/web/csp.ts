@@ -26,7 +26,8 @@ export function contentSecurityPolicy(): MiddlewareHandler<WebEnv> {
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
-        "form-action 'self'",
+        // A form may also lead to a vendor's registered redirect URI (the approval page's answer).
+        ['form-action', "'self'", ...(c.get('cspFormActions') ?? [])].join(' '),
         "base-uri 'none'",
         "frame-ancestors 'none'",
       ].join('; '),

@@ -3,7 +3,7 @@ import { raw } from 'hono/html';
 import { CsrfField } from './csrf.tsx';
 
 /** Where a signed-in page sits in the navigation. */
-export type NavItem = 'home' | 'profile' | 'security';
+export type NavItem = 'home' | 'profile' | 'vendors' | 'security';
 
 export interface LayoutProps {
   /** The page's own title; the tab reads "TITLE · Kith". */
@@ -23,6 +23,7 @@ export interface LayoutProps {
 const navItems: { id: NavItem; href: string; label: string }[] = [
   { id: 'home', href: '/', label: 'Home' },
   { id: 'profile', href: '/profile', label: 'Profile' },
+  { id: 'vendors', href: '/vendors', label: 'Vendors' },
   { id: 'security', href: '/security', label: 'Security' },
 ];
 

@@ -7,6 +7,8 @@ export interface WebVariables extends AppVariables {
   cspNonce: string;
   /** The CSRF token every form and every ceremony request sends back. */
   csrfToken: string;
+  /** Origins a form on this page may lead to besides ours (CSP `form-action` applies to redirects too). */
+  cspFormActions?: string[];
   /** The signed-in session, once `requireOwnerPage` let the request through. */
   session: Session;
 }

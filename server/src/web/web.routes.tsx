@@ -5,6 +5,7 @@ import { handleError } from '../http/error-handler.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
 import { createAuthRoutes } from './auth.routes.ts';
+import { createGrantPageRoutes } from './grant-pages.routes.tsx';
 import { ErrorPage } from './pages/error.page.tsx';
 import { createPageRoutes } from './pages.routes.tsx';
 import { createStaticRoutes } from './static.routes.ts';
@@ -22,6 +23,14 @@ const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>>
   },
   RATE_LIMITED: { title: 'Too many attempts', message: 'Please wait a few minutes, then try again.' },
   NOT_FOUND: { title: 'Nothing here', message: 'The page you asked for does not exist.' },
+  GRANT_REQUEST_NOT_FOUND: {
+    title: 'This request is no longer waiting',
+    message: 'It was already answered, or it never existed. If a vendor is waiting, ask them to send a new one.',
+  },
+  EXPIRED_TOKEN: {
+    title: 'This request has expired',
+    message: 'Requests wait 15 minutes for an answer. Ask the vendor to send a new one.',
+  },
 };
 
 /**
@@ -34,6 +43,7 @@ export function createWebRoutes(deps: PasskeyDeps) {
   app.route('/', createStaticRoutes());
   app.route('/', createAuthRoutes(deps));
   app.route('/', createPageRoutes(deps));
+  app.route('/', createGrantPageRoutes(deps));
   app.onError((error, c) => {
     if (c.req.path.startsWith('/auth/') || !(error instanceof KithError)) return handleError(error, c as unknown as Context<AppEnv>);
     if (error.code === 'UNAUTHENTICATED') return c.redirect('/sign-in', 303);

@@ -1,0 +1,196 @@
+import { type Context, Hono } from 'hono';
+import type { JSX } from 'hono/jsx/jsx-runtime';
+import { listAccessLog, verifyAccessLog } from '../audit/audit.service.ts';
+import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
+import {
+  approveGrantRequest,
+  declineGrantRequest,
+  findPendingGrantRequest,
+  type GrantDeps,
+} from '../grants/grant-request.service.ts';
+import { vendorDisplay } from '../grants/vendor-display.ts';
+import { KithError } from '../http/kith-error.ts';
+import type { SessionDeps } from '../owners/session.service.ts';
+import { readProfile } from '../profile/profile.service.ts';
+import { contentSecurityPolicy } from './csp.ts';
+import { csrfProtection, formString } from './csrf.tsx';
+import { describeFieldValue } from './field-value.ts';
+import { ActivityPage } from './pages/activity.page.tsx';
+import { ApprovePage } from './pages/approve.page.tsx';
+import { ApproveCodePage } from './pages/approve-code.page.tsx';
+import { DecidedPage } from './pages/decided.page.tsx';
+import { VendorPage } from './pages/vendor.page.tsx';
+import { type VendorSummary, VendorsPage } from './pages/vendors.page.tsx';
+import { requireOwnerPage } from './require-owner-page.ts';
+import type { WebEnv } from './web.env.ts';
+
+type WebContext = Context<WebEnv>;
+
+function render(c: WebContext, page: JSX.Element, status: 200 | 404 = 200) {
+  return c.html(page, status, { 'cache-control': 'no-store' });
+}
+
+/** A vendor's client id as a path segment: base64url, so no slashes or escapes to get wrong. */
+export function vendorKey(clientId: string): string {
+  return Buffer.from(clientId).toString('base64url');
+}
+
+function clientIdOf(key: string): string {
+  const clientId = Buffer.from(key, 'base64url').toString('utf8');
+  if (!/^https?:\/\//.test(clientId)) throw new KithError('NOT_FOUND');
+  return clientId;
+}
+
+/**
+ * The owner's grant pages: answering a request (by link or by typed code),
+ * the vendors dashboard, one vendor's page (revoke in one click, receipts,
+ * what it did) and all activity with the log's integrity.
+ */
+export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
+  const app = new Hono<WebEnv>();
+  const csp = contentSecurityPolicy();
+  const csrf = csrfProtection(deps);
+  const owner = requireOwnerPage(deps);
+  const chrome = (c: WebContext) => ({ nonce: c.get('cspNonce'), csrfToken: c.get('csrfToken') });
+
+  app.get('/approve', csp, csrf, owner, (c) =>
+    render(c, <ApproveCodePage {...chrome(c)} code={c.req.query('code') ?? ''} />),
+  );
+
+  app.post('/approve', csp, csrf, owner, async (c) => {
+    const code = formString(await c.req.parseBody({ all: true }), 'code') ?? '';
+    try {
+      const request = await findPendingGrantRequest(deps, { userCode: code });
+      return c.redirect(`/approve/${request.id}`, 303);
+    } catch (error) {
+      if (
+        error instanceof KithError &&
+        (error.code === 'GRANT_REQUEST_NOT_FOUND' || error.code === 'EXPIRED_TOKEN')
+      ) {
+        return render(c, <ApproveCodePage {...chrome(c)} code={code} notFound />, 404);
+      }
+      throw error;
+    }
+  });
+
+  app.get('/approve/:id', csp, csrf, owner, async (c) => {
+    const request = await findPendingGrantRequest(deps, { id: c.req.param('id') });
+    const [vendor, profile] = await Promise.all([
+      vendorDisplay(deps.db, request.clientId),
+      readProfile(deps, c.get('owner').id),
+    ]);
+    const values: Record<string, string | undefined> = {};
+    for (const path of [...request.fields, ...request.optionalFields]) {
+      const entry = profile.fields[path];
+      values[path] = entry ? describeFieldValue(path, entry.value) : undefined;
+    }
+    if (request.redirectUri) c.set('cspFormActions', [new URL(request.redirectUri).origin]);
+    return render(c, <ApprovePage {...chrome(c)} request={request} vendor={vendor} values={values} />);
+  });
+
+  app.post('/approve/:id', csp, csrf, owner, async (c) => {
+    const body = await c.req.parseBody({ all: true });
+    const id = c.req.param('id');
+    const ownerId = c.get('owner').id;
+    const request = await findPendingGrantRequest(deps, { id });
+    const vendor = await vendorDisplay(deps.db, request.clientId);
+    const approved = formString(body, 'decision') === 'approve';
+    let redirectTo: string | null;
+    if (approved) {
+      const chosen = body.fields;
+      const optionalFields = (Array.isArray(chosen) ? chosen : [chosen]).filter(
+        (f): f is string => typeof f === 'string',
+      );
+      const duration = Number(formString(body, 'duration'));
+      ({ redirectTo } = await approveGrantRequest(deps, ownerId, id, {
+        optionalFields,
+        ...(Number.isInteger(duration) && duration > 0 ? { durationSeconds: duration } : {}),
+      }));
+    } else {
+      ({ redirectTo } = await declineGrantRequest(deps, ownerId, id));
+    }
+    if (redirectTo) {
+      c.set('cspFormActions', [new URL(redirectTo).origin]);
+      return c.redirect(redirectTo, 303);
+    }
+    return render(c, <DecidedPage {...chrome(c)} vendorName={vendor.name} approved={approved} />);
+  });
+
+  app.get('/vendors', csp, csrf, owner, async (c) => {
+    return render(c, <VendorsPage {...chrome(c)} vendors={await vendorSummaries(deps, c.get('owner').id)} />);
+  });
+
+  app.get('/vendors/:key', csp, csrf, owner, async (c) => {
+    const clientId = clientIdOf(c.req.param('key'));
+    const ownerId = c.get('owner').id;
+    const grants = await listOwnerGrants(deps, ownerId, clientId);
+    if (grants.length === 0) throw new KithError('NOT_FOUND');
+    const [vendor, log] = await Promise.all([
+      vendorDisplay(deps.db, clientId),
+      listAccessLog(deps.db, ownerId, { clientId, limit: 100 }),
+    ]);
+    return render(
+      c,
+      <VendorPage
+        {...chrome(c)}
+        vendor={vendor}
+        grants={grants}
+        log={log}
+        revoked={c.req.query('revoked') !== undefined}
+      />,
+    );
+  });
+
+  app.post('/grants/:id/revoke', csp, csrf, owner, async (c) => {
+    const ownerId = c.get('owner').id;
+    const grantId = c.req.param('id');
+    const grant = (await listOwnerGrants(deps, ownerId)).find((g) => g.id === grantId);
+    await revokeGrant(deps, ownerId, grantId);
+    return c.redirect(`/vendors/${vendorKey(grant?.clientId ?? '')}?revoked=1`, 303);
+  });
+
+  app.get('/activity', csp, csrf, owner, async (c) => {
+    const ownerId = c.get('owner').id;
+    const [entries, verification] = await Promise.all([
+      listAccessLog(deps.db, ownerId, { limit: 200 }),
+      verifyAccessLog(deps.db, ownerId),
+    ]);
+    const names = new Map<string, string>();
+    for (const clientId of new Set(entries.flatMap((e) => (e.clientId ? [e.clientId] : [])))) {
+      names.set(clientId, (await vendorDisplay(deps.db, clientId)).name);
+    }
+    return render(
+      c,
+      <ActivityPage
+        {...chrome(c)}
+        entries={entries.map((e) => ({
+          ...e,
+          vendorName: e.clientId ? (names.get(e.clientId) ?? null) : null,
+        }))}
+        verification={verification}
+      />,
+    );
+  });
+
+  return app;
+}
+
+/** Each vendor the owner ever granted to, live ones first. */
+export async function vendorSummaries(deps: GrantDeps, ownerId: string): Promise<VendorSummary[]> {
+  const grants = await listOwnerGrants(deps, ownerId);
+  const byVendor = new Map<string, typeof grants>();
+  for (const grant of grants) byVendor.set(grant.clientId, [...(byVendor.get(grant.clientId) ?? []), grant]);
+  const summaries: VendorSummary[] = [];
+  for (const [clientId, list] of byVendor) {
+    const live = list.filter((g) => g.live);
+    summaries.push({
+      vendor: await vendorDisplay(deps.db, clientId),
+      key: vendorKey(clientId),
+      live,
+      ended: list.length - live.length,
+    });
+  }
+  return summaries.sort(
+    (a, b) => b.live.length - a.live.length || a.vendor.name.localeCompare(b.vendor.name),
+  );
+}

@@ -1,0 +1,169 @@
+import { generateKeyPair, isKithClientError } from '@kith/client';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
+import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
+import {
+  addVirtualAuthenticator,
+  checkPage,
+  describeWithBrowser,
+  launchBrowser,
+  type TestBrowser,
+} from '../support/browser.ts';
+import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
+
+type Shop = Awaited<ReturnType<typeof startShop>>;
+interface ShopView {
+  hasGrant: boolean;
+  sub: string | null;
+  userCode: string | null;
+  notice: string | null;
+  data: Record<string, unknown> | null;
+}
+
+async function shopView(page: Page, shop: Shop): Promise<ShopView> {
+  const res = await page.request.get(`${shop.url}/api/me`);
+  return (await res.json()) as ShopView;
+}
+
+/** The grant token the shop holds for the browser's customer. */
+async function shopGrant(page: Page, shop: Shop): Promise<string> {
+  const cookies = await page.context().cookies(shop.url);
+  const id = cookies.find((c) => c.name.includes('customer'))?.value ?? '';
+  const grant = shop.customers.get(id)?.grant;
+  expect(grant).toBeDefined();
+  return grant as string;
+}
+
+describeWithBrowser('grants in a real browser with the example shop', (database) => {
+  let vault: LiveVault;
+  let shop: Shop;
+  let browser: TestBrowser;
+  let page: Page;
+  let kind: string;
+
+  beforeAll(async () => {
+    kind = database().kind;
+    vault = await startLiveVault(database());
+    shop = await startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    // The owner enrolls and signs in with a passkey.
+    await addVirtualAuthenticator(page);
+    const { enrollment } = await createOwnerWithEnrollment(
+      {
+        db: vault.vault.db,
+        keys: vault.vault.keys,
+        clock: vault.clock,
+        config: vault.config,
+        logger: undefined as never,
+      },
+      { name: 'Grace Hopper' },
+    );
+    await page.goto(enrollment.url);
+    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await page.waitForURL('**/security?welcome=1');
+    await page.request.patch(`${vault.url}/v1/me/profile`, {
+      data: {
+        name: 'Grace Hopper',
+        email: 'grace@example.com',
+        phone_number: '+15555550100',
+        address: { street_address: '1 Navy Yard', locality: 'Arlington', region: 'VA', country: 'US' },
+      },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await shop?.stop();
+    await vault?.stop();
+  });
+
+  it('shares exactly the approved fields, stays fresh, and ends with one click', async () => {
+    // The shop asks; the vault shows who asks, for what, with the current values.
+    await page.goto(shop.url);
+    await page.click('#use-kith');
+    await page.waitForURL(`${vault.url}/approve/**`);
+    expect(await page.locator('[data-kith="vendor-domain"]').textContent()).toBe(new URL(shop.clientId).host);
+    expect(await page.locator('h1').textContent()).toBe('Corner Shop asks for your details');
+    await expect.poll(() => page.getByText('grace@example.com').count()).toBe(1);
+    await checkPage(page, `${kind}-approve`);
+
+    // Approving takes two clicks here: untick the optional phone number, approve.
+    let approveClicks = 0;
+    await page.getByLabel(/Phone number/).uncheck();
+    approveClicks++;
+    await page.getByRole('button', { name: 'Approve' }).click();
+    approveClicks++;
+    await page.waitForURL(`${shop.url}/`);
+
+    // The shop collected the grant and redeemed exactly what was approved.
+    const view = await shopView(page, shop);
+    expect(view.hasGrant).toBe(true);
+    expect(Object.keys(view.data ?? {}).sort()).toEqual(['address', 'email', 'name']);
+    expect(view.data?.email).toBe('grace@example.com');
+
+    // The owner changes a field; the next redeem shows it.
+    await page.request.patch(`${vault.url}/v1/me/profile`, { data: { email: 'grace.hopper@example.com' } });
+    expect((await shopView(page, shop)).data?.email).toBe('grace.hopper@example.com');
+
+    // The dashboard shows who holds what.
+    await page.goto(`${vault.url}/vendors`);
+    expect(await page.locator('[data-kith="vendors"]').textContent()).toContain('Corner Shop');
+    await checkPage(page, `${kind}-vendors`);
+    await page.getByRole('link', { name: 'Corner Shop' }).click();
+    await checkPage(page, `${kind}-vendor`);
+    const grant = await shopGrant(page, shop);
+
+    // Revoking from the vendor's page takes one click: no more than approving took.
+    let revokeClicks = 0;
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    revokeClicks++;
+    await page.waitForURL('**/vendors/**?revoked=1');
+    expect(revokeClicks).toBeLessThanOrEqual(approveClicks);
+    try {
+      await shop.kith.redeem(grant);
+      expect.unreachable('a revoked grant must not redeem');
+    } catch (error) {
+      expect(isKithClientError(error) && error.code).toBe('GRANT_REVOKED');
+    }
+
+    // The access log lists every read, and its chain verifies.
+    const log = (await (await page.request.get(`${vault.url}/v1/me/access-log`)).json()) as {
+      entries: { action: string }[];
+    };
+    const actions = log.entries.map((e) => e.action);
+    expect(actions.filter((a) => a === 'data.read').length).toBeGreaterThanOrEqual(2);
+    expect(actions).toContain('grant.revoked');
+    await page.goto(`${vault.url}/activity`);
+    expect(await page.locator('.notice__title').first().textContent()).toBe('Your log is intact');
+    await checkPage(page, `${kind}-activity`);
+  });
+
+  it('works by user code: the shop polls while the owner types the code', async () => {
+    await page.goto(shop.url);
+    await page.click('#use-code');
+    const code = (await page.locator('#user-code').textContent())?.trim() as string;
+    expect(code).toMatch(/^KITH-/);
+
+    const owner = await browser.newPage();
+    await owner.goto(`${vault.url}/approve`);
+    await checkPage(owner, `${kind}-approve-code`);
+    await owner.fill('#code', code.toLowerCase().replace('kith-', ''));
+    await owner.getByRole('button', { name: 'Continue' }).click();
+    await owner.waitForURL(`${vault.url}/approve/**`);
+    await owner.getByRole('button', { name: 'Approve' }).click();
+    await owner.locator('h1', { hasText: 'Corner Shop can now read what you approved' }).waitFor();
+    await checkPage(owner, `${kind}-approved`);
+    await owner.close();
+
+    await expect
+      .poll(async () => (await shopView(page, shop)).hasGrant, { timeout: 20_000, intervals: [500] })
+      .toBe(true);
+    expect(Object.keys((await shopView(page, shop)).data ?? {}).sort()).toEqual([
+      'address',
+      'email',
+      'name',
+      'phone_number',
+    ]);
+  });
+});
