@@ -1,5 +1,8 @@
 import { isKithClientError, type RedeemedData } from '@kith/client';
+import { RECEIPT_TYPE } from '@kith/schemas';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repoRoot, runKith } from './support/cli.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
@@ -137,6 +140,40 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
     ]);
     const verified = await requestJson(vault.app, '/v1/me/access-log/verify', { cookie: owner.cookie });
     expect(verified.body).toMatchObject({ ok: true });
+
+    // Both sides hold the same signed consent receipt, verifiable with the vault's published keys.
+    const download = await vault.app.request(`/v1/me/grants/${grant.grantId}/receipt`, {
+      headers: { cookie: owner.cookie },
+    });
+    expect(download.headers.get('content-type')).toBe('application/jwt');
+    const receipt = await download.text();
+    expect(receipt).toBe(grant.receipt);
+    const jwks = createRemoteJWKSet(new URL(`${vault.url}/.well-known/jwks.json`));
+    const { payload, protectedHeader } = await jwtVerify(receipt, jwks, {
+      issuer: vault.url,
+      typ: RECEIPT_TYPE,
+    });
+    expect(protectedHeader.alg).toBe('EdDSA');
+    expect(payload).toMatchObject({
+      grant_id: grant.grantId,
+      sub: grant.sub,
+      controller: { client_id: shop.clientId },
+      processing: { purposes: [{ id: 'delivery', dpv: 'dpv:DeliveryOfGoods' }] },
+    });
+    expect((payload.processing as { personal_data: string[] }).personal_data.sort()).toEqual([
+      'address',
+      'email',
+      'name',
+    ]);
+
+    // The operator's CLI verifies every chain too.
+    const cli = await runKith(['audit', 'verify'], {
+      cwd: repoRoot,
+      env: { KITH_DATABASE_URL: database().url, KITH_MASTER_KEY: vault.masterKey },
+    });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/ 0 broken\n$/);
+    expect(cli.stdout).toMatch(/^ok {6}own_\S+ {2}7 entries$/m);
   });
 
   it('collects by polling while the owner types the user code', async () => {
