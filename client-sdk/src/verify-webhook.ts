@@ -74,14 +74,17 @@ export async function verifyWebhook(
     throw clientError('INVALID_ARGUMENT', { detail: 'verifyWebhook needs a vault, a jwks or a secret.' });
   }
   const header = headerReader(request.headers);
-  const body = request instanceof Request ? new Uint8Array(await request.arrayBuffer()) : toBytes(request.body);
+  const body =
+    request instanceof Request ? new Uint8Array(await request.arrayBuffer()) : toBytes(request.body);
 
   // Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature are all required.
   const id = header('webhook-id');
   const timestamp = header('webhook-timestamp');
   const signatures = header('webhook-signature');
   if (!id || !timestamp || !signatures) {
-    throw clientError('WEBHOOK_SIGNATURE_INVALID', { detail: 'A webhook-id, webhook-timestamp or webhook-signature header is missing.' });
+    throw clientError('WEBHOOK_SIGNATURE_INVALID', {
+      detail: 'A webhook-id, webhook-timestamp or webhook-signature header is missing.',
+    });
   }
 
   // Standard Webhooks: a timestamp outside the tolerance is refused, so a captured request cannot be replayed later.
@@ -103,7 +106,8 @@ export async function verifyWebhook(
     throw clientError('INVALID_RESPONSE', { detail: 'The webhook body is not a Kith event.', cause: error });
   }
   // The body names the event it carries; it must be the one the headers signed for.
-  if (event.id !== id) throw clientError('WEBHOOK_SIGNATURE_INVALID', { detail: 'The body is for another webhook-id.' });
+  if (event.id !== id)
+    throw clientError('WEBHOOK_SIGNATURE_INVALID', { detail: 'The body is for another webhook-id.' });
 
   // At-least-once delivery: the same id may come again; only the first is new.
   if (options.seen && (await options.seen(id))) throw clientError('WEBHOOK_REPLAYED');
@@ -135,10 +139,15 @@ async function anySignatureValid(
   return false;
 }
 
-async function hmacValid(secret: string, signature: Uint8Array<ArrayBuffer>, content: Uint8Array<ArrayBuffer>): Promise<boolean> {
+async function hmacValid(
+  secret: string,
+  signature: Uint8Array<ArrayBuffer>,
+  content: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
   // Standard Webhooks: the key is the base64 after the `whsec_` prefix, decoded.
   const raw = fromBase64(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret);
-  if (!raw || raw.length === 0) throw clientError('INVALID_ARGUMENT', { detail: 'The webhook secret is not base64.' });
+  if (!raw || raw.length === 0)
+    throw clientError('INVALID_ARGUMENT', { detail: 'The webhook secret is not base64.' });
   const key = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   // WebCrypto compares in constant time.
   return crypto.subtle.verify('HMAC', key, signature, content);
@@ -178,12 +187,20 @@ async function settle(issuer: string, cached: CachedJwks): Promise<Map<string, C
   }
 }
 
-async function fetchJwks(fetchImpl: typeof globalThis.fetch, issuer: string): Promise<Map<string, CryptoKey>> {
+async function fetchJwks(
+  fetchImpl: typeof globalThis.fetch,
+  issuer: string,
+): Promise<Map<string, CryptoKey>> {
   let response: Response;
   try {
-    response = await fetchImpl(`${issuer}/.well-known/jwks.json`, { headers: { accept: 'application/json' } });
+    response = await fetchImpl(`${issuer}/.well-known/jwks.json`, {
+      headers: { accept: 'application/json' },
+    });
   } catch (error) {
-    throw clientError('NETWORK_ERROR', { detail: `Fetching ${issuer}/.well-known/jwks.json failed.`, cause: error });
+    throw clientError('NETWORK_ERROR', {
+      detail: `Fetching ${issuer}/.well-known/jwks.json failed.`,
+      cause: error,
+    });
   }
   let document: unknown;
   try {
@@ -193,7 +210,9 @@ async function fetchJwks(fetchImpl: typeof globalThis.fetch, issuer: string): Pr
   }
   const keys = (document as { keys?: unknown } | undefined)?.keys;
   if (!Array.isArray(keys)) {
-    throw clientError('INVALID_RESPONSE', { detail: `${issuer}/.well-known/jwks.json is not a JWKS (HTTP ${response.status}).` });
+    throw clientError('INVALID_RESPONSE', {
+      detail: `${issuer}/.well-known/jwks.json is not a JWKS (HTTP ${response.status}).`,
+    });
   }
   return importKeys(keys as JsonWebKey[]);
 }
@@ -202,11 +221,21 @@ async function importKeys(jwks: JsonWebKey[]): Promise<Map<string, CryptoKey>> {
   const keys = new Map<string, CryptoKey>();
   for (const jwk of jwks as (JsonWebKey & { kid?: unknown })[]) {
     // The vault signs with Ed25519 only (RFC 8037); any other key cannot have made a v1a signature.
-    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || typeof jwk.kid !== 'string') continue;
+    if (
+      jwk.kty !== 'OKP' ||
+      jwk.crv !== 'Ed25519' ||
+      typeof jwk.x !== 'string' ||
+      typeof jwk.kid !== 'string'
+    )
+      continue;
     try {
-      const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, [
-        'verify',
-      ]);
+      const key = await crypto.subtle.importKey(
+        'jwk',
+        { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+        { name: 'Ed25519' },
+        false,
+        ['verify'],
+      );
       keys.set(jwk.kid, key);
     } catch {
       // An unusable key verifies nothing; the others still may.
@@ -217,7 +246,9 @@ async function importKeys(jwks: JsonWebKey[]): Promise<Map<string, CryptoKey>> {
 
 function headerReader(headers: WebhookRequestLike['headers']): (name: string) => string | undefined {
   if (headers instanceof Headers) return (name) => headers.get(name) ?? undefined;
-  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
+  const lower = new Map(
+    Object.entries(headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
+  );
   return (name) => lower.get(name) ?? undefined;
 }
 

@@ -143,7 +143,9 @@ async function startReceiver(): Promise<WebhookReceiver> {
   return {
     uri: `http://127.0.0.1:${port}/kith/webhooks`,
     receipts,
-    respondWith: (next) => void (status = next),
+    respondWith(next) {
+      status = next;
+    },
     async goDown() {
       const running = server;
       server = undefined;

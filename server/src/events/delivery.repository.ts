@@ -94,7 +94,11 @@ export async function recordAttempt(
 }
 
 /** Marks every waiting delivery to a vendor `disabled`; answers how many. */
-export async function disableVendorDeliveries(db: Executor, clientId: string, error: string): Promise<number> {
+export async function disableVendorDeliveries(
+  db: Executor,
+  clientId: string,
+  error: string,
+): Promise<number> {
   const result = await db
     .updateTable('deliveries')
     .set({ status: 'disabled', claimed_until: null, last_error: error })
@@ -111,7 +115,9 @@ export async function insertDisabledWebhook(
   await db
     .insertInto('disabled_webhooks')
     .values(row)
-    .onConflict((oc) => oc.column('client_id').doUpdateSet({ webhook_uri: row.webhook_uri, disabled_at: row.disabled_at }))
+    .onConflict((oc) =>
+      oc.column('client_id').doUpdateSet({ webhook_uri: row.webhook_uri, disabled_at: row.disabled_at }),
+    )
     .execute();
 }
 

@@ -89,7 +89,10 @@ export function startDeliveryWorker(deps: DeliveryDeps, options: DeliveryOptions
       // A full batch means more may be due: claim again at once.
       while (!stopped && (await deliverDue(deps, settings)) >= batchSize) {}
     } catch (error) {
-      deps.logger.error({ err: { type: (error as Error).name }, worker: settings.workerId }, 'webhook delivery pass failed');
+      deps.logger.error(
+        { err: { type: (error as Error).name }, worker: settings.workerId },
+        'webhook delivery pass failed',
+      );
     }
     if (!stopped) timer = setTimeout(() => (running = run()), pollIntervalMs);
   };
@@ -134,11 +137,20 @@ export async function deliverDue(
  * @example
  * const { lastDeliveredAt, failing, disabled } = await deliveryHealth(db, owner.id, clientId);
  */
-export async function deliveryHealth(db: Executor, ownerId: string, clientId: string): Promise<DeliveryHealth> {
+export async function deliveryHealth(
+  db: Executor,
+  ownerId: string,
+  clientId: string,
+): Promise<DeliveryHealth> {
   const counts = await countDeliveries(db, ownerId, clientId);
   const of = (status: string) => counts.find((c) => c.status === status);
-  const [disabledWebhook, vendor] = await Promise.all([findDisabledWebhook(db, clientId), findVendor(db, clientId)]);
-  const webhookUri = vendor ? (JSON.parse(vendor.metadata) as { webhook_uri?: string }).webhook_uri : undefined;
+  const [disabledWebhook, vendor] = await Promise.all([
+    findDisabledWebhook(db, clientId),
+    findVendor(db, clientId),
+  ]);
+  const webhookUri = vendor
+    ? (JSON.parse(vendor.metadata) as { webhook_uri?: string }).webhook_uri
+    : undefined;
   return {
     lastDeliveredAt: of('delivered')?.last_delivered_at ?? null,
     pending: of('pending')?.count ?? 0,
@@ -179,7 +191,11 @@ type Outcome =
   | { kind: 'disabled'; error: string }
   | { kind: 'failed'; statusCode: number | null; error: string };
 
-async function attempt(deps: DeliveryDeps, options: DeliveryOptions & { workerId: string }, delivery: ClaimedDelivery) {
+async function attempt(
+  deps: DeliveryDeps,
+  options: DeliveryOptions & { workerId: string },
+  delivery: ClaimedDelivery,
+) {
   const outcome = await send(deps, delivery).catch(
     (error: unknown): Outcome => ({ kind: 'failed', statusCode: null, error: shortError(error) }),
   );
@@ -191,7 +207,12 @@ async function attempt(deps: DeliveryDeps, options: DeliveryOptions & { workerId
   );
   switch (outcome.kind) {
     case 'delivered':
-      await recordAttempt(deps.db, claim, { status: 'delivered', statusCode: outcome.statusCode, error: null, deliveredAt: now });
+      await recordAttempt(deps.db, claim, {
+        status: 'delivered',
+        statusCode: outcome.statusCode,
+        error: null,
+        deliveredAt: now,
+      });
       return;
     case 'disabled':
       await recordAttempt(deps.db, claim, { status: 'disabled', statusCode: null, error: outcome.error });
@@ -199,11 +220,22 @@ async function attempt(deps: DeliveryDeps, options: DeliveryOptions & { workerId
     case 'gone':
       // Standard Webhooks: 410 Gone means "stop sending"; the endpoint is disabled, not just this event.
       await deps.db.transaction().execute(async (trx) => {
-        await insertDisabledWebhook(trx, { client_id: delivery.client_id, webhook_uri: outcome.webhookUri, disabled_at: now });
-        await recordAttempt(trx, claim, { status: 'disabled', statusCode: 410, error: 'endpoint answered 410 Gone' });
+        await insertDisabledWebhook(trx, {
+          client_id: delivery.client_id,
+          webhook_uri: outcome.webhookUri,
+          disabled_at: now,
+        });
+        await recordAttempt(trx, claim, {
+          status: 'disabled',
+          statusCode: 410,
+          error: 'endpoint answered 410 Gone',
+        });
         await disableVendorDeliveries(trx, delivery.client_id, 'endpoint answered 410 Gone');
       });
-      deps.logger.warn({ eventId: delivery.id }, 'a vendor webhook endpoint answered 410 Gone; it is disabled');
+      deps.logger.warn(
+        { eventId: delivery.id },
+        'a vendor webhook endpoint answered 410 Gone; it is disabled',
+      );
       return;
     case 'failed': {
       const ceiling = Math.min(
@@ -272,7 +304,11 @@ async function send(deps: DeliveryDeps, delivery: ClaimedDelivery): Promise<Outc
     if (status === 410) return { kind: 'gone', statusCode: 410, webhookUri };
     return { kind: 'failed', statusCode: status, error: `HTTP ${status}` };
   } catch (error) {
-    return { kind: 'failed', statusCode: null, error: controller.signal.aborted ? 'timeout' : shortError(error) };
+    return {
+      kind: 'failed',
+      statusCode: null,
+      error: controller.signal.aborted ? 'timeout' : shortError(error),
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -282,5 +318,7 @@ async function send(deps: DeliveryDeps, delivery: ClaimedDelivery): Promise<Outc
 function shortError(error: unknown): string {
   if (error instanceof WebhookAddressError) return error.message;
   const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? `connection failed (${code})` : 'connection failed';
+  return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code)
+    ? `connection failed (${code})`
+    : 'connection failed';
 }

@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
 import type { WebhookEventType } from '@kith/schemas';
+import type { Insertable, Selectable } from 'kysely';
 
 /** One event for one vendor, written in the transaction of the change that caused it (the outbox). */
 export interface EventTable {

@@ -1,4 +1,4 @@
-import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -29,7 +29,8 @@ export class WebhookAddressError extends Error {
  * const { status } = await post('https://shop.example/kith/webhooks', { method: 'POST', headers, body, signal });
  */
 export function guardedWebhookFetch(options: { allowLoopback: boolean }): WebhookFetch {
-  const allowed = (address: string) => isPublicAddress(address) || (options.allowLoopback && isLoopbackAddress(address));
+  const allowed = (address: string) =>
+    isPublicAddress(address) || (options.allowLoopback && isLoopbackAddress(address));
   return (url, init) =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
@@ -57,7 +58,8 @@ export function guardedWebhookFetch(options: { allowLoopback: boolean }): Webhoo
             if (addresses.length === 0 || !addresses.every((a) => allowed(a.address))) {
               return callback(new WebhookAddressError('webhook_uri is not on a public address'), '', 4);
             }
-            if (lookupOptions.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+            if (lookupOptions.all)
+              return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
             const [first] = addresses as [LookupAddress];
             callback(null, first.address, first.family);
           });
@@ -74,5 +76,7 @@ export function guardedWebhookFetch(options: { allowLoopback: boolean }): Webhoo
 }
 
 function isLoopbackAddress(address: string): boolean {
-  return /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
+  return (
+    /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address)
+  );
 }
