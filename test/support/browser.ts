@@ -23,7 +23,7 @@ import { serve } from '@hono/node-server';
 import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { repoRoot } from './cli.ts';
-import { type TestDatabase, describeEachDatabase } from './databases.ts';
+import { describeEachDatabase, type TestDatabase } from './databases.ts';
 import { freePort } from './postgres-cluster.ts';
 import { createTempDir } from './temp-dir.ts';
 import { openTestVault, type TestVault } from './test-vault.ts';
@@ -55,11 +55,15 @@ let warnedMissing = false;
 export function describeWithBrowser(title: string, fn: (database: () => TestDatabase) => void): void {
   if (!existsSync(CHROMIUM_PATH)) {
     if (process.env.CI === 'true') {
-      throw new Error(`${title}: ${CHROMIUM_PATH} is missing and CI=true, so browser suites must run (apt-get install chromium)`);
+      throw new Error(
+        `${title}: ${CHROMIUM_PATH} is missing and CI=true, so browser suites must run (apt-get install chromium)`,
+      );
     }
     if (!warnedMissing) {
       warnedMissing = true;
-      console.warn(`*** ${CHROMIUM_PATH} not found: browser suites are SKIPPED (apt-get install -y chromium). ***`);
+      console.warn(
+        `*** ${CHROMIUM_PATH} not found: browser suites are SKIPPED (apt-get install -y chromium). ***`,
+      );
     }
     describe.skip(title, () => fn(() => ({ kind: 'sqlite', url: '' })));
     return;
@@ -222,9 +226,23 @@ export interface AxeViolation {
 export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: unknown,
+          ): Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+      },
     });
     return result.violations.map((v) => ({
       id: v.id,

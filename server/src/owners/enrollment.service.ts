@@ -65,7 +65,10 @@ export async function issueFirstOwnerEnrollment(deps: PasskeyDeps): Promise<Enro
  * code: voids them all, ends every session, voids older links and issues a
  * new one. The new link's row (reason `reset`) and a log line record it.
  */
-export async function resetOwner(deps: PasskeyDeps, input: { name: string }): Promise<{ owner: Owner; enrollment: Enrollment }> {
+export async function resetOwner(
+  deps: PasskeyDeps,
+  input: { name: string },
+): Promise<{ owner: Owner; enrollment: Enrollment }> {
   const owner = await findOwnerByName(deps, input.name);
   if (!owner) throw new KithError('NOT_FOUND', { detail: 'No owner has this name.' });
   const now = deps.clock.now();
@@ -103,7 +106,8 @@ export async function issueEnrollment(
 export async function openEnrollment(deps: PasskeyDeps, token: string): Promise<OpenEnrollment> {
   const tokenHash = hashEnrollmentToken(token);
   const row = await findEnrollment(deps.db, tokenHash);
-  if (!row || row.used_at !== null || deps.clock.now() >= row.expires_at) throw new KithError('ENROLLMENT_INVALID');
+  if (!row || row.used_at !== null || deps.clock.now() >= row.expires_at)
+    throw new KithError('ENROLLMENT_INVALID');
   const owner = row.owner_id === null ? null : await getOwner(deps, row.owner_id);
   if (row.owner_id !== null && !owner) throw new KithError('ENROLLMENT_INVALID');
   return { tokenHash, owner: owner ?? null };
@@ -121,7 +125,8 @@ export async function enrollmentOptions(
   let ownerId = enrollment.owner?.id;
   if (!ownerId) {
     const owner = await createOwner(deps, { name: input.name ?? '' });
-    if (!(await claimEnrollment(deps.db, enrollment.tokenHash, owner.id))) throw new KithError('ENROLLMENT_INVALID');
+    if (!(await claimEnrollment(deps.db, enrollment.tokenHash, owner.id)))
+      throw new KithError('ENROLLMENT_INVALID');
     ownerId = owner.id;
   }
   const options = await newPasskeyOptions(deps, ownerId);

@@ -1,5 +1,5 @@
-import type { Executor } from '../db/database.ts';
 import { isPostgres } from '../db/column-types.ts';
+import type { Executor } from '../db/database.ts';
 import type { NewOwnerRow, OwnerRow } from './owner.table.ts';
 
 export async function insertOwner(db: Executor, row: NewOwnerRow): Promise<void> {
@@ -44,8 +44,17 @@ export async function lockOwner(trx: Executor, id: string): Promise<OwnerRow | u
 
 /** Sets the owner's WebAuthn user handle unless one is already set; returns the one in force. */
 export async function ensureWebauthnUserId(db: Executor, id: string, candidate: string): Promise<string> {
-  await db.updateTable('owners').set({ webauthn_user_id: candidate }).where('id', '=', id).where('webauthn_user_id', 'is', null).execute();
-  const row = await db.selectFrom('owners').select('webauthn_user_id').where('id', '=', id).executeTakeFirstOrThrow();
+  await db
+    .updateTable('owners')
+    .set({ webauthn_user_id: candidate })
+    .where('id', '=', id)
+    .where('webauthn_user_id', 'is', null)
+    .execute();
+  const row = await db
+    .selectFrom('owners')
+    .select('webauthn_user_id')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
   return row.webauthn_user_id ?? candidate;
 }
 

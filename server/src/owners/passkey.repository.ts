@@ -5,16 +5,34 @@ export async function insertPasskey(db: Executor, row: NewPasskeyRow): Promise<v
   await db.insertInto('passkeys').values(row).execute();
 }
 
-export async function findPasskeyByCredentialId(db: Executor, credentialId: string): Promise<PasskeyRow | undefined> {
+export async function findPasskeyByCredentialId(
+  db: Executor,
+  credentialId: string,
+): Promise<PasskeyRow | undefined> {
   return db.selectFrom('passkeys').selectAll().where('credential_id', '=', credentialId).executeTakeFirst();
 }
 
-export async function findOwnerPasskey(db: Executor, ownerId: string, id: string): Promise<PasskeyRow | undefined> {
-  return db.selectFrom('passkeys').selectAll().where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+export async function findOwnerPasskey(
+  db: Executor,
+  ownerId: string,
+  id: string,
+): Promise<PasskeyRow | undefined> {
+  return db
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function listOwnerPasskeys(db: Executor, ownerId: string): Promise<PasskeyRow[]> {
-  return db.selectFrom('passkeys').selectAll().where('owner_id', '=', ownerId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export async function countOwnerPasskeys(db: Executor, ownerId: string): Promise<number> {
@@ -39,7 +57,11 @@ export async function renamePasskey(db: Executor, id: string, nameSealed: Uint8A
 }
 
 export async function deletePasskey(db: Executor, ownerId: string, id: string): Promise<number> {
-  const result = await db.deleteFrom('passkeys').where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+  const result = await db
+    .deleteFrom('passkeys')
+    .where('owner_id', '=', ownerId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -33,8 +33,13 @@ import {
 } from './passkey.repository.ts';
 import type { PasskeyRow } from './passkey.table.ts';
 import { countUnusedRecoveryCodes } from './recovery-code.repository.ts';
+import {
+  isFreshlyAuthenticated,
+  markReauthenticated,
+  type Session,
+  startSession,
+} from './session.service.ts';
 import { limitSignInAttempts } from './sign-in-rate-limit.ts';
-import { isFreshlyAuthenticated, markReauthenticated, type Session, startSession } from './session.service.ts';
 import { relyingParty, rememberChallenge, spendChallenge } from './webauthn-challenge.service.ts';
 
 export interface PasskeyDeps {
@@ -71,7 +76,11 @@ export interface SignedIn {
  */
 export async function signInOptions(deps: PasskeyDeps): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const { rpID } = relyingParty(deps.config);
-  const options = await generateAuthenticationOptions({ rpID, userVerification: 'required', allowCredentials: [] });
+  const options = await generateAuthenticationOptions({
+    rpID,
+    userVerification: 'required',
+    allowCredentials: [],
+  });
   await rememberChallenge(deps, { challenge: options.challenge, purpose: 'sign-in' });
   return options;
 }
@@ -145,7 +154,11 @@ export async function registrationOptions(
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   if (!isFreshlyAuthenticated(deps, input.session)) throw new KithError('REAUTHENTICATION_REQUIRED');
   const options = await newPasskeyOptions(deps, input.ownerId);
-  await rememberChallenge(deps, { challenge: options.challenge, purpose: 'register', ownerId: input.ownerId });
+  await rememberChallenge(deps, {
+    challenge: options.challenge,
+    purpose: 'register',
+    ownerId: input.ownerId,
+  });
   return options;
 }
 
@@ -181,7 +194,10 @@ export async function listPasskeys(deps: PasskeyDeps, ownerId: string): Promise<
 }
 
 /** Renames one of the owner's passkeys. */
-export async function renamePasskey(deps: PasskeyDeps, input: { ownerId: string; id: string; name: string }): Promise<void> {
+export async function renamePasskey(
+  deps: PasskeyDeps,
+  input: { ownerId: string; id: string; name: string },
+): Promise<void> {
   const name = input.name.normalize('NFC').trim();
   if (name.length < 1 || name.length > 60 || /\p{Cc}/u.test(name)) {
     throw new KithError('VALIDATION_FAILED', {
@@ -193,7 +209,11 @@ export async function renamePasskey(deps: PasskeyDeps, input: { ownerId: string;
   const passkey = await findOwnerPasskey(deps.db, input.ownerId, input.id);
   if (!owner || !passkey) throw new KithError('NOT_FOUND');
   const dataKey = ownerDataKey(deps.keys, owner);
-  await renamePasskeyRow(deps.db, passkey.id, seal(dataKey, Buffer.from(name), passkeyNameContext(owner.id, passkey.id)));
+  await renamePasskeyRow(
+    deps.db,
+    passkey.id,
+    seal(dataKey, Buffer.from(name), passkeyNameContext(owner.id, passkey.id)),
+  );
 }
 
 /**
@@ -216,7 +236,10 @@ export async function removePasskey(
 }
 
 /** Registration options for an owner's next passkey: a resident key, user verification required. */
-export async function newPasskeyOptions(deps: PasskeyDeps, ownerId: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function newPasskeyOptions(
+  deps: PasskeyDeps,
+  ownerId: string,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const owner = await getOwner(deps, ownerId);
   if (!owner) throw new KithError('UNAUTHENTICATED');
   const userHandle = await ensureWebauthnUserId(deps.db, ownerId, newToken());
@@ -251,9 +274,13 @@ export async function storeNewPasskey(
       requireUserVerification: true,
     });
   } catch (error) {
-    throw new KithError('CHALLENGE_INVALID', { detail: 'The new passkey could not be verified.', cause: error });
+    throw new KithError('CHALLENGE_INVALID', {
+      detail: 'The new passkey could not be verified.',
+      cause: error,
+    });
   }
-  if (!verification.verified) throw new KithError('CHALLENGE_INVALID', { detail: 'The new passkey could not be verified.' });
+  if (!verification.verified)
+    throw new KithError('CHALLENGE_INVALID', { detail: 'The new passkey could not be verified.' });
   const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
   const owner = await findOwnerById(deps.db, input.ownerId);
   if (!owner) throw new KithError('UNAUTHENTICATED');
@@ -278,11 +305,21 @@ export async function storeNewPasskey(
     counter_regressed_at: null,
   });
   deps.logger?.info({ ownerId: owner.id, passkeyId: id }, 'passkey.registered');
-  return { id, name, createdAt: now, lastUsedAt: null, backedUp: credentialBackedUp, counterRegressed: false };
+  return {
+    id,
+    name,
+    createdAt: now,
+    lastUsedAt: null,
+    backedUp: credentialBackedUp,
+    counterRegressed: false,
+  };
 }
 
 /** Finds the owner a discoverable credential's user handle names (tests and tools). */
-export async function findOwnerIdByUserHandle(deps: Pick<PasskeyDeps, 'db'>, userHandle: string): Promise<string | undefined> {
+export async function findOwnerIdByUserHandle(
+  deps: Pick<PasskeyDeps, 'db'>,
+  userHandle: string,
+): Promise<string | undefined> {
   return (await findOwnerByWebauthnUserId(deps.db, userHandle))?.id;
 }
 

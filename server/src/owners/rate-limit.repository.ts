@@ -5,7 +5,12 @@ import type { Executor } from '../db/database.ts';
  * Counts one hit against `key` in a fixed window and returns the count so
  * far, in one upsert: processes sharing the database never lose a hit.
  */
-export async function hitRateLimit(db: Executor, key: string, now: number, windowMs: number): Promise<number> {
+export async function hitRateLimit(
+  db: Executor,
+  key: string,
+  now: number,
+  windowMs: number,
+): Promise<number> {
   const expired = sql<boolean>`rate_limits.window_start <= ${now - windowMs}`;
   const { count } = await db
     .insertInto('rate_limits')

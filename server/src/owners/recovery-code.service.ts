@@ -8,8 +8,8 @@ import {
   insertRecoveryCodes,
   spendRecoveryCode,
 } from './recovery-code.repository.ts';
-import { limitSignInAttempts } from './sign-in-rate-limit.ts';
 import { endOtherSessions, isFreshlyAuthenticated, type Session, startSession } from './session.service.ts';
+import { limitSignInAttempts } from './sign-in-rate-limit.ts';
 
 /** How many codes an owner holds after (re)generating them. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -36,7 +36,12 @@ export async function regenerateRecoveryCodes(
     await deleteOwnerRecoveryCodes(trx, input.ownerId);
     await insertRecoveryCodes(
       trx,
-      codes.map((code) => ({ code_hash: hashRecoveryCode(deps, normaliseRecoveryCode(code) ?? ''), owner_id: input.ownerId, created_at: now, used_at: null })),
+      codes.map((code) => ({
+        code_hash: hashRecoveryCode(deps, normaliseRecoveryCode(code) ?? ''),
+        owner_id: input.ownerId,
+        created_at: now,
+        used_at: null,
+      })),
     );
   });
   deps.logger?.info({ ownerId: input.ownerId }, 'recovery_codes.regenerated');

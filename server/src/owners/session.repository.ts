@@ -25,7 +25,12 @@ export async function deleteOwnerSessions(db: Executor, ownerId: string, except?
 }
 
 export async function listOwnerSessions(db: Executor, ownerId: string): Promise<SessionRow[]> {
-  return db.selectFrom('sessions').selectAll().where('owner_id', '=', ownerId).orderBy('last_seen_at', 'desc').execute();
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
 }
 
 export async function markSessionReauthenticated(db: Executor, idHash: string, at: number): Promise<void> {

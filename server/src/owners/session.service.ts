@@ -71,7 +71,12 @@ export async function startSession(
   });
   return {
     token,
-    session: { ownerId: input.ownerId, idHash, expiresAt, reauthenticatedAt: input.authenticated ? now : null },
+    session: {
+      ownerId: input.ownerId,
+      idHash,
+      expiresAt,
+      reauthenticatedAt: input.authenticated ? now : null,
+    },
   };
 }
 
@@ -90,21 +95,39 @@ export async function resumeSession(deps: SessionDeps, token: string): Promise<S
     return undefined;
   }
   if (now - row.last_seen_at >= TOUCH_EVERY_MS) await touchSession(deps.db, idHash, now);
-  return { ownerId: row.owner_id, idHash, expiresAt: row.expires_at, reauthenticatedAt: row.reauthenticated_at };
+  return {
+    ownerId: row.owner_id,
+    idHash,
+    expiresAt: row.expires_at,
+    reauthenticatedAt: row.reauthenticated_at,
+  };
 }
 
 /** Tells whether the session proved presence recently enough for a sensitive change. */
-export function isFreshlyAuthenticated(deps: Pick<SessionDeps, 'clock'>, session: Pick<Session, 'reauthenticatedAt'>): boolean {
-  return session.reauthenticatedAt !== null && deps.clock.now() - session.reauthenticatedAt < REAUTHENTICATION_WINDOW_MS;
+export function isFreshlyAuthenticated(
+  deps: Pick<SessionDeps, 'clock'>,
+  session: Pick<Session, 'reauthenticatedAt'>,
+): boolean {
+  return (
+    session.reauthenticatedAt !== null &&
+    deps.clock.now() - session.reauthenticatedAt < REAUTHENTICATION_WINDOW_MS
+  );
 }
 
 /** Records a fresh proof of presence in a session. */
-export async function markReauthenticated(deps: Pick<SessionDeps, 'db' | 'clock'>, idHash: string): Promise<void> {
+export async function markReauthenticated(
+  deps: Pick<SessionDeps, 'db' | 'clock'>,
+  idHash: string,
+): Promise<void> {
   await markSessionReauthenticated(deps.db, idHash, deps.clock.now());
 }
 
 /** The owner's live sessions, most recently used first. */
-export async function listSessions(deps: SessionDeps, ownerId: string, currentIdHash: string): Promise<SessionSummary[]> {
+export async function listSessions(
+  deps: SessionDeps,
+  ownerId: string,
+  currentIdHash: string,
+): Promise<SessionSummary[]> {
   const now = deps.clock.now();
   const rows = await listOwnerSessions(deps.db, ownerId);
   return rows
@@ -119,7 +142,11 @@ export async function listSessions(deps: SessionDeps, ownerId: string, currentId
 }
 
 /** Ends every session of the owner except `keepIdHash` (or all, without it); returns how many ended. */
-export async function endOtherSessions(deps: Pick<SessionDeps, 'db'>, ownerId: string, keepIdHash?: string): Promise<number> {
+export async function endOtherSessions(
+  deps: Pick<SessionDeps, 'db'>,
+  ownerId: string,
+  keepIdHash?: string,
+): Promise<number> {
   return deleteOwnerSessions(deps.db, ownerId, keepIdHash);
 }
 

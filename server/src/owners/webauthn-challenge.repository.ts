@@ -9,8 +9,15 @@ export async function insertChallenge(db: Executor, row: NewWebauthnChallengeRow
  * Deletes a challenge and returns it, in one statement: of two requests
  * racing with the same challenge, only one gets the row back.
  */
-export async function takeChallenge(db: Executor, challenge: string): Promise<WebauthnChallengeRow | undefined> {
-  return db.deleteFrom('webauthn_challenges').where('challenge', '=', challenge).returningAll().executeTakeFirst();
+export async function takeChallenge(
+  db: Executor,
+  challenge: string,
+): Promise<WebauthnChallengeRow | undefined> {
+  return db
+    .deleteFrom('webauthn_challenges')
+    .where('challenge', '=', challenge)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function deleteExpiredChallenges(db: Executor, now: number): Promise<void> {

@@ -58,8 +58,12 @@ function signedChallenge(response: unknown): string | undefined {
   const encoded = (response as { response?: { clientDataJSON?: unknown } } | null)?.response?.clientDataJSON;
   if (typeof encoded !== 'string' || encoded.length > 4096) return undefined;
   try {
-    const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown };
-    return typeof clientData.challenge === 'string' && clientData.challenge.length <= 256 ? clientData.challenge : undefined;
+    const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as {
+      challenge?: unknown;
+    };
+    return typeof clientData.challenge === 'string' && clientData.challenge.length <= 256
+      ? clientData.challenge
+      : undefined;
   } catch {
     return undefined;
   }

@@ -18,7 +18,10 @@ import { setSessionCookie } from './session-cookie.ts';
 import type { WebEnv } from './web.env.ts';
 
 const responseBody = z.object({ response: z.looseObject({}) });
-const enrollOptionsBody = z.object({ token: z.string().min(1).max(100), name: z.string().max(200).optional() });
+const enrollOptionsBody = z.object({
+  token: z.string().min(1).max(100),
+  name: z.string().max(200).optional(),
+});
 const enrollVerifyBody = responseBody.extend({ token: z.string().min(1).max(100) });
 
 /**
@@ -53,7 +56,10 @@ export function createAuthRoutes(deps: PasskeyDeps) {
 
   app.post('/auth/enroll/verify', csrf, async (c) => {
     const body = await readJson(c.req.raw, enrollVerifyBody);
-    const { token } = await completeEnrollment(deps, { ...body, userAgent: c.req.header('user-agent') ?? null });
+    const { token } = await completeEnrollment(deps, {
+      ...body,
+      userAgent: c.req.header('user-agent') ?? null,
+    });
     await setSessionCookie(c, deps, token);
     return c.json({ redirect: '/security?welcome=1' }, 200, noStore);
   });
@@ -74,7 +80,11 @@ export function createAuthRoutes(deps: PasskeyDeps) {
   });
 
   app.post('/auth/passkeys/options', csrf, owner, async (c) =>
-    c.json(await registrationOptions(deps, { ownerId: c.get('owner').id, session: c.get('session') }), 200, noStore),
+    c.json(
+      await registrationOptions(deps, { ownerId: c.get('owner').id, session: c.get('session') }),
+      200,
+      noStore,
+    ),
   );
 
   app.post('/auth/passkeys/verify', csrf, owner, async (c) => {
@@ -99,6 +109,7 @@ async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
     throw new KithError('MALFORMED_JSON');
   }
   const result = schema.safeParse(body);
-  if (!result.success) throw new KithError('VALIDATION_FAILED', { detail: 'The ceremony request is malformed.' });
+  if (!result.success)
+    throw new KithError('VALIDATION_FAILED', { detail: 'The ceremony request is malformed.' });
   return result.data;
 }

@@ -60,7 +60,10 @@ export function csrfProtection({ keys, config }: CsrfOptions): MiddlewareHandler
     if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new KithError('CSRF_FAILED');
 
     let sent = c.req.header(CSRF_HEADER);
-    if (sent === undefined && /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')) {
+    if (
+      sent === undefined &&
+      /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')
+    ) {
       // Parsed with `all: true` once here; Hono caches the result for the route handler.
       sent = formString(await c.req.parseBody({ all: true }), CSRF_FIELD);
     }

@@ -1,5 +1,5 @@
-import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
 import { CsrfField } from './csrf.tsx';
 
 /** Where a signed-in page sits in the navigation. */
@@ -90,7 +90,9 @@ export function Layout(props: LayoutProps) {
             {props.children}
           </main>
           <footer class="site-footer">
-            <p>Kith keeps your details encrypted on a server you trust. Nobody sees them unless you say so.</p>
+            <p>
+              Kith keeps your details encrypted on a server you trust. Nobody sees them unless you say so.
+            </p>
           </footer>
         </body>
       </html>

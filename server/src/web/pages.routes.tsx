@@ -6,7 +6,11 @@ import { KithError } from '../http/kith-error.ts';
 import { openEnrollment } from '../owners/enrollment.service.ts';
 import { getOwner } from '../owners/owner.service.ts';
 import { listPasskeys, type PasskeyDeps, removePasskey, renamePasskey } from '../owners/passkey.service.ts';
-import { recoveryCodesLeft, regenerateRecoveryCodes, signInWithRecoveryCode } from '../owners/recovery-code.service.ts';
+import {
+  recoveryCodesLeft,
+  regenerateRecoveryCodes,
+  signInWithRecoveryCode,
+} from '../owners/recovery-code.service.ts';
 import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import { endOtherSessions, listSessions, resumeSession } from '../owners/session.service.ts';
 import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
@@ -44,7 +48,11 @@ export function createPageRoutes(deps: PasskeyDeps) {
     if (token && (await resumeSession(deps, token))) return c.redirect('/', 303);
     return render(
       c,
-      <SignInPage {...chrome(c)} signedOut={c.req.query('signed-out') !== undefined} sessionEnded={c.req.query('ended') !== undefined} />,
+      <SignInPage
+        {...chrome(c)}
+        signedOut={c.req.query('signed-out') !== undefined}
+        sessionEnded={c.req.query('ended') !== undefined}
+      />,
     );
   });
 
@@ -100,7 +108,11 @@ export function createPageRoutes(deps: PasskeyDeps) {
     const profile = await readProfile(deps, c.get('owner').id);
     return render(
       c,
-      <ProfilePage {...chrome(c)} values={profileToFormValues(profile)} saved={c.req.query('saved') !== undefined} />,
+      <ProfilePage
+        {...chrome(c)}
+        values={profileToFormValues(profile)}
+        saved={c.req.query('saved') !== undefined}
+      />,
     );
   });
 
@@ -113,16 +125,26 @@ export function createPageRoutes(deps: PasskeyDeps) {
     } catch (error) {
       // All or nothing: show every problem beside its field, keep what was typed, save nothing.
       if (error instanceof KithError && error.code === 'VALIDATION_FAILED' && error.errors) {
-        return render(c, <ProfilePage {...chrome(c)} values={values} errors={issuesToFormErrors(error.errors)} />, 400);
+        return render(
+          c,
+          <ProfilePage {...chrome(c)} values={values} errors={issuesToFormErrors(error.errors)} />,
+          400,
+        );
       }
       throw error;
     }
     return c.redirect('/profile?saved=1', 303);
   });
 
-  const securityPage = async (c: WebContext, extra: Partial<SecurityPageProps> = {}, status: 200 | 401 | 409 | 400 = 200) => {
+  const securityPage = async (
+    c: WebContext,
+    extra: Partial<SecurityPageProps> = {},
+    status: 200 | 401 | 409 | 400 = 200,
+  ) => {
     const ownerId = c.get('owner').id;
-    const notice = (['welcome', 'added', 'removed', 'renamed', 'ended'] as const).find((q) => c.req.query(q) !== undefined);
+    const notice = (['welcome', 'added', 'removed', 'renamed', 'ended'] as const).find(
+      (q) => c.req.query(q) !== undefined,
+    );
     const fromQuery: Record<string, SecurityNotice> = {
       welcome: 'welcome',
       added: 'passkey-added',
@@ -152,7 +174,8 @@ export function createPageRoutes(deps: PasskeyDeps) {
       if (error instanceof KithError && error.code === 'REAUTHENTICATION_REQUIRED') {
         return securityPage(c, { notice: 'reauthenticate' }, 401);
       }
-      if (error instanceof KithError && error.code === 'LAST_PASSKEY') return securityPage(c, { notice: 'last-passkey' }, 409);
+      if (error instanceof KithError && error.code === 'LAST_PASSKEY')
+        return securityPage(c, { notice: 'last-passkey' }, 409);
       throw error;
     }
   };
@@ -163,7 +186,10 @@ export function createPageRoutes(deps: PasskeyDeps) {
 
   app.post('/security/recovery-codes', csp, csrf, owner, (c) =>
     sensitive(c, async () => {
-      const codes = await regenerateRecoveryCodes(deps, { ownerId: c.get('owner').id, session: c.get('session') });
+      const codes = await regenerateRecoveryCodes(deps, {
+        ownerId: c.get('owner').id,
+        session: c.get('session'),
+      });
       return securityPage(c, { newRecoveryCodes: codes, notice: undefined });
     }),
   );
@@ -173,7 +199,8 @@ export function createPageRoutes(deps: PasskeyDeps) {
     try {
       await renamePasskey(deps, { ownerId: c.get('owner').id, id: c.req.param('id'), name });
     } catch (error) {
-      if (error instanceof KithError && error.code === 'VALIDATION_FAILED') return securityPage(c, { notice: 'rename-invalid' }, 400);
+      if (error instanceof KithError && error.code === 'VALIDATION_FAILED')
+        return securityPage(c, { notice: 'rename-invalid' }, 400);
       throw error;
     }
     return c.redirect('/security?renamed=1', 303);
@@ -181,7 +208,11 @@ export function createPageRoutes(deps: PasskeyDeps) {
 
   app.post('/security/passkeys/:id/remove', csp, csrf, owner, (c) =>
     sensitive(c, async () => {
-      await removePasskey(deps, { ownerId: c.get('owner').id, session: c.get('session'), id: c.req.param('id') });
+      await removePasskey(deps, {
+        ownerId: c.get('owner').id,
+        session: c.get('session'),
+        id: c.req.param('id'),
+      });
       return c.redirect('/security?removed=1', 303);
     }),
   );

@@ -41,7 +41,8 @@ export function profileToFormValues(profile: ProfileView): FormValues {
     } else if (ui.kind === 'checkboxes' && Array.isArray(value)) {
       const known = new Set((ui.options ?? []).map((o) => o.value));
       values[field.path] = value.filter((v) => known.has(String(v))).map(String);
-      if (ui.allowOther) values[`${field.path}.other`] = value.filter((v) => !known.has(String(v))).join(', ');
+      if (ui.allowOther)
+        values[`${field.path}.other`] = value.filter((v) => !known.has(String(v))).join(', ');
     } else if (ui.kind === 'checkbox') {
       if (value === true) values[field.path] = 'on';
     } else {
@@ -124,11 +125,8 @@ export function issuesToFormErrors(issues: readonly FieldIssue[]): FormErrors {
   const errors: FormErrors = {};
   const byLength = [...profileFields].sort((a, b) => b.path.length - a.path.length);
   for (const issue of issues) {
-    const field = byLength.find(
-      (f) => issue.path === f.path || issue.path.startsWith(`${f.path}.`) || issue.path.startsWith(`${f.path}[`),
-    );
+    const { field, rest } = locateIssue(issue.path, byLength);
     if (!field) continue;
-    const rest = issue.path.slice(field.path.length + 1);
     const part = (field.ui as FieldUi).parts?.find((p) => rest === p.name || rest.startsWith(`${p.name}.`));
     const message = plainMessage(issue, field, part?.label);
     const key = part ? partName(field.path, part.name) : field.path;
@@ -136,6 +134,24 @@ export function issuesToFormErrors(issues: readonly FieldIssue[]): FormErrors {
     if (part) errors[field.path] = [...(errors[field.path] ?? []), `${part.label}: ${message}`];
   }
   return errors;
+}
+
+/**
+ * Finds the field an issue path names: a JSON Pointer (RFC 6901, `/address/country`, whose first
+ * segment is the whole field path even when it holds dots) or a dotted path (`address.country`).
+ */
+function locateIssue(path: string, fields: readonly ProfileField[]): { field?: ProfileField; rest: string } {
+  if (path.startsWith('/')) {
+    const [first = '', ...others] = path
+      .slice(1)
+      .split('/')
+      .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+    return { field: fields.find((f) => f.path === first), rest: others.join('.') };
+  }
+  const field = fields.find(
+    (f) => path === f.path || path.startsWith(`${f.path}.`) || path.startsWith(`${f.path}[`),
+  );
+  return { field, rest: field ? path.slice(field.path.length + 1) : '' };
 }
 
 function plainMessage(issue: FieldIssue, field: ProfileField, partLabel: string | undefined): string {

@@ -14,7 +14,10 @@ import type { WebEnv } from './web.env.ts';
  * @example
  * router.get('/approve/:id', requireOwnerPage(deps), (c) => …c.get('owner').id…);
  */
-export function requireOwnerPage(deps: SessionDeps, options: { problem?: boolean } = {}): MiddlewareHandler<WebEnv> {
+export function requireOwnerPage(
+  deps: SessionDeps,
+  options: { problem?: boolean } = {},
+): MiddlewareHandler<WebEnv> {
   return async function requireOwnerPage(c, next) {
     const token = getCookie(c, SESSION_COOKIE);
     const session = token ? await resumeSession(deps, token) : undefined;

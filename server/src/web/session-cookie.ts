@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
 import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import { endSession, hashSessionToken } from '../owners/session.service.ts';
-import type { Db } from '../db/database.ts';
 
 /**
  * Hands the browser a new session cookie. A session a browser already held is

@@ -21,13 +21,19 @@ export function createStaticRoutes() {
     'kith.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(here, 'static/kith.css')) },
     'kith.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(here, 'static/kith.js')) },
     'icon.svg': { type: 'image/svg+xml', body: readFileSync(join(here, 'static/icon.svg')) },
-    'simplewebauthn-browser.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(webauthnBundle) },
+    'simplewebauthn-browser.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: readFileSync(webauthnBundle),
+    },
   };
   const app = new Hono<AppEnv>();
   app.get('/static/:asset', (c) => {
     const asset = assets[c.req.param('asset')];
     if (!asset) return c.notFound();
-    return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' });
+    return c.body(new Uint8Array(asset.body), 200, {
+      'content-type': asset.type,
+      'cache-control': 'public, max-age=3600',
+    });
   });
   return app;
 }

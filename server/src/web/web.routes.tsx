@@ -15,17 +15,20 @@ import type { WebEnv } from './web.env.ts';
 const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>> = {
   CSRF_FAILED: {
     title: 'This form has expired',
-    message: 'For your safety, a form only works from the page it came from. Go back, reload the page and try again.',
+    message:
+      'For your safety, a form only works from the page it came from. Go back, reload the page and try again.',
   },
   ENROLLMENT_INVALID: {
     title: 'This link does not work',
-    message: 'Enrollment links work once and expire after 24 hours. Ask whoever runs this server for a new one.',
+    message:
+      'Enrollment links work once and expire after 24 hours. Ask whoever runs this server for a new one.',
   },
   RATE_LIMITED: { title: 'Too many attempts', message: 'Please wait a few minutes, then try again.' },
   NOT_FOUND: { title: 'Nothing here', message: 'The page you asked for does not exist.' },
   GRANT_REQUEST_NOT_FOUND: {
     title: 'This request is no longer waiting',
-    message: 'It was already answered, or it never existed. If a vendor is waiting, ask them to send a new one.',
+    message:
+      'It was already answered, or it never existed. If a vendor is waiting, ask them to send a new one.',
   },
   EXPIRED_TOKEN: {
     title: 'This request has expired',
@@ -45,11 +48,20 @@ export function createWebRoutes(deps: PasskeyDeps) {
   app.route('/', createPageRoutes(deps));
   app.route('/', createGrantPageRoutes(deps));
   app.onError((error, c) => {
-    if (c.req.path.startsWith('/auth/') || !(error instanceof KithError)) return handleError(error, c as unknown as Context<AppEnv>);
+    if (c.req.path.startsWith('/auth/') || !(error instanceof KithError))
+      return handleError(error, c as unknown as Context<AppEnv>);
     if (error.code === 'UNAUTHENTICATED') return c.redirect('/sign-in', 303);
-    const text = pageErrors[error.code] ?? { title: errorCodes[error.code].title, message: 'Please go back and try again.' };
+    const text = pageErrors[error.code] ?? {
+      title: errorCodes[error.code].title,
+      message: 'Please go back and try again.',
+    };
     return c.html(
-      <ErrorPage nonce={c.get('cspNonce') ?? ''} csrfToken={c.get('csrfToken') ?? ''} title={text.title} message={text.message} />,
+      <ErrorPage
+        nonce={c.get('cspNonce') ?? ''}
+        csrfToken={c.get('csrfToken') ?? ''}
+        title={text.title}
+        message={text.message}
+      />,
       error.status as 400,
       { 'cache-control': 'no-store', ...error.headers },
     );

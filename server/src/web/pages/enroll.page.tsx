@@ -15,15 +15,17 @@ export function EnrollPage(props: EnrollPageProps) {
       <div class="narrow">
         <h1>{props.ownerName ? `Welcome, ${props.ownerName}` : 'Welcome to Kith'}</h1>
         <p class="lede">
-          Your vault opens with a passkey: a key kept by your phone or computer and unlocked with your fingerprint,
-          face or screen lock. Let's create your first one.
+          Your vault opens with a passkey: a key kept by your phone or computer and unlocked with your
+          fingerprint, face or screen lock. Let's create your first one.
         </p>
         <section class="card" aria-labelledby="enroll-title">
           <h2 id="enroll-title">Create your passkey</h2>
           <ol class="steps">
             <li>Press the button below.</li>
             <li>Your device asks you to confirm with your fingerprint, face or screen lock.</li>
-            <li>That's it: you are signed in. Next you will save recovery codes, in case you lose this device.</li>
+            <li>
+              That's it: you are signed in. Next you will save recovery codes, in case you lose this device.
+            </li>
           </ol>
           <div data-kith="enroll-form" data-token={props.token}>
             {!props.ownerName && (
@@ -34,7 +36,15 @@ export function EnrollPage(props: EnrollPageProps) {
                 <p class="field__hint" id="owner-name-hint">
                   How this server should know you. Only you and the operator see it.
                 </p>
-                <input id="owner-name" name="name" type="text" autocomplete="name" maxlength={64} required aria-describedby="owner-name-hint" />
+                <input
+                  id="owner-name"
+                  name="name"
+                  type="text"
+                  autocomplete="name"
+                  maxlength={64}
+                  required
+                  aria-describedby="owner-name-hint"
+                />
               </div>
             )}
             <button type="button" class="button button--primary button--wide" data-kith="enroll">
@@ -43,7 +53,9 @@ export function EnrollPage(props: EnrollPageProps) {
           </div>
           <p class="status" data-kith-status role="status" aria-live="polite" />
           <noscript>
-            <p class="notice notice--info">Creating a passkey needs JavaScript. Please turn it on for this page.</p>
+            <p class="notice notice--info">
+              Creating a passkey needs JavaScript. Please turn it on for this page.
+            </p>
           </noscript>
         </section>
         <p class="small">This link works once and expires 24 hours after it was made.</p>

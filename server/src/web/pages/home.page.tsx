@@ -16,7 +16,9 @@ export function HomePage(props: HomePageProps) {
   return (
     <Layout title="Your vault" nonce={props.nonce} csrfToken={props.csrfToken} signedIn current="home">
       <h1>Hello, {props.name}</h1>
-      <p class="lede">This is your vault. You decide who may read what, for how long, and how they may contact you.</p>
+      <p class="lede">
+        This is your vault. You decide who may read what, for how long, and how they may contact you.
+      </p>
       {props.recoveryCodesLeft === 0 && (
         <Notice kind="info" title="Save recovery codes">
           <p>
@@ -31,7 +33,12 @@ export function HomePage(props: HomePageProps) {
           <p id="profile-progress-label">
             {props.filled} of {props.total} details filled in
           </p>
-          <progress class="progress" max={props.total} value={props.filled} aria-labelledby="profile-progress-label">
+          <progress
+            class="progress"
+            max={props.total}
+            value={props.filled}
+            aria-labelledby="profile-progress-label"
+          >
             {percent}%
           </progress>
           <p class="card__actions">
@@ -64,8 +71,8 @@ export function HomePage(props: HomePageProps) {
         <div class="empty" data-kith-section="vendors">
           <p class="empty__title">No vendor can read anything yet.</p>
           <p>
-            When a shop or service asks for your details, you will approve it here, field by field, and see every time
-            they read them. You can end any relationship in one step.
+            When a shop or service asks for your details, you will approve it here, field by field, and see
+            every time they read them. You can end any relationship in one step.
           </p>
         </div>
       </section>

@@ -13,8 +13,8 @@ export function NewPasskeyPage(props: NewPasskeyPageProps) {
         <h1>Register a new passkey</h1>
         <Notice kind="success" title="You are in.">
           <p>
-            Your recovery code is now used up, and every other session was signed out. Create a new passkey on this
-            device so that you will not need a code next time.
+            Your recovery code is now used up, and every other session was signed out. Create a new passkey on
+            this device so that you will not need a code next time.
           </p>
         </Notice>
         <section class="card" aria-labelledby="new-passkey-title">

@@ -1,4 +1,11 @@
-import { type FieldUi, type FieldUiOption, type FieldUiPart, type ProfileField, profileFields, profileSections } from '@kith/schemas';
+import {
+  type FieldUi,
+  type FieldUiOption,
+  type FieldUiPart,
+  type ProfileField,
+  profileFields,
+  profileSections,
+} from '@kith/schemas';
 import { CsrfField } from '../csrf.tsx';
 import { Layout, Notice } from '../layout.tsx';
 import { type FormErrors, type FormValues, generatedOptions, inputId, partName } from '../profile-form.ts';
@@ -23,14 +30,20 @@ export function ProfilePage(props: ProfilePageProps) {
     <Layout title="Your profile" nonce={props.nonce} csrfToken={props.csrfToken} signedIn current="profile">
       <h1>Your profile</h1>
       <p class="lede">
-        Everything here is encrypted in your vault. Vendors see a field only when you grant it to them, for a purpose
-        you approve. Leave anything blank that you would rather not keep here.
+        Everything here is encrypted in your vault. Vendors see a field only when you grant it to them, for a
+        purpose you approve. Leave anything blank that you would rather not keep here.
       </p>
       {props.saved && <Notice kind="success" title="Your profile is saved." />}
       {fieldErrors.length > 0 && (
-        <div class="notice notice--error error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1}>
+        <div
+          class="notice notice--error error-summary"
+          role="alert"
+          aria-labelledby="error-summary-title"
+          tabindex={-1}
+        >
           <p class="notice__title" id="error-summary-title">
-            Nothing was saved. Please check {fieldErrors.length === 1 ? 'this field' : `these ${fieldErrors.length} fields`}:
+            Nothing was saved. Please check{' '}
+            {fieldErrors.length === 1 ? 'this field' : `these ${fieldErrors.length} fields`}:
           </p>
           <ul>
             {fieldErrors.map((f) => (
@@ -76,7 +89,15 @@ function firstInputName(field: ProfileField): string {
   return field.path;
 }
 
-function FieldControl({ field, values, errors }: { field: ProfileField; values: FormValues; errors: FormErrors }) {
+function FieldControl({
+  field,
+  values,
+  errors,
+}: {
+  field: ProfileField;
+  values: FormValues;
+  errors: FormErrors;
+}) {
   const ui: FieldUi = field.ui;
   const messages = errors[field.path] ?? [];
   const hintId = `${inputId(field.path)}-hint`;
@@ -97,7 +118,10 @@ function FieldControl({ field, values, errors }: { field: ProfileField; values: 
 
   if (ui.kind === 'group' || ui.kind === 'checkboxes') {
     return (
-      <fieldset class={`field field--${ui.kind}${messages.length ? ' field--invalid' : ''}`} aria-describedby={describedBy}>
+      <fieldset
+        class={`field field--${ui.kind}${messages.length ? ' field--invalid' : ''}`}
+        aria-describedby={describedBy}
+      >
         <legend class="field__label">{field.label}</legend>
         {hint}
         {errorText}
@@ -150,7 +174,13 @@ function FieldControl({ field, values, errors }: { field: ProfileField; values: 
       </label>
       {hint}
       {errorText}
-      <Control ui={ui} name={field.path} value={values[field.path]} invalid={messages.length > 0} describedBy={describedBy} />
+      <Control
+        ui={ui}
+        name={field.path}
+        value={values[field.path]}
+        invalid={messages.length > 0}
+        describedBy={describedBy}
+      />
     </div>
   );
 }
@@ -179,7 +209,9 @@ function Control(props: {
     );
   }
   if (ui.kind === 'select') {
-    const options: readonly FieldUiOption[] = ui.optionsFrom ? generatedOptions[ui.optionsFrom] : (ui.options ?? []);
+    const options: readonly FieldUiOption[] = ui.optionsFrom
+      ? generatedOptions[ui.optionsFrom]
+      : (ui.options ?? []);
     return (
       <select {...common}>
         <option value="">Not set</option>
@@ -230,7 +262,12 @@ function Checkboxes({ field, ui, values }: { field: ProfileField; ui: FieldUi; v
           <label class="part__label" for={inputId(otherName)}>
             Anything else <span class="optional">(separate with commas)</span>
           </label>
-          <input type="text" id={inputId(otherName)} name={otherName} value={(values[otherName] as string) ?? ''} />
+          <input
+            type="text"
+            id={inputId(otherName)}
+            name={otherName}
+            value={(values[otherName] as string) ?? ''}
+          />
         </div>
       )}
     </div>

@@ -1,6 +1,6 @@
+import { describeDevice } from '../../owners/device-name.ts';
 import type { Passkey } from '../../owners/passkey.service.ts';
 import type { SessionSummary } from '../../owners/session.service.ts';
-import { describeDevice } from '../../owners/device-name.ts';
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -27,34 +27,45 @@ export type SecurityNotice =
   | 'last-passkey'
   | 'rename-invalid';
 
-const notices: Record<SecurityNotice, { kind: 'success' | 'error' | 'info'; title: string; body?: string }> = {
-  welcome: {
-    kind: 'success',
-    title: 'Your passkey is set up and you are signed in.',
-    body: 'Now create recovery codes: they are your way back in if you ever lose every passkey.',
-  },
-  'passkey-added': { kind: 'success', title: 'Your new passkey is ready.' },
-  'passkey-removed': { kind: 'success', title: 'The passkey was removed. It can no longer open your vault.' },
-  'passkey-renamed': { kind: 'success', title: 'The passkey was renamed.' },
-  'sessions-ended': { kind: 'success', title: 'You are signed out everywhere else.' },
-  reauthenticate: {
-    kind: 'info',
-    title: 'Confirm it is you first.',
-    body: 'For changes to how you sign in, confirm with a passkey, then try again.',
-  },
-  'last-passkey': {
-    kind: 'error',
-    title: 'This is your only way in.',
-    body: 'Add another passkey or create recovery codes before removing it.',
-  },
-  'rename-invalid': { kind: 'error', title: 'Give the passkey a name of 1 to 60 characters.' },
-};
+const notices: Record<SecurityNotice, { kind: 'success' | 'error' | 'info'; title: string; body?: string }> =
+  {
+    welcome: {
+      kind: 'success',
+      title: 'Your passkey is set up and you are signed in.',
+      body: 'Now create recovery codes: they are your way back in if you ever lose every passkey.',
+    },
+    'passkey-added': { kind: 'success', title: 'Your new passkey is ready.' },
+    'passkey-removed': {
+      kind: 'success',
+      title: 'The passkey was removed. It can no longer open your vault.',
+    },
+    'passkey-renamed': { kind: 'success', title: 'The passkey was renamed.' },
+    'sessions-ended': { kind: 'success', title: 'You are signed out everywhere else.' },
+    reauthenticate: {
+      kind: 'info',
+      title: 'Confirm it is you first.',
+      body: 'For changes to how you sign in, confirm with a passkey, then try again.',
+    },
+    'last-passkey': {
+      kind: 'error',
+      title: 'This is your only way in.',
+      body: 'Add another passkey or create recovery codes before removing it.',
+    },
+    'rename-invalid': { kind: 'error', title: 'Give the passkey a name of 1 to 60 characters.' },
+  };
 
 /** Security: passkeys, recovery codes and sessions. */
 export function SecurityPage(props: SecurityPageProps) {
   const notice = props.notice && notices[props.notice];
   return (
-    <Layout title="Security" nonce={props.nonce} csrfToken={props.csrfToken} signedIn current="security" passkeys>
+    <Layout
+      title="Security"
+      nonce={props.nonce}
+      csrfToken={props.csrfToken}
+      signedIn
+      current="security"
+      passkeys
+    >
       <h1>Security</h1>
       <p class="lede">How you sign in, how you get back in, and where you are signed in now.</p>
       {notice && (
@@ -75,8 +86,8 @@ export function SecurityPage(props: SecurityPageProps) {
         <section class="card card--highlight" aria-labelledby="new-codes-title">
           <h2 id="new-codes-title">Your new recovery codes</h2>
           <p>
-            Write these down or store them in a password manager, <strong>now</strong>: they will not be shown again.
-            Each works once. Your older codes no longer work.
+            Write these down or store them in a password manager, <strong>now</strong>: they will not be shown
+            again. Each works once. Your older codes no longer work.
           </p>
           <ol class="codes" data-kith="recovery-codes">
             {props.newRecoveryCodes.map((code) => (
@@ -118,7 +129,14 @@ export function SecurityPage(props: SecurityPageProps) {
                   <label class="visually-hidden" for={`rename-${p.id}`}>
                     New name for {p.name}
                   </label>
-                  <input id={`rename-${p.id}`} name="name" type="text" value={p.name} maxlength={60} required />
+                  <input
+                    id={`rename-${p.id}`}
+                    name="name"
+                    type="text"
+                    value={p.name}
+                    maxlength={60}
+                    required
+                  />
                   <button type="submit" class="button button--small button--secondary">
                     Rename<span class="visually-hidden"> {p.name}</span>
                   </button>
@@ -152,7 +170,10 @@ export function SecurityPage(props: SecurityPageProps) {
         </p>
         <form method="post" action="/security/recovery-codes">
           <CsrfField token={props.csrfToken} />
-          <button type="submit" class={`button ${props.recoveryCodesLeft === 0 ? 'button--primary' : 'button--secondary'}`}>
+          <button
+            type="submit"
+            class={`button ${props.recoveryCodesLeft === 0 ? 'button--primary' : 'button--secondary'}`}
+          >
             {props.recoveryCodesLeft === 0 ? 'Create recovery codes' : 'Replace my recovery codes'}
           </button>
         </form>

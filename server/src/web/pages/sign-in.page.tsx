@@ -21,8 +21,8 @@ export function SignInPage(props: SignInPageProps) {
         {props.signedOut && <Notice kind="success" title="You are signed out." />}
         {props.sessionEnded && <Notice kind="info" title="Please sign in again." />}
         <p class="lede">
-          Use the passkey on your phone or computer: your fingerprint, face or screen lock opens your vault. There is
-          no password to steal.
+          Use the passkey on your phone or computer: your fingerprint, face or screen lock opens your vault.
+          There is no password to steal.
         </p>
         <section class="card" aria-labelledby="passkey-title">
           <h2 id="passkey-title">With a passkey</h2>
@@ -46,7 +46,9 @@ export function SignInPage(props: SignInPageProps) {
           </button>
           <p class="status" data-kith-status role="status" aria-live="polite" />
           <noscript>
-            <p class="notice notice--info">Passkeys need JavaScript. Without it, you can still use a recovery code.</p>
+            <p class="notice notice--info">
+              Passkeys need JavaScript. Without it, you can still use a recovery code.
+            </p>
           </noscript>
         </section>
         <details class="card disclosure" open={props.recoveryFailed}>

@@ -3,7 +3,6 @@
 // @simplewebauthn/browser (global SimpleWebAuthnBrowser) and talks to
 // /auth/* with the page's CSRF token.
 (() => {
-  'use strict';
   const webauthn = window.SimpleWebAuthnBrowser;
   const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
   const statusEl = document.querySelector('[data-kith-status]');
@@ -30,7 +29,8 @@
       body: JSON.stringify(body ?? {}),
     });
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new CeremonyError(data.code ?? 'INTERNAL_ERROR', data.title ?? 'Something went wrong.');
+    if (!res.ok)
+      throw new CeremonyError(data.code ?? 'INTERNAL_ERROR', data.title ?? 'Something went wrong.');
     return data;
   }
 
@@ -45,7 +45,8 @@
 
   function explain(error) {
     if (error instanceof CeremonyError) return messages[error.code] ?? error.message;
-    if (error?.name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Please try again.';
+    if (error?.name === 'NotAllowedError')
+      return 'The passkey request was cancelled or timed out. Please try again.';
     if (error?.name === 'InvalidStateError') return 'This device already holds a passkey for your vault.';
     return 'Your browser could not complete the passkey request. Please try again.';
   }
