@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPublicAddress } from './public-address.ts';
+import { isLoopbackAddress, isPublicAddress } from './public-address.ts';
 
 describe('isPublicAddress', () => {
   it('accepts public IPv4 and IPv6 addresses', () => {
@@ -68,6 +68,34 @@ describe('isPublicAddress', () => {
       'fe80::1%eth0',
     ]) {
       expect(isPublicAddress(value), value).toBe(false);
+    }
+  });
+});
+
+describe('isLoopbackAddress', () => {
+  it('knows this machine in its IPv4, IPv6 and IPv4-mapped spellings', () => {
+    for (const address of [
+      '127.0.0.1',
+      '127.9.9.9',
+      '::1',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:2',
+    ]) {
+      expect(isLoopbackAddress(address), address).toBe(true);
+    }
+    for (const address of [
+      '10.0.0.1',
+      '0.0.0.0',
+      '::',
+      '::2',
+      '::ffff:10.0.0.1',
+      '64:ff9b::127.0.0.1',
+      'fe80::1',
+      'localhost',
+      '',
+    ]) {
+      expect(isLoopbackAddress(address), address).toBe(false);
     }
   });
 });

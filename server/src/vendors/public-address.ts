@@ -90,3 +90,19 @@ function ipv6Groups(address: string): number[] | undefined {
     ? groups
     : undefined;
 }
+
+/**
+ * Tells whether an IP address is this machine (127.0.0.0/8, `::1`, or an
+ * IPv4-mapped loopback address): what development mode lets a local vendor use.
+ *
+ * @example
+ * isLoopbackAddress('::ffff:127.0.0.1') // true
+ */
+export function isLoopbackAddress(address: string): boolean {
+  if (isIPv4(address)) return address.startsWith('127.');
+  const groups = isIPv6(address) ? ipv6Groups(address) : undefined;
+  if (!groups) return false;
+  const [g0, g1, g2, g3, g4, g5, g6 = 0, g7] = groups;
+  const zeros = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
+  return zeros && ((g5 === 0xffff && g6 >> 8 === 127) || (g5 === 0 && g6 === 0 && g7 === 1));
+}

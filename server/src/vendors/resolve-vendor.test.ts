@@ -359,6 +359,22 @@ describeEachDatabase('vendor client ids on private addresses (SSRF guard)', (dat
     expect(fetched).toEqual([]);
   });
 
+  it('checks the address again when it connects, so a name that re-resolves to a private one gets nowhere', async () => {
+    const asked: string[] = [];
+    const rebinding: VendorDeps = {
+      db: tv.vault.db,
+      clock: tv.clock,
+      config: { devAllowLocalVendors: false },
+      lookup: async (hostname) => {
+        asked.push(hostname);
+        return [{ address: asked.length === 1 ? '93.184.215.14' : '127.0.0.1', family: 4 }];
+      },
+    };
+    const result = await failure(resolveVendor(rebinding, 'https://rebind.example/kith.json'));
+    expect(result).toEqual({ code: 'CLIENT_METADATA_INVALID', detail: 'The document could not be fetched.' });
+    expect(asked).toEqual(['rebind.example', 'rebind.example']);
+  });
+
   it('fetches a client id whose every address is public', async () => {
     const deps = guarded(false, async () => [
       { address: '93.184.215.14', family: 4 },

@@ -5,7 +5,8 @@ import type { Clock } from '../clock.ts';
 import { type Config, isLoopbackHost } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
-import { isPublicAddress } from './public-address.ts';
+import { createPinnedFetch, type LookupAll } from './pinned-fetch.ts';
+import { isLoopbackAddress, isPublicAddress } from './public-address.ts';
 import { importVendorJwk } from './public-jwk.ts';
 import { findVendor, upsertVendor } from './vendor.repository.ts';
 
@@ -13,7 +14,10 @@ export interface VendorDeps {
   db: Db;
   clock: Clock;
   config: Pick<Config, 'devAllowLocalVendors'>;
-  /** How documents are fetched; the global `fetch` unless a test hands in another. */
+  /**
+   * How documents are fetched. By default a fetch that re-checks the address
+   * it connects to (see `createPinnedFetch`); tests may hand in another.
+   */
   fetch?: typeof fetch;
   /** Every address of a host name; `node:dns/promises` `lookup(all)` unless a test hands in another. */
   lookup?: (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -53,6 +57,17 @@ const inflight = new WeakMap<Db, Map<string, Promise<Vendor>>>();
  */
 export async function resolveVendor(deps: VendorDeps, clientId: string): Promise<Vendor> {
   const url = parseClientId(deps, clientId);
+  // Concurrent resolutions of one vendor share one cache read and at most one fetch.
+  const pending = inflight.get(deps.db) ?? new Map<string, Promise<Vendor>>();
+  inflight.set(deps.db, pending);
+  const running = pending.get(clientId);
+  if (running) return running;
+  const resolving = cachedOrFetched(deps, clientId, url).finally(() => pending.delete(clientId));
+  pending.set(clientId, resolving);
+  return resolving;
+}
+
+async function cachedOrFetched(deps: VendorDeps, clientId: string, url: URL): Promise<Vendor> {
   const cached = await findVendor(deps.db, clientId);
   if (cached && cached.expires_at > deps.clock.now()) {
     return {
@@ -62,13 +77,7 @@ export async function resolveVendor(deps: VendorDeps, clientId: string): Promise
       expiresAt: cached.expires_at,
     };
   }
-  const pending = inflight.get(deps.db) ?? new Map<string, Promise<Vendor>>();
-  inflight.set(deps.db, pending);
-  const running = pending.get(clientId);
-  if (running) return running;
-  const fetching = fetchVendor(deps, clientId, url).finally(() => pending.delete(clientId));
-  pending.set(clientId, fetching);
-  return fetching;
+  return fetchVendor(deps, clientId, url);
 }
 
 async function fetchVendor(deps: VendorDeps, clientId: string, url: URL): Promise<Vendor> {
@@ -150,6 +159,25 @@ async function assertPublicHost(deps: VendorDeps, url: URL): Promise<void> {
   }
 }
 
+// What the connection may reach: in development mode this machine for a
+// loopback client id, otherwise the public internet only.
+function allowedAddresses(deps: VendorDeps, url: URL): (address: string) => boolean {
+  return deps.config.devAllowLocalVendors && isLocalDevHost(url.hostname)
+    ? isLoopbackAddress
+    : isPublicAddress;
+}
+
+function pinnedLookup(deps: VendorDeps): LookupAll | undefined {
+  const { lookup } = deps;
+  if (!lookup) return undefined;
+  return (hostname, callback) => {
+    lookup(hostname).then(
+      (addresses) => callback(null, addresses),
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), []),
+    );
+  };
+}
+
 function lookupAll(hostname: string) {
   return dnsLookup(hostname, { all: true, verbatim: true });
 }
@@ -160,12 +188,15 @@ async function download(deps: VendorDeps, url: URL): Promise<{ text: string; cac
   try {
     let response: Response;
     try {
-      response = await (deps.fetch ?? fetch)(url.href, {
-        headers: { accept: 'application/json' },
-        // A redirect could lead anywhere, a private address included; the document must be at its own id.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
+      response = await (deps.fetch ?? createPinnedFetch(allowedAddresses(deps, url), pinnedLookup(deps)))(
+        url.href,
+        {
+          headers: { accept: 'application/json' },
+          // A redirect could lead anywhere, a private address included; the document must be at its own id.
+          redirect: 'manual',
+          signal: controller.signal,
+        },
+      );
     } catch {
       throw refuse('The document could not be fetched.');
     }
