@@ -1,0 +1,144 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
+import {
+  addVirtualAuthenticator,
+  type BrowserVault,
+  describeWithBrowser,
+  launchBrowser,
+  startBrowserVault,
+  type TestBrowser,
+} from '../support/browser.ts';
+
+interface Answer {
+  status: number;
+  body: { code?: string; redirect?: string };
+}
+
+/** Runs the first half of a sign-in on the page: options from its own server, then the authenticator's answer. */
+async function assertion(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+    const res = await fetch('/auth/sign-in/options', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: '{}',
+    });
+    const webauthn = (
+      window as unknown as { SimpleWebAuthnBrowser: { startAuthentication(o: unknown): Promise<unknown> } }
+    ).SimpleWebAuthnBrowser;
+    return webauthn.startAuthentication({ optionsJSON: await res.json() });
+  });
+}
+
+/** POSTs JSON from the page (same origin, its CSRF token), as kith.js does. */
+async function postFromPage(page: Page, path: string, body: unknown): Promise<Answer> {
+  return page.evaluate(
+    async ({ path, body }) => {
+      const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+      const res = await fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    { path, body },
+  );
+}
+
+describeWithBrowser('passkey ceremonies refused in a real browser', (database) => {
+  let vault: BrowserVault;
+  let browser: TestBrowser;
+  let page: Page;
+
+  /** A fresh page on /security of `url`, signed in (the session cookie serves every port of localhost). */
+  const securityPage = async (url = vault.url) => {
+    await page.goto(`${url}/security`);
+    expect(new URL(page.url()).pathname).toBe('/security');
+  };
+
+  beforeAll(async () => {
+    vault = await startBrowserVault(database());
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await addVirtualAuthenticator(page);
+    const deps = { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config };
+    const { enrollment } = await createOwnerWithEnrollment(deps, { name: 'Grace Hopper' });
+    await page.goto(enrollment.url);
+    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await page.waitForURL('**/security?welcome=1');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await vault?.stop();
+  });
+
+  it('accepts a genuine assertion once, and refuses the same assertion replayed', async () => {
+    await securityPage();
+    const response = await assertion(page);
+    expect(await postFromPage(page, '/auth/sign-in/verify', { response })).toEqual({
+      status: 200,
+      body: { redirect: '/' },
+    });
+    await securityPage();
+    expect(await postFromPage(page, '/auth/sign-in/verify', { response })).toMatchObject({
+      status: 401,
+      body: { code: 'SIGN_IN_FAILED' },
+    });
+  });
+
+  it('refuses an assertion whose challenge expired (five minutes)', async () => {
+    await securityPage();
+    const response = await assertion(page);
+    vault.clock.advance(5 * 60_000);
+    expect(await postFromPage(page, '/auth/sign-in/verify', { response })).toMatchObject({
+      status: 401,
+      body: { code: 'SIGN_IN_FAILED' },
+    });
+    // Just inside the window, the same steps succeed.
+    const fresh = await assertion(page);
+    vault.clock.advance(5 * 60_000 - 1);
+    expect((await postFromPage(page, '/auth/sign-in/verify', { response: fresh })).status).toBe(200);
+  });
+
+  it('refuses an assertion made for another origin, even one sharing the rp id and the database', async () => {
+    // A second server on another port: same database, same rp id (`localhost`), another origin.
+    const elsewhere = await startBrowserVault(database(), { masterKey: vault.masterKey });
+    try {
+      await securityPage(elsewhere.url);
+      const response = await assertion(page);
+      // Relayed to our server: its challenge is known here (shared database), its origin is not ours.
+      const cookies = await browser.context.cookies(vault.url);
+      const token = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+      const relayed = await fetch(`${vault.url}/auth/sign-in/verify`, {
+        method: 'POST',
+        headers: {
+          cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+          'content-type': 'application/json',
+          'x-csrf-token': token ?? '',
+        },
+        body: JSON.stringify({ response }),
+      });
+      expect(relayed.status).toBe(401);
+      expect(await relayed.json()).toMatchObject({ code: 'SIGN_IN_FAILED' });
+      // The control: the same steps, answered to the origin they were made for, succeed.
+      const own = await assertion(page);
+      expect((await postFromPage(page, '/auth/sign-in/verify', { response: own })).status).toBe(200);
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
+  it('refuses a registration answered with a sign-in challenge', async () => {
+    // Signed in just now, so adding a passkey needs no further proof.
+    await securityPage();
+    expect(
+      (await postFromPage(page, '/auth/sign-in/verify', { response: await assertion(page) })).status,
+    ).toBe(200);
+    await securityPage();
+    const response = await assertion(page);
+    const res = await postFromPage(page, '/auth/passkeys/verify', { response });
+    expect(res).toMatchObject({ status: 400, body: { code: 'CHALLENGE_INVALID' } });
+  });
+});
