@@ -1,16 +1,22 @@
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { verifyAccessLog } from './audit/audit.service.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
-import { startDeliveryWorker } from './events/delivery.service.ts';
 import { openDatabase } from './db/open-database.ts';
+import { startDeliveryWorker } from './events/delivery.service.ts';
+import { KithError } from './http/kith-error.ts';
 import { MasterKeyMismatchError } from './keys/master-key-check.ts';
 import { ensureSigningKeys, rotateSigningKeys } from './keys/signing-key.service.ts';
-import { KithError } from './http/kith-error.ts';
 import { createLogger } from './logger.ts';
-import { createOwnerWithEnrollment, issueFirstOwnerEnrollment, resetOwner } from './owners/enrollment.service.ts';
+import {
+  createOwnerWithEnrollment,
+  issueFirstOwnerEnrollment,
+  resetOwner,
+} from './owners/enrollment.service.ts';
+import { findOwnerByName } from './owners/owner.service.ts';
 import { openVault } from './vault.ts';
 import { purgeExpiredJtis } from './vendors/replay-cache.ts';
 
@@ -26,6 +32,9 @@ Usage:
                         add an owner; prints a one-time enrollment link (24 h)
   kith owner reset NAME void an owner's passkeys, recovery codes and sessions
                         (when all are lost); prints a new enrollment link
+  kith audit verify [--name NAME]
+                        check every owner's access-log hash chain (or one
+                        owner's); exits 1 if any chain is broken
   kith --help           show this help
 
 Configuration comes from the environment (KITH_DATABASE_URL, KITH_PORT,
@@ -55,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     case 'owner':
       return runOwner(config, positionals.slice(1), values.name);
+    case 'audit':
+      if (positionals[1] === 'verify') return runAuditVerify(config, values.name);
+      process.stderr.write(`kith: unknown audit command "${positionals[1] ?? ''}"\n\n${usage}`);
+      return 2;
     default:
       process.stderr.write(`kith: unknown command "${command}"\n\n${usage}`);
       return 2;
@@ -81,7 +94,13 @@ async function runServe(config: Config): Promise<number> {
     );
   }, 60_000);
   purge.unref();
-  const firstOwner = await issueFirstOwnerEnrollment({ db: vault.db, keys: vault.keys, clock: systemClock, config, logger });
+  const firstOwner = await issueFirstOwnerEnrollment({
+    db: vault.db,
+    keys: vault.keys,
+    clock: systemClock,
+    config,
+    logger,
+  });
   if (firstOwner) {
     // The link is a credential for the whole vault: to the operator's terminal only, never to the log.
     process.stdout.write(
@@ -97,13 +116,17 @@ async function runServe(config: Config): Promise<number> {
     );
   });
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = () => {
+      // A second signal during shutdown (a supervisor repeating itself) must not kill it half-way.
+      if (stopping) return;
+      stopping = true;
       logger.info('shutting down');
       clearInterval(purge);
       server.close(() => resolve());
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   // Attempts in flight are recorded before the database closes; unrecorded ones would be retried anyway.
   await delivery?.stop();
@@ -134,7 +157,9 @@ async function runOwner(config: Config, args: string[], name: string | undefined
   try {
     const deps = { db: vault.db, keys: vault.keys, clock: systemClock, config, logger };
     const { enrollment } =
-      verb === 'create' ? await createOwnerWithEnrollment(deps, { name: ownerName }) : await resetOwner(deps, { name: ownerName });
+      verb === 'create'
+        ? await createOwnerWithEnrollment(deps, { name: ownerName })
+        : await resetOwner(deps, { name: ownerName });
     const expires = new Date(enrollment.expiresAt).toISOString();
     process.stdout.write(
       verb === 'create'
@@ -148,6 +173,38 @@ async function runOwner(config: Config, args: string[], name: string | undefined
       return 1;
     }
     throw error;
+  } finally {
+    await vault.close();
+  }
+}
+
+async function runAuditVerify(config: Config, name: string | undefined): Promise<number> {
+  const vault = await openVault(config, createLogger(config.logLevel));
+  try {
+    const deps = { db: vault.db, keys: vault.keys, clock: systemClock };
+    let ownerIds: string[];
+    if (name) {
+      const owner = await findOwnerByName(deps, name);
+      if (!owner) {
+        process.stderr.write(`kith: no owner named "${name}"\n`);
+        return 1;
+      }
+      ownerIds = [owner.id];
+    } else {
+      ownerIds = (await vault.db.selectFrom('owners').select('id').orderBy('id').execute()).map((o) => o.id);
+    }
+    let broken = 0;
+    for (const ownerId of ownerIds) {
+      const result = await verifyAccessLog(vault.db, ownerId);
+      if (result.ok) {
+        process.stdout.write(`ok      ${ownerId}  ${result.entries} entries\n`);
+      } else {
+        broken++;
+        process.stdout.write(`BROKEN  ${ownerId}  at entry ${result.brokenAt}: ${result.reason}\n`);
+      }
+    }
+    process.stdout.write(`${ownerIds.length} chain(s) checked, ${broken} broken\n`);
+    return broken === 0 ? 0 : 1;
   } finally {
     await vault.close();
   }
@@ -171,7 +228,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kith: ${error.message}\n`);
       process.exit(78); // EX_CONFIG
     }
-    process.stderr.write(`kith: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `kith: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );
