@@ -8,6 +8,7 @@ import {
   launchBrowser,
   startBrowserVault,
   type TestBrowser,
+  type VirtualAuthenticator,
 } from '../support/browser.ts';
 
 interface Answer {
@@ -51,6 +52,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
   let vault: BrowserVault;
   let browser: TestBrowser;
   let page: Page;
+  let authenticator: VirtualAuthenticator;
 
   /** A fresh page on /security of `url`, signed in (the session cookie serves every port of localhost). */
   const securityPage = async (url = vault.url) => {
@@ -62,7 +64,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
     vault = await startBrowserVault(database());
     browser = await launchBrowser();
     page = await browser.newPage();
-    await addVirtualAuthenticator(page);
+    authenticator = await addVirtualAuthenticator(page);
     const deps = { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config };
     const { enrollment } = await createOwnerWithEnrollment(deps, { name: 'Grace Hopper' });
     await page.goto(enrollment.url);
@@ -128,6 +130,35 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
     } finally {
       await elsewhere.stop();
     }
+  });
+
+  it('refuses and flags a passkey whose signature counter went backwards (a cloned authenticator)', async () => {
+    await securityPage();
+    expect(
+      (await postFromPage(page, '/auth/sign-in/verify', { response: await assertion(page) })).status,
+    ).toBe(200);
+    // Put the same key back with an older counter, as a copy made earlier would answer.
+    const [credential] = await authenticator.credentials();
+    if (!credential) throw new Error('the authenticator should hold the passkey');
+    await authenticator.removeCredential(credential.credentialId);
+    await authenticator.addCredential({ ...credential, signCount: 0 });
+    await securityPage();
+    expect(
+      await postFromPage(page, '/auth/sign-in/verify', { response: await assertion(page) }),
+    ).toMatchObject({
+      status: 401,
+      body: { code: 'SIGN_IN_FAILED' },
+    });
+    const [row] = await vault.vault.db.selectFrom('passkeys').select('counter_regressed_at').execute();
+    expect(row?.counter_regressed_at).toBe(vault.clock.now());
+    await securityPage();
+    expect(await page.locator('.item__warning').textContent()).toContain('copy of itself');
+    // Back to a counter ahead of the stored one, the passkey works again (the flag stays for the owner to see).
+    await authenticator.removeCredential(credential.credentialId);
+    await authenticator.addCredential({ ...credential, signCount: credential.signCount + 10 });
+    expect(
+      (await postFromPage(page, '/auth/sign-in/verify', { response: await assertion(page) })).status,
+    ).toBe(200);
   });
 
   it('refuses a registration answered with a sign-in challenge', async () => {
