@@ -28,10 +28,10 @@ export function SignInPage(props: SignInPageProps) {
           <h2 id="passkey-title">With a passkey</h2>
           <div class="field">
             <label class="field__label" for="passkey-autofill">
-              Your vault
+              Saved passkey
             </label>
             <p class="field__hint" id="passkey-autofill-hint">
-              Your browser may offer your passkey here, or use the button.
+              Tap here and your browser may offer it, or use the button below.
             </p>
             <input
               id="passkey-autofill"
