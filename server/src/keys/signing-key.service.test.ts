@@ -281,6 +281,37 @@ describeEachDatabase('vault signing keys shared by several processes', (database
     expect((await publicJwks(depsOf(a))).keys).toEqual((await publicJwks(depsOf(b))).keys);
   });
 
+  it('looks for an unknown kid in the database at most once a second, so forged kids cost no queries', async () => {
+    let queries = 0;
+    const counting = {
+      ...depsOf(a),
+      db: a.vault.db.withPlugin({
+        transformQuery: (args) => {
+          queries++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    await publicJwks(counting);
+    queries = 0;
+    const forged = (kid: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: GRANT_TOKEN_TYPE })
+        .sign(generateKeyPairSync('ed25519').privateKey);
+    for (let i = 0; i < 5; i++) {
+      expect(
+        await codeOf(
+          verifyVaultJwt(counting, await forged(`${'B'.repeat(42)}${i}`), { typ: GRANT_TOKEN_TYPE }),
+        ),
+      ).toBe('INVALID_GRANT');
+    }
+    expect(
+      await codeOf(verifyVaultJwt(counting, await forged('not-a-thumbprint'), { typ: GRANT_TOKEN_TYPE })),
+    ).toBe('INVALID_GRANT');
+    expect(queries).toBe(1);
+  });
+
   it('rotates exactly once per call when two processes rotate at once', async () => {
     await Promise.all([rotateSigningKeys(depsOf(a)), rotateSigningKeys(depsOf(b))]);
     const rows = await a.vault.db.selectFrom('signing_keys').select('status').execute();

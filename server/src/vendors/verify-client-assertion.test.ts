@@ -284,6 +284,17 @@ describeEachDatabase('vendor authentication with private_key_jwt (RFC 7523)', (d
     });
   });
 
+  it('fetches no metadata for an assertion meant for another audience', async () => {
+    const counted = `${vendor.origin}/counted.json`;
+    vendor.route(
+      '/counted.json',
+      json(buildMetadataDocument(counted, ed.publicJwk, { clientName: 'Counted', redirectUris: [] })),
+    );
+    const made = await assertion({ iss: counted, sub: counted, aud: 'https://other-vault.example' });
+    expect((await outcome(authenticate(made))).reason).toBe('aud is not this vault');
+    expect(vendor.hits('/counted.json')).toBe(0);
+  });
+
   it('lets exactly one of 50 parallel uses of one assertion through', async () => {
     const once = await assertion();
     const results = await Promise.all([...Array(50)].map(() => outcome(authenticate(once))));

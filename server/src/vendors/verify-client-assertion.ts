@@ -86,15 +86,16 @@ export async function authenticateVendor(
   if (typeof clientId !== 'string' || unverified.sub !== clientId)
     throw refuse('iss and sub are not the same client id');
 
-  // The keys come from the vendor's own metadata document, at its client id.
-  const { metadata } = await resolveVendor(deps, clientId);
-
   // RFC 7523 §3 (3): aud identifies the vault — its issuer, or the endpoint
   // called — and only the vault, so one assertion cannot serve two audiences.
   const audiences = [deps.config.publicUrl.origin, input.endpoint];
   const aud =
     Array.isArray(unverified.aud) && unverified.aud.length === 1 ? unverified.aud[0] : unverified.aud;
   if (typeof aud !== 'string' || !audiences.includes(aud)) throw refuse('aud is not this vault');
+
+  // The keys come from the vendor's own metadata document, at its client id;
+  // fetched only for an assertion meant for us, so a stray one costs no fetch.
+  const { metadata } = await resolveVendor(deps, clientId);
 
   // RFC 7523 §3 (4–6, 9): signed by a key of the vendor (by kid when given),
   // exp in the future, nbf passed, iss, sub and aud as above.
