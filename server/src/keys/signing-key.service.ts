@@ -151,7 +151,10 @@ export async function signJwt(
  * @example
  * const { kid, signature } = await signBytes(deps, Buffer.from(`${id}.${timestamp}.${body}`));
  */
-export async function signBytes(deps: SigningKeyDeps, bytes: Uint8Array): Promise<{ kid: string; signature: Buffer }> {
+export async function signBytes(
+  deps: SigningKeyDeps,
+  bytes: Uint8Array,
+): Promise<{ kid: string; signature: Buffer }> {
   const { current } = await loadKeyring(deps);
   if (!current) throw new Error('the vault has no current signing key');
   return { kid: current.kid, signature: sign(null, bytes, current.privateKey) };
