@@ -157,7 +157,7 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
     await owner.close();
 
     await expect
-      .poll(async () => (await shopView(page, shop)).hasGrant, { timeout: 20_000, intervals: [500] })
+      .poll(async () => (await shopView(page, shop)).hasGrant, { timeout: 20_000, interval: 500 })
       .toBe(true);
     expect(Object.keys((await shopView(page, shop)).data ?? {}).sort()).toEqual([
       'address',
