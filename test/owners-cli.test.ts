@@ -35,7 +35,7 @@ describe('kith owner (CLI)', () => {
     });
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^Owner created\. .*valid until \d{4}-\d\d-\d\dT.*\):\nhttp:\/\/localhost:4999\/enroll\/[\w-]{43}\n$/,
+      /^Owner created\. .*valid until \d{4}-\d\d-\d\dT.*\):\nhttp:\/\/localhost:4999\/enroll\/[\w-]{43}$/m,
     );
   });
 
@@ -52,7 +52,7 @@ describe('kith owner (CLI)', () => {
     const reset = await runKith(['owner', 'reset', 'Mary Somerville'], { cwd: dir.path, env });
     expect(reset.code).toBe(0);
     expect(reset.stdout).toMatch(
-      /voided\. New enrollment link .*\nhttp:\/\/localhost:4999\/enroll\/[\w-]{43}\n$/,
+      /voided\. New enrollment link .*\nhttp:\/\/localhost:4999\/enroll\/[\w-]{43}$/m,
     );
     const unknown = await runKith(['owner', 'reset', 'Nobody'], { cwd: dir.path, env });
     expect(unknown.code).toBe(1);

@@ -25,6 +25,10 @@ const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>>
   },
   RATE_LIMITED: { title: 'Too many attempts', message: 'Please wait a few minutes, then try again.' },
   NOT_FOUND: { title: 'Nothing here', message: 'The page you asked for does not exist.' },
+  INTERNAL_ERROR: {
+    title: 'Something went wrong on our side',
+    message: 'Nothing you did caused this. Please try again in a moment; your data is safe.',
+  },
   GRANT_REQUEST_NOT_FOUND: {
     title: 'This request is no longer waiting',
     message:
@@ -47,12 +51,14 @@ export function createWebRoutes(deps: PasskeyDeps) {
   app.route('/', createAuthRoutes(deps));
   app.route('/', createPageRoutes(deps));
   app.route('/', createGrantPageRoutes(deps));
-  app.onError((error, c) => {
-    if (c.req.path.startsWith('/auth/') || !(error instanceof KithError))
-      return handleError(error, c as unknown as Context<AppEnv>);
-    if (error.code === 'UNAUTHENTICATED') return c.redirect('/sign-in', 303);
-    const text = pageErrors[error.code] ?? {
-      title: errorCodes[error.code].title,
+  app.onError(async (error, c) => {
+    // The API's handler answers ceremony requests, and logs anything unexpected either way.
+    const problem = await handleError(error, c as unknown as Context<AppEnv>);
+    if (c.req.path.startsWith('/auth/')) return problem;
+    if (error instanceof KithError && error.code === 'UNAUTHENTICATED') return c.redirect('/sign-in', 303);
+    const code: ErrorCode = error instanceof KithError ? error.code : 'INTERNAL_ERROR';
+    const text = pageErrors[code] ?? {
+      title: errorCodes[code].title,
       message: 'Please go back and try again.',
     };
     return c.html(
@@ -62,8 +68,8 @@ export function createWebRoutes(deps: PasskeyDeps) {
         title={text.title}
         message={text.message}
       />,
-      error.status as 400,
-      { 'cache-control': 'no-store', ...error.headers },
+      problem.status as 400,
+      { 'cache-control': 'no-store', ...(error instanceof KithError ? error.headers : {}) },
     );
   });
   return app;
