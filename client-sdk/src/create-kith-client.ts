@@ -1,5 +1,6 @@
 import type { Discovery, VendorMetadata } from '@kith/schemas';
 import type { JWK } from 'jose';
+import { type ContactDecision, type ContactOptions, canContact } from './can-contact.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type CollectedGrant, type CollectGrantOptions, collectGrant } from './collect-grant.ts';
 import type { KithContext } from './context.ts';
@@ -8,6 +9,7 @@ import { clientError } from './errors.ts';
 import { type RetryOptions, resolveRetryOptions, type Transport } from './http.ts';
 import { buildMetadataDocument, type MetadataDocumentOptions } from './metadata-document.ts';
 import { type NotModified, type RedeemedData, type RedeemOptions, redeem } from './redeem.ts';
+import { type RecordedContact, recordContact } from './record-contact.ts';
 import { type RelinquishOptions, relinquish } from './relinquish.ts';
 import { type GrantRequest, type RequestGrantOptions, requestGrant } from './request-grant.ts';
 import { assertPrivateJwk, loadSigningKey, type SigningKey } from './signing-key.ts';
@@ -48,6 +50,10 @@ export interface KithClient {
   redeem(grant: string, options?: RedeemOptions): Promise<RedeemedData | NotModified>;
   /** Gives a grant back; the vault revokes it. */
   relinquish(grant: string, options?: RelinquishOptions): Promise<void>;
+  /** May you contact the person now on this channel, for this purpose? Nothing is counted. */
+  canContact(grant: string, options: ContactOptions): Promise<ContactDecision>;
+  /** Checks and counts a contact atomically; contact the person only if `recorded`. */
+  recordContact(grant: string, options: ContactOptions): Promise<RecordedContact>;
   /** A vault's discovery document (`/.well-known/kith`), cached for an hour. */
   discover(vault: string): Promise<Discovery>;
 }
@@ -116,6 +122,8 @@ export function createKithClient(options: KithClientOptions): KithClient {
     waitForGrant: (waitOptions) => waitForGrant(context, waitOptions),
     redeem: (grant, redeemOptions) => redeem(context, grant, redeemOptions),
     relinquish: (grant, relinquishOptions) => relinquish(context, grant, relinquishOptions),
+    canContact: (grant, contactOptions) => canContact(context, grant, contactOptions),
+    recordContact: (grant, contactOptions) => recordContact(context, grant, contactOptions),
     discover: (vault) => context.discover(vault),
   };
 }

@@ -1,6 +1,7 @@
 // @kith/client: the vendor SDK for Kith vaults. WebCrypto and fetch only: no
 // `node:` imports, so it runs on Node 20+, Deno, Bun and edge runtimes.
 
+export type { ContactDecision, ContactOptions } from './can-contact.ts';
 export { type CreateClientAssertionOptions, createClientAssertion } from './client-assertion.ts';
 export { type Clock, systemClock } from './clock.ts';
 export type { CollectedGrant, CollectGrantOptions } from './collect-grant.ts';
@@ -20,6 +21,7 @@ export type { RetryOptions } from './http.ts';
 export { type GenerateKeyPairOptions, generateKeyPair, type KeyPair } from './key-pair.ts';
 export { buildMetadataDocument, type MetadataDocumentOptions } from './metadata-document.ts';
 export type { NotModified, RedeemedData, RedeemedFields, RedeemOptions } from './redeem.ts';
+export type { RecordedContact } from './record-contact.ts';
 export type { RelinquishOptions } from './relinquish.ts';
 export type { ContactTermsRequest, GrantRequest, RequestGrantOptions } from './request-grant.ts';
 export { loadSigningKey, type SigningAlgorithm, type SigningKey, toPublicJwk } from './signing-key.ts';

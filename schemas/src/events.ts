@@ -65,6 +65,8 @@ export const contactTermsChangedDataSchema = z.object({
   sub: z.string(),
   grant_ids: z.array(z.string()),
   contact: contactTermsSchema.optional(),
+  /** True when the owner asked not to be contacted at all: stop every contact, now. */
+  do_not_contact: z.boolean().optional(),
 });
 
 const envelope = <T extends WebhookEventType, D extends z.ZodType>(type: T, data: D) =>

@@ -29,6 +29,8 @@ export {
    */
   problemType,
 } from './error-codes.ts';
+export * from './contact.ts';
+export * from './events.ts';
 export {
   /**
    * A birthdate: a real YYYY-MM-DD date from 1900 up to today.
@@ -138,9 +140,8 @@ export {
    */
   dietaryNeedCodes,
 } from './fields/preferences.ts';
-export * from './events.ts';
 export * from './grants.ts';
-
+export * from './owner-grants.ts';
 export {
   type Problem,
   type ProblemError,
@@ -157,7 +158,6 @@ export {
    */
   problemSchema,
 } from './problem.ts';
-
 export {
   type ExportDocument,
   /**
@@ -226,4 +226,3 @@ export {
   profileValuesSchema,
 } from './profile-fields.ts';
 export * from './purposes.ts';
-export * from './owner-grants.ts';

@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { createContactRoutes } from './contact/contact.routes.ts';
 import type { Db } from './db/database.ts';
 import type { AppEnv } from './env.ts';
 import { createGrantRoutes } from './grants/grant.routes.ts';
@@ -25,7 +26,7 @@ export interface AppDeps {
   keys: VaultKeys;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'signIn' | 'devAllowLocalVendors'>;
+  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors' | 'signIn'>;
 }
 
 /**
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createKeysRoutes(deps));
   app.route('/', createGrantRoutes(deps));
   app.route('/', createOwnerGrantRoutes(deps));
+  app.route('/', createContactRoutes(deps));
   app.route('/', createDocsRoutes());
   app.route('/', createWebRoutes(deps));
 

@@ -18,7 +18,11 @@ export type AccessAction =
   | 'grant.declined'
   | 'grant.collected'
   | 'grant.revoked'
-  | 'grant.relinquished';
+  | 'grant.relinquished'
+  | 'contact.checked'
+  | 'contact.recorded'
+  | 'contact.refused'
+  | 'contact.terms_changed';
 
 export interface AccessLogInput {
   ownerId: string;

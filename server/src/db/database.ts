@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccessLogTable } from '../audit/audit.table.ts';
+import type { ContactEventTable, ContactTermsTable } from '../contact/contact.table.ts';
 import type { DeliveryTable, DisabledWebhookTable, EventTable } from '../events/event.table.ts';
 import type { GrantRequestTable, GrantTable } from '../grants/grant.table.ts';
 import type { SigningKeyTable } from '../keys/signing-key.table.ts';
@@ -36,6 +37,8 @@ export interface Database {
   events: EventTable;
   deliveries: DeliveryTable;
   disabled_webhooks: DisabledWebhookTable;
+  contact_terms: ContactTermsTable;
+  contact_events: ContactEventTable;
 }
 
 export type Db = Kysely<Database>;

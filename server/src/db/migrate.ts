@@ -4,6 +4,7 @@ import * as ownersPasskeys from './migrations/2026-11-23T19-00-owners-passkeys.t
 import * as vendorsKeys from './migrations/2026-11-23T19-10-vendors-keys.ts';
 import * as grantsAudit from './migrations/2026-11-23T19-20-grants-audit.ts';
 import * as events from './migrations/2026-11-23T19-30-events.ts';
+import * as contact from './migrations/2026-11-23T19-40-contact.ts';
 
 /**
  * Every migration, by timestamped name. Listed here rather than read from a
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T19-10-vendors-keys': vendorsKeys,
   '2026-11-23T19-20-grants-audit': grantsAudit,
   '2026-11-23T19-30-events': events,
+  '2026-11-23T19-40-contact': contact,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.
@@ -36,5 +38,7 @@ export async function migrateDown(db: AnyDb): Promise<string[]> {
 
 function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction} ${r.migrationName}`);
+  return (results ?? [])
+    .filter((r) => r.status === 'Success')
+    .map((r) => `${r.direction.toLowerCase()} ${r.migrationName}`);
 }

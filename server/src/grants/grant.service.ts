@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FieldPath, Purpose, RedeemedData } from '@kith/schemas';
 import { decodeJwt } from 'jose';
-import { appendAccessLog } from '../audit/audit.service.ts';
 import { countReadsByGrant } from '../audit/audit.repository.ts';
+import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -11,9 +11,9 @@ import { ownerDataKey } from '../owners/owner.service.ts';
 import { findProfileFields } from '../profile/profile.repository.ts';
 import { openField } from '../profile/profile.service.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
-import type { GrantDeps } from './grant-request.service.ts';
 import { findGrantById, findOwnerGrants, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
+import type { GrantDeps } from './grant-request.service.ts';
 
 /** How a vendor presents a grant: RFC 9449 §7.1, `Authorization: DPoP <token>` plus a `DPoP` proof. */
 export interface GrantPresentation {
@@ -98,7 +98,11 @@ export async function revokeGrant(deps: GrantDeps, ownerId: string, grantId: str
 }
 
 /** Every grant of an owner (optionally to one vendor), newest first, with read counts. */
-export async function listOwnerGrants(deps: GrantDeps, ownerId: string, clientId?: string): Promise<OwnerGrant[]> {
+export async function listOwnerGrants(
+  deps: GrantDeps,
+  ownerId: string,
+  clientId?: string,
+): Promise<OwnerGrant[]> {
   const [rows, reads] = await Promise.all([
     findOwnerGrants(deps.db, ownerId, clientId),
     countReadsByGrant(deps.db, ownerId),
@@ -161,11 +165,12 @@ async function revoke(deps: GrantDeps, grant: GrantRow, by: 'owner' | 'vendor'):
  * The guards, in order. Nothing is written until the grant itself checks
  * out; the DPoP proof's `jti` is spent only for a real grant.
  */
-async function authenticateGrant(
+export async function authenticateGrant(
   deps: GrantDeps,
   presented: GrantPresentation,
 ): Promise<{ grant: GrantRow }> {
-  const refuse = (reason: string) => new KithError('INVALID_GRANT', { headers: DPOP_CHALLENGE, cause: reason });
+  const refuse = (reason: string) =>
+    new KithError('INVALID_GRANT', { headers: DPOP_CHALLENGE, cause: reason });
 
   // RFC 9449 §7.1: a DPoP-bound token travels under the DPoP scheme, not Bearer.
   const match = /^DPoP +([A-Za-z0-9_.-]+)$/i.exec(presented.authorization ?? '');
@@ -183,7 +188,8 @@ async function authenticateGrant(
   // signed: equality proves what a signature check would (our key, our typ,
   // iss, aud, exp, cnf, untampered) without paying for one. A token of any
   // other bytes — alg none, an HMAC forgery, an edited claim — differs.
-  if (!grant?.token_hash || !constantTimeEqual(sha256(token), grant.token_hash)) throw refuse('unknown token');
+  if (!grant?.token_hash || !constantTimeEqual(sha256(token), grant.token_hash))
+    throw refuse('unknown token');
   if (grant.revoked_at !== null) throw new KithError('GRANT_REVOKED', { headers: DPOP_CHALLENGE });
   if (deps.clock.now() >= grant.expires_at) throw refuse('expired');
 

@@ -1,0 +1,186 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  type ContactDecision,
+  contactDecisionSchema,
+  contactEventSchema,
+  contactInputSchema,
+  contactTermsOverrideSchema,
+  vendorContactTermsSchema,
+} from '@kith/schemas';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env.ts';
+import type { GrantPresentation } from '../grants/grant.service.ts';
+import { KithError } from '../http/kith-error.ts';
+import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
+import { createRouter } from '../http/router.ts';
+import { requireOwner } from '../owners/require-owner.ts';
+import type { SessionDeps } from '../owners/session.service.ts';
+import {
+  type ContactAnswer,
+  type ContactDeps,
+  checkContact,
+  listContactEvents,
+  readVendorContactTerms,
+  recordContact,
+  setVendorContactTerms,
+} from './contact.service.ts';
+
+const vendorTags = ['Vendors'];
+const ownerTags = ['Contact terms (owner)'];
+const security = [{ ownerSession: [] }];
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const presentedHeaders = z.object({ authorization: z.string().optional(), dpop: z.string().optional() });
+const contactBody = {
+  required: true,
+  content: { 'application/json': { schema: contactInputSchema } },
+} as const;
+const vendorProblems = problemResponses(
+  'INVALID_GRANT',
+  'GRANT_REVOKED',
+  'VALIDATION_FAILED',
+  ...bodyProblems,
+  ...commonProblems,
+);
+const vendorParam = z.object({
+  key: z.string().min(1).max(2800).describe("The vendor's client id, base64url-encoded."),
+});
+
+const checkRoute = createRoute({
+  method: 'post',
+  path: '/v1/contact/check',
+  tags: vendorTags,
+  summary: 'Ask whether you may contact the person now',
+  description:
+    'Presented like a redeem: `Authorization: DPoP <grant>` with a `DPoP` proof for this URL. Nothing is ' +
+    'counted; the check is in the owner’s log. A refusal says why and, where waiting helps, from when.',
+  request: { headers: presentedHeaders, body: contactBody },
+  responses: { 200: json(contactDecisionSchema, 'Allowed or not, and why.'), ...vendorProblems },
+});
+
+const recordRoute = createRoute({
+  method: 'post',
+  path: '/v1/contact/record',
+  tags: vendorTags,
+  summary: 'Check and count a contact, atomically',
+  description:
+    'Call it just before you contact the person; contact only if `recorded` is true. Concurrent calls for one ' +
+    'person queue up, so the weekly budget is never exceeded.',
+  request: { headers: presentedHeaders, body: contactBody },
+  responses: { 200: json(contactDecisionSchema, 'Recorded, or refused and why.'), ...vendorProblems },
+});
+
+const readTermsRoute = createRoute({
+  method: 'get',
+  path: '/v1/me/vendors/{key}/contact-terms',
+  tags: ownerTags,
+  security,
+  summary: 'How this vendor may contact me',
+  request: { params: vendorParam },
+  responses: {
+    200: json(vendorContactTermsSchema, 'What I set, and what that leaves the vendor.'),
+    ...problemResponses('UNAUTHENTICATED', 'NOT_FOUND', ...commonProblems),
+  },
+});
+
+const setTermsRoute = createRoute({
+  method: 'put',
+  path: '/v1/me/vendors/{key}/contact-terms',
+  tags: ownerTags,
+  security,
+  summary: 'Change how this vendor may contact me, at once',
+  description:
+    'Replaces my terms for this vendor; each may only tighten what the grant and my profile allow. ' +
+    '`doNotContact: true` refuses every contact from the next check on. The vendor gets `contact.terms_changed`.',
+  request: {
+    params: vendorParam,
+    body: { required: true, content: { 'application/json': { schema: contactTermsOverrideSchema } } },
+  },
+  responses: {
+    200: json(vendorContactTermsSchema, 'The terms now in force.'),
+    ...problemResponses(
+      'UNAUTHENTICATED',
+      'NOT_FOUND',
+      'VALIDATION_FAILED',
+      ...bodyProblems,
+      ...commonProblems,
+    ),
+  },
+});
+
+const listEventsRoute = createRoute({
+  method: 'get',
+  path: '/v1/me/vendors/{key}/contact-events',
+  tags: ownerTags,
+  security,
+  summary: 'Every contact check and contact of this vendor',
+  request: {
+    params: vendorParam,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }),
+  },
+  responses: {
+    200: json(z.object({ events: z.array(contactEventSchema) }), 'Newest first.'),
+    ...problemResponses('UNAUTHENTICATED', 'VALIDATION_FAILED', ...commonProblems),
+  },
+});
+
+/** The vendor's contact API (check, record) and the owner's contact terms per vendor. */
+export function createContactRoutes(deps: ContactDeps & SessionDeps) {
+  const router = createRouter();
+  const owner = requireOwner(deps);
+  router.use('/v1/me/vendors/:key/contact-terms', owner);
+  router.use('/v1/me/vendors/:key/contact-events', owner);
+  const noStore = { 'cache-control': 'no-store' };
+
+  return router
+    .openapi(checkRoute, async (c) => {
+      const answer = await checkContact(deps, presentation(c), c.req.valid('json'));
+      return c.json(decisionView(answer), 200, noStore);
+    })
+    .openapi(recordRoute, async (c) => {
+      const answer = await recordContact(deps, presentation(c), c.req.valid('json'));
+      return c.json(decisionView(answer), 200, noStore);
+    })
+    .openapi(readTermsRoute, async (c) => {
+      const clientId = clientIdOfKey(c.req.valid('param').key);
+      return c.json(await readVendorContactTerms(deps, c.get('owner').id, clientId), 200, noStore);
+    })
+    .openapi(setTermsRoute, async (c) => {
+      const clientId = clientIdOfKey(c.req.valid('param').key);
+      const terms = await setVendorContactTerms(deps, c.get('owner').id, clientId, c.req.valid('json'));
+      return c.json(terms, 200, noStore);
+    })
+    .openapi(listEventsRoute, async (c) => {
+      const clientId = clientIdOfKey(c.req.valid('param').key);
+      const events = await listContactEvents(deps, c.get('owner').id, clientId, c.req.valid('query').limit);
+      return c.json({ events }, 200, noStore);
+    });
+}
+
+/** A vendor's client id from its path segment (base64url), as the vendor pages use it. */
+export function clientIdOfKey(key: string): string {
+  const clientId = Buffer.from(key, 'base64url').toString('utf8');
+  if (!/^https?:\/\//.test(clientId)) throw new KithError('NOT_FOUND');
+  return clientId;
+}
+
+function decisionView(answer: ContactAnswer): ContactDecision {
+  return {
+    allowed: answer.allowed,
+    reason: answer.reason,
+    next_allowed_at: answer.nextAllowedAt === null ? null : new Date(answer.nextAllowedAt).toISOString(),
+    remaining_this_week: answer.remainingThisWeek,
+    ...(answer.recorded === undefined ? {} : { recorded: answer.recorded }),
+  };
+}
+
+function presentation(c: Context<AppEnv>): GrantPresentation {
+  return {
+    authorization: c.req.header('authorization'),
+    dpop: c.req.header('dpop'),
+    method: c.req.method,
+    path: c.req.path,
+  };
+}
