@@ -57,7 +57,3 @@ export async function ensureWebauthnUserId(db: Executor, id: string, candidate: 
     .executeTakeFirstOrThrow();
   return row.webauthn_user_id ?? candidate;
 }
-
-export async function findOwnerByWebauthnUserId(db: Executor, userId: string): Promise<OwnerRow | undefined> {
-  return db.selectFrom('owners').selectAll().where('webauthn_user_id', '=', userId).executeTakeFirst();
-}

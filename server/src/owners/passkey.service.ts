@@ -18,7 +18,7 @@ import { newId, newToken } from '../ids.ts';
 import { open, seal } from '../keys/envelope.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { describeDevice } from './device-name.ts';
-import { ensureWebauthnUserId, findOwnerById, findOwnerByWebauthnUserId } from './owner.repository.ts';
+import { ensureWebauthnUserId, findOwnerById } from './owner.repository.ts';
 import { getOwner, ownerDataKey } from './owner.service.ts';
 import {
   countOwnerPasskeys,
@@ -39,7 +39,7 @@ import {
   type Session,
   startSession,
 } from './session.service.ts';
-import { limitSignInAttempts } from './sign-in-rate-limit.ts';
+import { limitSignInAttempts, limitSignInChallenges } from './sign-in-rate-limit.ts';
 import { relyingParty, rememberChallenge, spendChallenge } from './webauthn-challenge.service.ts';
 
 export interface PasskeyDeps {
@@ -72,9 +72,13 @@ export interface SignedIn {
  * browser may offer passkeys in autofill). The challenge is stored for one use.
  *
  * @example
- * const options = await signInOptions(deps);
+ * const options = await signInOptions(deps, { clientAddress: '192.0.2.1' });
  */
-export async function signInOptions(deps: PasskeyDeps): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function signInOptions(
+  deps: PasskeyDeps,
+  input: { clientAddress: string },
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  await limitSignInChallenges(deps, input.clientAddress);
   const { rpID } = relyingParty(deps.config);
   const options = await generateAuthenticationOptions({
     rpID,
@@ -313,14 +317,6 @@ export async function storeNewPasskey(
     backedUp: credentialBackedUp,
     counterRegressed: false,
   };
-}
-
-/** Finds the owner a discoverable credential's user handle names (tests and tools). */
-export async function findOwnerIdByUserHandle(
-  deps: Pick<PasskeyDeps, 'db'>,
-  userHandle: string,
-): Promise<string | undefined> {
-  return (await findOwnerByWebauthnUserId(deps.db, userHandle))?.id;
 }
 
 async function verifyAssertion(

@@ -18,10 +18,29 @@ export interface SignInRateLimitDeps {
  * process shares it; the address is stored as a keyed hash, not in the clear.
  */
 export async function limitSignInAttempts(deps: SignInRateLimitDeps, clientAddress: string): Promise<void> {
-  const { maxAttempts, windowMs } = deps.config.signIn;
-  const key = `sign-in:${deps.keys.blindIndex('rate-limit', clientAddress)}`;
+  await limit(deps, 'sign-in', clientAddress, deps.config.signIn.maxAttempts);
+}
+
+/**
+ * Counts a sign-in challenge handed to an anonymous client: each one is a
+ * database row, so an unauthenticated loop must not be able to mint them
+ * without end. Pages ask for one on load (autofill) and one per button press,
+ * hence a budget five times the attempts'.
+ */
+export async function limitSignInChallenges(deps: SignInRateLimitDeps, clientAddress: string): Promise<void> {
+  await limit(deps, 'challenge', clientAddress, deps.config.signIn.maxAttempts * 5);
+}
+
+async function limit(
+  deps: SignInRateLimitDeps,
+  scope: string,
+  clientAddress: string,
+  max: number,
+): Promise<void> {
+  const { windowMs } = deps.config.signIn;
+  const key = `${scope}:${deps.keys.blindIndex('rate-limit', clientAddress)}`;
   const count = await hitRateLimit(deps.db, key, deps.clock.now(), windowMs);
-  if (count > maxAttempts) {
+  if (count > max) {
     // RFC 9110 §10.2.3: tell the client when to come back, at worst a whole window later.
     throw new KithError('RATE_LIMITED', { headers: { 'retry-after': String(Math.ceil(windowMs / 1000)) } });
   }

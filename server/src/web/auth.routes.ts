@@ -11,7 +11,7 @@ import {
   signInOptions,
   signInWithPasskey,
 } from '../owners/passkey.service.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress } from '../http/client-address.ts';
 import { csrfProtection } from './csrf.tsx';
 import { requireOwnerPage } from './require-owner-page.ts';
 import { setSessionCookie } from './session-cookie.ts';
@@ -36,7 +36,9 @@ export function createAuthRoutes(deps: PasskeyDeps) {
   const owner = requireOwnerPage(deps, { problem: true });
   const noStore = { 'cache-control': 'no-store' };
 
-  app.post('/auth/sign-in/options', csrf, async (c) => c.json(await signInOptions(deps), 200, noStore));
+  app.post('/auth/sign-in/options', csrf, async (c) =>
+    c.json(await signInOptions(deps, { clientAddress: clientAddress(c) }), 200, noStore),
+  );
 
   app.post('/auth/sign-in/verify', csrf, async (c) => {
     const { response } = await readJson(c.req.raw, responseBody);
