@@ -26,7 +26,10 @@ export interface AppDeps {
   keys: VaultKeys;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors' | 'signIn'>;
+  config: Pick<
+    Config,
+    'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors' | 'signIn' | 'vendorRateLimit'
+  >;
 }
 
 /**
@@ -47,7 +50,12 @@ export function createApp(deps: AppDeps) {
     await next();
     // The route pattern, never the URL: query strings and paths can carry codes.
     logger.info(
-      { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     );
   });

@@ -17,6 +17,7 @@ import { isAbsolute, resolve } from 'node:path';
  * | KITH_SESSION_ABSOLUTE_HOURS | `12` | a session ends this long after sign-in, used or not |
  * | KITH_SIGN_IN_MAX_ATTEMPTS | `20` | sign-in attempts (passkey or recovery code) one client address may make per window; more are `RATE_LIMITED` |
  * | KITH_SIGN_IN_WINDOW_MINUTES | `15` | the window those attempts are counted in |
+ * | KITH_VENDOR_RATE_LIMIT_PER_MINUTE | `600` | requests one client address may make per minute to the vendor endpoints that come before a grant (asking, collecting); more are `RATE_LIMITED` |
  * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
  * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids and webhook URIs (a loud warning is printed at start-up); never in production |
  * | KITH_DELIVERY_WORKER | `true` | whether this process delivers webhooks; with several processes on one PostgreSQL any number may (claims never overlap) |
@@ -32,6 +33,7 @@ export interface Config {
   bodyLimitBytes: number;
   session: { idleMs: number; absoluteMs: number };
   signIn: { maxAttempts: number; windowMs: number };
+  vendorRateLimit: { maxRequests: number; windowMs: number };
   logLevel: LogLevel;
   /** Development only: vendors on this machine (plain http on loopback) are accepted. */
   devAllowLocalVendors: boolean;
@@ -83,6 +85,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       idleMs: readInteger(env, 'KITH_SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
       absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90) * 3_600_000,
     },
+    vendorRateLimit: {
+      maxRequests: readInteger(env, 'KITH_VENDOR_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      windowMs: 60_000,
+    },
     signIn: {
       maxAttempts: readInteger(env, 'KITH_SIGN_IN_MAX_ATTEMPTS', 20, 1, 10_000),
       windowMs: readInteger(env, 'KITH_SIGN_IN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
@@ -113,7 +119,8 @@ function readInteger(
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 

@@ -11,6 +11,7 @@ import type { AppEnv } from '../env.ts';
 import { KithError } from '../http/kith-error.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
+import { limitVendorRequests, type VendorRateLimitDeps } from '../vendors/vendor-rate-limit.ts';
 import { authenticateVendor, type VendorDeps } from '../vendors/verify-client-assertion.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { type GrantPresentation, redeemGrant, relinquishGrant } from './grant.service.ts';
@@ -34,6 +35,7 @@ const requestRoute = createRoute({
     },
     ...problemResponses(
       'INVALID_CLIENT',
+      'RATE_LIMITED',
       'VALIDATION_FAILED',
       'UNKNOWN_FIELD',
       'REDIRECT_URI_INVALID',
@@ -67,6 +69,7 @@ const collectRoute = createRoute({
       'INVALID_CLIENT',
       'INVALID_DPOP_PROOF',
       'GRANT_REQUEST_NOT_FOUND',
+      'RATE_LIMITED',
       ...bodyProblems,
       ...commonProblems,
     ),
@@ -112,10 +115,13 @@ const relinquishRoute = createRoute({
 });
 
 /** The vendor-facing grant API: request, collect, redeem, relinquish. */
-export function createGrantRoutes(deps: GrantDeps & VendorDeps) {
+export function createGrantRoutes(deps: GrantDeps & VendorDeps & VendorRateLimitDeps) {
   const endpoint = (path: string) => `${deps.config.publicUrl.origin}${path}`;
 
-  return createRouter()
+  const router = createRouter();
+  router.use('/v1/grant-requests', limitVendorRequests(deps));
+  router.use('/v1/grants/collect', limitVendorRequests(deps));
+  return router
     .openapi(requestRoute, async (c) => {
       const body = c.req.valid('json');
       const vendor = await authenticateVendor(deps, {

@@ -14,7 +14,7 @@ import {
 import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import { endOtherSessions, listSessions, resumeSession } from '../owners/session.service.ts';
 import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress } from '../http/client-address.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { EnrollPage } from './pages/enroll.page.tsx';
