@@ -73,16 +73,16 @@ export function Layout(props: LayoutProps) {
                         </a>
                       </li>
                     ))}
-                    <li>
-                      <form method="post" action="/sign-out" class="site-nav__sign-out">
-                        <CsrfField token={props.csrfToken} />
-                        <button type="submit" class="link-button">
-                          Sign out
-                        </button>
-                      </form>
-                    </li>
                   </ul>
                 </nav>
+              )}
+              {props.signedIn && (
+                <form method="post" action="/sign-out" class="site-header__sign-out">
+                  <CsrfField token={props.csrfToken} />
+                  <button type="submit" class="link-button">
+                    Sign out
+                  </button>
+                </form>
               )}
             </div>
           </header>
