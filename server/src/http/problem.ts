@@ -30,6 +30,10 @@ export function problemResponse(
       'content-type': 'application/problem+json',
       'cache-control': 'no-store',
       ...(options.requestId ? { 'x-request-id': options.requestId } : {}),
+      // The refused body is still on the wire, unread: close the connection
+      // after this answer (RFC 9112 §9.6) so the client opens a fresh one for
+      // its next request instead of sending it behind the rest of that body.
+      ...(code === 'BODY_TOO_LARGE' ? { connection: 'close' } : {}),
       ...options.headers,
     },
   });
