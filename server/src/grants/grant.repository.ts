@@ -1,3 +1,4 @@
+import { isPostgres } from '../db/column-types.ts';
 import type { Executor } from '../db/database.ts';
 import type { GrantRow, GrantUpdate, NewGrantRow } from './grant.table.ts';
 
@@ -7,6 +8,22 @@ export async function insertGrant(db: Executor, row: NewGrantRow): Promise<void>
 
 export async function findGrantById(db: Executor, id: string): Promise<GrantRow | undefined> {
   return db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Reads a grant inside a transaction, locked against a concurrent revoke:
+ * `FOR SHARE` lets redeems of one grant run side by side while a revoke's
+ * `FOR UPDATE` waits for them, and they for it. SQLite runs one transaction
+ * at a time, so it needs no lock clause.
+ */
+export async function lockGrant(
+  trx: Executor,
+  id: string,
+  mode: 'share' | 'update',
+): Promise<GrantRow | undefined> {
+  const query = trx.selectFrom('grants').selectAll().where('id', '=', id);
+  if (!isPostgres(trx)) return query.executeTakeFirst();
+  return (mode === 'share' ? query.forShare() : query.forUpdate()).executeTakeFirst();
 }
 
 export async function updateGrant(db: Executor, id: string, set: GrantUpdate): Promise<void> {

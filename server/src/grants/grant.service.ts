@@ -11,7 +11,7 @@ import { ownerDataKey } from '../owners/owner.service.ts';
 import { findProfileFields } from '../profile/profile.repository.ts';
 import { openField } from '../profile/profile.service.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
-import { findGrantById, findOwnerGrants, revokeGrantRow } from './grant.repository.ts';
+import { findGrantById, findOwnerGrants, lockGrant, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 
@@ -55,10 +55,16 @@ export async function redeemGrant(
   options: { ifNoneMatch?: string | undefined } = {},
 ): Promise<{ data: RedeemedData; etag: string; notModified: boolean }> {
   const { grant } = await authenticateGrant(deps, presented);
-  const now = deps.clock.now();
   const fields = JSON.parse(grant.fields) as FieldPath[];
 
   return deps.db.transaction().execute(async (trx) => {
+    // A revoke may have committed since the grant was checked above: look
+    // again under a lock, and read the clock only then, so no read is served
+    // or logged after its grant's `revoked_at`.
+    const locked = await lockGrant(trx, grant.id, 'share');
+    if (!locked || locked.revoked_at !== null)
+      throw new KithError('GRANT_REVOKED', { headers: DPOP_CHALLENGE });
+    const now = deps.clock.now();
     const values = await readGrantedFields(deps, trx, grant, fields);
     const etag = `"${grant.id.slice(4, 12)}.${values.version}"`;
     const notModified = options.ifNoneMatch !== undefined && etagMatches(options.ifNoneMatch, etag);
@@ -137,8 +143,11 @@ export async function grantReceipt(deps: GrantDeps, ownerId: string, grantId: st
 }
 
 async function revoke(deps: GrantDeps, grant: GrantRow, by: 'owner' | 'vendor'): Promise<void> {
-  const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
+    // Redeems in flight hold the grant's lock; `revoked_at` is stamped once
+    // they are done, so every read they logged comes before it.
+    await lockGrant(trx, grant.id, 'update');
+    const now = deps.clock.now();
     if (!(await revokeGrantRow(trx, grant.id, now, by))) return;
     await appendAccessLog(trx, {
       ownerId: grant.owner_id,
