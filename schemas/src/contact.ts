@@ -94,6 +94,12 @@ export type EffectiveContactTerms = z.output<typeof effectiveContactTermsSchema>
 /** `GET`/`PUT /v1/me/vendors/{key}/contact-terms` answer. */
 export const vendorContactTermsSchema = z.object({
   clientId: z.string(),
+  /** What the vendor asked for, across its live grants. */
+  asked: z.object({
+    channels: z.array(z.enum(contactChannels)),
+    purposes: z.array(z.enum(contactPurposes)),
+    maxPerWeek: z.int().min(0),
+  }),
   override: contactTermsOverrideSchema,
   /** The most any live grant of this vendor allows. */
   effective: effectiveContactTermsSchema,

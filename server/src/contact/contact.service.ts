@@ -5,6 +5,7 @@ import {
   type ContactReason,
   type ContactTerms,
   type ContactTermsOverride,
+  contactChannels,
   contactPurposes,
   type EffectiveContactTerms,
   type VendorContactTermsView,
@@ -403,8 +404,14 @@ async function vendorTermsView(
     );
     effective.maxPerWeek = Math.max(effective.maxPerWeek, terms.maxPerWeek);
   }
+  const asks = grants.map(askOf);
   return {
     clientId,
+    asked: {
+      channels: contactChannels.filter((c) => asks.some((a) => a.channels.includes(c))),
+      purposes: contactPurposes.filter((p) => asks.some((a) => a.purposes.includes(p))),
+      maxPerWeek: Math.max(0, ...asks.map((a) => a.max_per_week)),
+    },
     override: {
       channels: override?.channels ? (JSON.parse(override.channels) as ContactChannel[]) : null,
       allowMarketing: override?.allow_marketing == null ? null : override.allow_marketing === 1,

@@ -1,6 +1,13 @@
 import { type Context, Hono } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { listAccessLog, verifyAccessLog } from '../audit/audit.service.ts';
+import {
+  listContactEvents,
+  readVendorContactTerms,
+  setDoNotContact,
+  setVendorContactTerms,
+} from '../contact/contact.service.ts';
+import { parseContactTermsForm } from '../contact/contact-form.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
 import {
   approveGrantRequest,
@@ -125,9 +132,11 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
     const ownerId = c.get('owner').id;
     const grants = await listOwnerGrants(deps, ownerId, clientId);
     if (grants.length === 0) throw new KithError('NOT_FOUND');
-    const [vendor, log] = await Promise.all([
+    const [vendor, log, contactTerms, contactEvents] = await Promise.all([
       vendorDisplay(deps.db, clientId),
       listAccessLog(deps.db, ownerId, { clientId, limit: 100 }),
+      readVendorContactTerms(deps, ownerId, clientId),
+      listContactEvents(deps, ownerId, clientId),
     ]);
     return render(
       c,
@@ -137,8 +146,34 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
         grants={grants}
         log={log}
         revoked={c.req.query('revoked') !== undefined}
+        contact={{
+          vendorKey: c.req.param('key'),
+          terms: contactTerms,
+          events: contactEvents,
+          saved: c.req.query('contact') === 'saved',
+          invalid: c.req.query('contact') === 'invalid',
+        }}
       />,
     );
+  });
+
+  app.post('/vendors/:key/contact-terms', csp, csrf, owner, async (c) => {
+    const key = c.req.param('key');
+    const clientId = clientIdOf(key);
+    const ownerId = c.get('owner').id;
+    const current = await readVendorContactTerms(deps, ownerId, clientId);
+    const form = parseContactTermsForm(await c.req.parseBody({ all: true }), current.override);
+    if (!form.ok) return c.redirect(`/vendors/${key}?contact=invalid#contact`, 303);
+    await setVendorContactTerms(deps, ownerId, clientId, form.override);
+    return c.redirect(`/vendors/${key}?contact=saved#contact`, 303);
+  });
+
+  // One click, in effect from the vendor's next check.
+  app.post('/vendors/:key/do-not-contact', csp, csrf, owner, async (c) => {
+    const key = c.req.param('key');
+    const on = formString(await c.req.parseBody({ all: true }), 'do_not_contact') !== 'off';
+    await setDoNotContact(deps, c.get('owner').id, clientIdOf(key), on);
+    return c.redirect(`/vendors/${key}?contact=saved#contact`, 303);
   });
 
   app.post('/grants/:id/revoke', csp, csrf, owner, async (c) => {

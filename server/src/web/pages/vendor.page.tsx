@@ -1,5 +1,6 @@
 import { findProfileField, purposes } from '@kith/schemas';
 import type { AccessLogEntry } from '../../audit/audit.service.ts';
+import { ContactSection, type ContactSectionProps } from '../../contact/contact.section.tsx';
 import type { OwnerGrant } from '../../grants/grant.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { CsrfField } from '../csrf.tsx';
@@ -14,6 +15,8 @@ export interface VendorPageProps {
   log: AccessLogEntry[];
   /** Set right after a revoke, to confirm it. */
   revoked?: boolean;
+  /** How the vendor may contact the owner, and every time it asked. */
+  contact?: Omit<ContactSectionProps, 'csrfToken' | 'vendorName'>;
 }
 
 const actionText: Record<string, string> = {
@@ -24,6 +27,10 @@ const actionText: Record<string, string> = {
   'grant.collected': 'Received the grant',
   'grant.revoked': 'You revoked',
   'grant.relinquished': 'Gave the grant back',
+  'contact.checked': 'Asked whether it may contact you',
+  'contact.recorded': 'Contacted you',
+  'contact.refused': 'Tried to contact you (refused)',
+  'contact.terms_changed': 'You changed how it may contact you',
 };
 
 /** One vendor: its grants (revoke in one click, receipts to download) and everything it did. */
@@ -62,6 +69,9 @@ export function VendorPage(props: VendorPageProps) {
           </ul>
         )}
       </section>
+      {props.contact && (
+        <ContactSection {...props.contact} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
+      )}
       <section class="card" aria-labelledby="log-title">
         <h2 id="log-title">What they did</h2>
         {props.log.length === 0 ? (
