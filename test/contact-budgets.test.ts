@@ -295,4 +295,18 @@ describeEachDatabase('contact terms and budgets (SDK over HTTP)', (database) => 
     });
     expect(((await bad.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
   });
+
+  it('documents the contact API in the OpenAPI document', async () => {
+    const { body } = await requestJson<{ paths: Record<string, Record<string, unknown>> }>(
+      vault.app,
+      '/openapi.json',
+    );
+    expect(Object.keys(body.paths['/v1/contact/check'] ?? {})).toEqual(['post']);
+    expect(Object.keys(body.paths['/v1/contact/record'] ?? {})).toEqual(['post']);
+    expect(Object.keys(body.paths['/v1/me/vendors/{key}/contact-terms'] ?? {}).sort()).toEqual([
+      'get',
+      'put',
+    ]);
+    expect(body.paths['/v1/me/vendors/{key}/contact-events']).toHaveProperty('get');
+  });
 });
