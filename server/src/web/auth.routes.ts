@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
+import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import { completeEnrollment, enrollmentOptions } from '../owners/enrollment.service.ts';
 import {
@@ -11,7 +12,6 @@ import {
   signInOptions,
   signInWithPasskey,
 } from '../owners/passkey.service.ts';
-import { clientAddress } from '../http/client-address.ts';
 import { csrfProtection } from './csrf.tsx';
 import { requireOwnerPage } from './require-owner-page.ts';
 import { setSessionCookie } from './session-cookie.ts';

@@ -2,6 +2,7 @@ import { profileFields } from '@kith/schemas';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
+import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import { openEnrollment } from '../owners/enrollment.service.ts';
 import { getOwner } from '../owners/owner.service.ts';
@@ -14,7 +15,6 @@ import {
 import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import { endOtherSessions, listSessions, resumeSession } from '../owners/session.service.ts';
 import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
-import { clientAddress } from '../http/client-address.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { EnrollPage } from './pages/enroll.page.tsx';
