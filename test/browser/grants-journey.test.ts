@@ -106,7 +106,10 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
     await page.request.patch(`${vault.url}/v1/me/profile`, { data: { email: 'grace.hopper@example.com' } });
     expect((await shopView(page, shop)).data?.email).toBe('grace.hopper@example.com');
 
-    // The dashboard shows who holds what.
+    // Home shows who holds what, and so does the dashboard.
+    await page.goto(`${vault.url}/`);
+    expect(await page.locator('[data-kith-section="vendors"]').textContent()).toContain('Corner Shop');
+    await checkPage(page, `${kind}-home-with-vendors`);
     await page.goto(`${vault.url}/vendors`);
     expect(await page.locator('[data-kith="vendors"]').textContent()).toContain('Corner Shop');
     await checkPage(page, `${kind}-vendors`);

@@ -17,6 +17,7 @@ import { endOtherSessions, listSessions, resumeSession } from '../owners/session
 import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
+import { vendorSummaries } from './grant-pages.routes.tsx';
 import { EnrollPage } from './pages/enroll.page.tsx';
 import { HomePage } from './pages/home.page.tsx';
 import { NewPasskeyPage } from './pages/new-passkey.page.tsx';
@@ -100,6 +101,7 @@ export function createPageRoutes(deps: PasskeyDeps) {
         total={profileFields.length}
         passkeys={(await listPasskeys(deps, ownerId)).length}
         recoveryCodesLeft={await recoveryCodesLeft(deps, ownerId)}
+        vendors={await vendorSummaries(deps, ownerId)}
       />,
     );
   });

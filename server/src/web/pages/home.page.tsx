@@ -1,4 +1,5 @@
 import { Layout, Notice } from '../layout.tsx';
+import { VendorItem, type VendorSummary } from './vendors.page.tsx';
 
 export interface HomePageProps {
   nonce: string;
@@ -8,6 +9,8 @@ export interface HomePageProps {
   total: number;
   passkeys: number;
   recoveryCodesLeft: number;
+  /** Who holds what, live relationships first. */
+  vendors: VendorSummary[];
 }
 
 /** Home: who you are, how complete your profile is, who holds what (vendors, once grants exist). */
@@ -68,13 +71,29 @@ export function HomePage(props: HomePageProps) {
       </div>
       <section class="card" aria-labelledby="vendors-title">
         <h2 id="vendors-title">Vendors</h2>
-        <div class="empty" data-kith-section="vendors">
-          <p class="empty__title">No vendor can read anything yet.</p>
-          <p>
-            When a shop or service asks for your details, you will approve it here, field by field, and see
-            every time they read them. You can end any relationship in one step.
-          </p>
-        </div>
+        {props.vendors.length === 0 ? (
+          <div class="empty" data-kith-section="vendors">
+            <p class="empty__title">No vendor can read anything yet.</p>
+            <p>
+              When a shop or service asks for your details, you will approve it here, field by field, and see
+              every time they read them. You can end any relationship in one step.
+            </p>
+          </div>
+        ) : (
+          <ul class="items" data-kith-section="vendors">
+            {props.vendors.slice(0, 5).map((summary) => (
+              <VendorItem summary={summary} />
+            ))}
+          </ul>
+        )}
+        <p class="card__actions">
+          <a class="button button--secondary" href="/vendors">
+            See every vendor
+          </a>{' '}
+          <a class="button button--secondary" href="/approve">
+            Enter a code
+          </a>
+        </p>
       </section>
       <section class="card" aria-labelledby="export-title">
         <h2 id="export-title">Your data, to take with you</h2>
