@@ -211,6 +211,30 @@ describeEachDatabase('owner web pages', (database) => {
       expect(await resumeSession(deps(), sessionToken(cookie))).toBeDefined();
     });
 
+    it('gives a new session id at sign-in and ends the one the browser held', async () => {
+      const { owner, cookie } = await tv.signedInOwner();
+      const fresh = await resumeSession(deps(), sessionToken(cookie));
+      if (!fresh) throw new Error('the session should be live');
+      const [code] = await regenerateRecoveryCodes(deps(), {
+        ownerId: owner.id,
+        session: { ...fresh, reauthenticatedAt: tv.clock.now() },
+      });
+      const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });
+      await me.get('/');
+      const res = await me.post('/sign-in/recovery', { _csrf: me.token, code: code as string });
+      expect(res.headers.get('location')).toBe('/security/passkeys/new');
+      const issued = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)) ?? '';
+      expect(issued).toMatch(/; HttpOnly/);
+      expect(issued).toMatch(/; Secure/);
+      expect(issued).toMatch(/; SameSite=Lax/);
+      expect(issued).toMatch(/; Path=\//);
+      expect(me.jar[SESSION_COOKIE]).not.toBe(sessionToken(cookie));
+      expect(await resumeSession(deps(), sessionToken(cookie))).toBeUndefined();
+      expect(await resumeSession(deps(), me.jar[SESSION_COOKIE] as string)).toMatchObject({
+        ownerId: owner.id,
+      });
+    });
+
     it('signs out: the session ends in the database, not only in the browser', async () => {
       const { cookie } = await tv.signedInOwner();
       const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });

@@ -172,4 +172,29 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
     const res = await postFromPage(page, '/auth/passkeys/verify', { response });
     expect(res).toMatchObject({ status: 400, body: { code: 'CHALLENGE_INVALID' } });
   });
+
+  it('sends a stale session back to sign-in, and its forms change nothing', async () => {
+    await securityPage();
+    const staleToken = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    vault.clock.advance(vault.config.session.idleMs);
+    // Away from the keyboard: the sign-in page's autofill request must not sign straight back in.
+    await authenticator.setPresence(false);
+    await page.goto(`${vault.url}/security`);
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/sign-in?ended=1');
+    expect(await page.getByText('Please sign in again.').count()).toBe(1);
+    const cookies = await browser.context.cookies(vault.url);
+    const res = await fetch(`${vault.url}/security/recovery-codes`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ _csrf: staleToken ?? '' }).toString(),
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/^\/sign-in/);
+    expect(await vault.vault.db.selectFrom('recovery_codes').selectAll().execute()).toEqual([]);
+    await authenticator.setPresence(true);
+  });
 });
