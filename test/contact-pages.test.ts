@@ -106,6 +106,15 @@ describeEachDatabase('contact terms on the vendor page (no JavaScript)', (databa
     const page = await get(`${vendorPath()}?contact=saved`);
     expect(page.html).toContain('You asked Corner Shop not to contact you. Every attempt is refused.');
     expect(page.html).toContain('Allow contact again');
+    // The terms form, sent from a page opened before, does not undo it.
+    const stale = await post(`${vendorPath()}/contact-terms`, {
+      channels: ['email', 'sms'],
+      max_per_week: '3',
+    });
+    expect(stale.status).toBe(303);
+    expect((await shop.client.canContact(grant, { channel: 'email', purpose: 'service' })).reason).toBe(
+      'do_not_contact',
+    );
 
     expect((await post(`${vendorPath()}/do-not-contact`, { do_not_contact: 'off' })).status).toBe(303);
     expect((await shop.client.canContact(grant, { channel: 'email', purpose: 'service' })).allowed).toBe(

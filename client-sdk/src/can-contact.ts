@@ -1,5 +1,6 @@
 import {
   type ContactChannel,
+  type ContactDecision as ContactDecisionWire,
   type ContactPurpose,
   type ContactReason,
   contactDecisionSchema,
@@ -68,7 +69,7 @@ export async function presentContact(
   grant: string,
   endpoint: 'contact/check' | 'contact/record',
   options: ContactOptions,
-) {
+): Promise<ContactDecisionWire> {
   const { iss } = readGrantToken(grant);
   // The grant goes to the vault that issued it and nowhere else.
   const discovery = await context.discover(iss, options.signal);

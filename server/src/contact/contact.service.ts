@@ -11,14 +11,14 @@ import {
   type VendorContactTermsView,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
-import type { Trx } from '../db/database.ts';
+import type { Executor } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { authenticateGrant, type GrantPresentation } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
+import { findOwnerById, lockOwner } from '../owners/owner.repository.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
 import type { OwnerRow } from '../owners/owner.table.ts';
 import { findProfileFields } from '../profile/profile.repository.ts';
@@ -250,11 +250,9 @@ export async function readVendorContactTerms(
   clientId: string,
 ): Promise<VendorContactTermsView> {
   if (!(await hasAnyGrant(deps.db, ownerId, clientId))) throw new KithError('NOT_FOUND');
-  return deps.db.transaction().execute(async (trx) => {
-    const owner = await lockOwner(trx, ownerId);
-    if (!owner) throw new KithError('UNAUTHENTICATED');
-    return vendorTermsView(deps, trx, owner, clientId);
-  });
+  const owner = await findOwnerById(deps.db, ownerId);
+  if (!owner) throw new KithError('UNAUTHENTICATED');
+  return vendorTermsView(deps, deps.db, owner, clientId);
 }
 
 /**
@@ -268,6 +266,36 @@ export async function setVendorContactTerms(
   clientId: string,
   override: ContactTermsOverride,
 ): Promise<VendorContactTermsView> {
+  return updateVendorContactTerms(deps, ownerId, clientId, () => override);
+}
+
+/**
+ * Turns "do not contact" on or off for one vendor, keeping the rest of the
+ * owner's terms as they are at that moment.
+ */
+export async function setDoNotContact(
+  deps: ContactDeps,
+  ownerId: string,
+  clientId: string,
+  doNotContact: boolean,
+): Promise<VendorContactTermsView> {
+  return updateVendorContactTerms(deps, ownerId, clientId, (current) => ({ ...current, doNotContact }));
+}
+
+/**
+ * Changes the owner's terms for one vendor from the terms in force, read under
+ * the owner's lock: a form saved from an older page cannot undo a "do not
+ * contact" set since, if it keeps the flag it finds.
+ *
+ * @example
+ * await updateVendorContactTerms(deps, ownerId, clientId, (current) => ({ ...form, doNotContact: current.doNotContact }));
+ */
+export async function updateVendorContactTerms(
+  deps: ContactDeps,
+  ownerId: string,
+  clientId: string,
+  change: (current: ContactTermsOverride) => ContactTermsOverride,
+): Promise<VendorContactTermsView> {
   // Another owner's vendor, or one never granted anything, is as unknown as a made-up one.
   if (!(await hasAnyGrant(deps.db, ownerId, clientId))) throw new KithError('NOT_FOUND');
   const now = deps.clock.now();
@@ -275,6 +303,7 @@ export async function setVendorContactTerms(
     const owner = await lockOwner(trx, ownerId);
     if (!owner) throw new KithError('UNAUTHENTICATED');
     const before = await vendorTermsView(deps, trx, owner, clientId);
+    const override = change(before.override);
     await upsertContactTerms(trx, {
       owner_id: ownerId,
       client_id: clientId,
@@ -328,17 +357,6 @@ export async function setVendorContactTerms(
   });
 }
 
-/** Turns "do not contact" on or off for one vendor, keeping the rest of the owner's terms. */
-export async function setDoNotContact(
-  deps: ContactDeps,
-  ownerId: string,
-  clientId: string,
-  doNotContact: boolean,
-): Promise<VendorContactTermsView> {
-  const current = await readVendorContactTerms(deps, ownerId, clientId);
-  return setVendorContactTerms(deps, ownerId, clientId, { ...current.override, doNotContact });
-}
-
 /** Every check and contact of one vendor, newest first. */
 export async function listContactEvents(
   deps: ContactDeps,
@@ -360,10 +378,10 @@ export async function listContactEvents(
   }));
 }
 
-/** The owner's contact defaults, opened from their profile inside the caller's transaction. */
+/** The owner's contact defaults, opened from their profile (inside the caller's transaction, if any). */
 export async function readOwnerDefaults(
   deps: ContactDeps,
-  trx: Trx,
+  trx: Executor,
   owner: OwnerRow,
 ): Promise<OwnerContactDefaults> {
   const dataKey = ownerDataKey(deps.keys, owner);
@@ -385,7 +403,7 @@ export async function readOwnerDefaults(
 
 async function vendorTermsView(
   deps: ContactDeps,
-  trx: Trx,
+  trx: Executor,
   owner: OwnerRow,
   clientId: string,
 ): Promise<VendorContactTermsView> {

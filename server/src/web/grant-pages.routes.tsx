@@ -5,7 +5,7 @@ import {
   listContactEvents,
   readVendorContactTerms,
   setDoNotContact,
-  setVendorContactTerms,
+  updateVendorContactTerms,
 } from '../contact/contact.service.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
@@ -164,7 +164,11 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
     const current = await readVendorContactTerms(deps, ownerId, clientId);
     const form = parseContactTermsForm(await c.req.parseBody({ all: true }), current.override);
     if (!form.ok) return c.redirect(`/vendors/${key}?contact=invalid#contact`, 303);
-    await setVendorContactTerms(deps, ownerId, clientId, form.override);
+    // The "do not contact" switch has its own form: keep whatever it is now.
+    await updateVendorContactTerms(deps, ownerId, clientId, (latest) => ({
+      ...form.override,
+      doNotContact: latest.doNotContact,
+    }));
     return c.redirect(`/vendors/${key}?contact=saved#contact`, 303);
   });
 
