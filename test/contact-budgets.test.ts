@@ -279,6 +279,42 @@ describeEachDatabase('contact terms and budgets (SDK over HTTP)', (database) => 
     );
   });
 
+  it('records no contact after a revocation that races with records, and does not deadlock', async () => {
+    const { cookie, grant, grantId } = await ownerWithGrant({ channels: ['email'], maxPerWeek: 100 });
+    const record = () =>
+      shop.client.recordContact(grant, { channel: 'email', purpose: 'service' }).then(
+        (answer) => (answer.recorded ? 'recorded' : answer.reason),
+        (error: unknown) => (isKithClientError(error) ? error.code : 'crashed'),
+      );
+    // Revoke as soon as the first record is answered, with the others still in flight.
+    const inFlight = Array.from({ length: 30 }, record);
+    await Promise.race(inFlight);
+    const revoke = await requestJson(vault.app, `/v1/me/grants/${grantId}/revoke`, {
+      method: 'POST',
+      cookie,
+    });
+    expect(revoke.status).toBe(204);
+    const outcomes = await Promise.all(inFlight);
+    expect(outcomes).toContain('recorded');
+    expect(outcomes.every((o) => o === 'recorded' || o === 'GRANT_REVOKED')).toBe(true);
+
+    const { revoked_at } = await vault.vault.db
+      .selectFrom('grants')
+      .select('revoked_at')
+      .where('id', '=', grantId)
+      .executeTakeFirstOrThrow();
+    const rows = await vault.vault.db
+      .selectFrom('contact_events')
+      .select('at')
+      .where('grant_id', '=', grantId)
+      .execute();
+    expect(rows).toHaveLength(outcomes.filter((o) => o === 'recorded').length);
+    for (const row of rows) expect(Number(row.at)).toBeLessThanOrEqual(Number(revoked_at));
+    expect(await codeOf(shop.client.recordContact(grant, { channel: 'email', purpose: 'service' }))).toBe(
+      'GRANT_REVOKED',
+    );
+  });
+
   it('refuses a check without the grant’s key, and a bad body', async () => {
     const { grant } = await ownerWithGrant({ channels: ['email'] });
     const bearer = await fetch(`${vault.url}/v1/contact/check`, {

@@ -13,6 +13,7 @@ import {
 import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Executor } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
+import { lockGrant } from '../grants/grant.repository.ts';
 import { authenticateGrant, type GrantPresentation } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
@@ -110,19 +111,17 @@ async function decideAndLog(
   kind: 'check' | 'contact',
 ): Promise<ContactAnswer> {
   const { grant } = await authenticateGrant(deps, presented);
-  const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    // Taking the owner's row first queues every check and record of one owner:
-    // the count read below cannot go stale before this transaction's insert.
+    // A revoke may have committed since the grant was checked: look again
+    // under a lock, taken before the owner's as revoke takes them (so the two
+    // cannot deadlock), and read the clock only then.
+    const locked = await lockGrant(trx, grant.id, 'share');
+    if (!locked || locked.revoked_at !== null) throw new KithError('GRANT_REVOKED');
+    // The owner's row next queues every check and record of one owner: the
+    // count read below cannot go stale before this transaction's insert.
     const owner = await lockOwner(trx, grant.owner_id);
     if (!owner) throw new KithError('INVALID_GRANT');
-    // Revoked while we waited for the lock: the revocation wins.
-    const current = await trx
-      .selectFrom('grants')
-      .select('revoked_at')
-      .where('id', '=', grant.id)
-      .executeTakeFirst();
-    if (current?.revoked_at !== null) throw new KithError('GRANT_REVOKED');
+    const now = deps.clock.now();
 
     const defaults = await readOwnerDefaults(deps, trx, owner);
     const override = await findContactTerms(trx, grant.owner_id, grant.client_id);
