@@ -6,10 +6,14 @@ import { readGrantToken } from './grant-token.ts';
 import { readJson, send } from './http.ts';
 import { vaultIssuer } from './vault-url.ts';
 
-/** Options of {@link collectGrant}: the request id (polling) or the one-time code from the redirect. */
+/**
+ * Options of {@link collectGrant}: the request id (polling), the one-time
+ * code from the redirect, or the grant id of a `grant.created` event.
+ */
 export type CollectGrantOptions = { vault?: string; signal?: AbortSignal } & (
-  | { requestId: string; code?: never }
-  | { code: string; requestId?: never }
+  | { requestId: string; code?: never; grantId?: never }
+  | { code: string; requestId?: never; grantId?: never }
+  | { grantId: string; requestId?: never; code?: never }
 );
 
 /** A collected grant. Store `grant` for this customer; it is all you need to redeem. */
@@ -28,26 +32,41 @@ export interface CollectedGrant {
   receipt: string;
   /** The `state` you sent with the request. */
   state?: string;
+  /**
+   * Your webhook secret (`whsec_…`) for the `v1` signatures of this vault's
+   * events; sent on your first collect. Keep it with your secrets and pass it
+   * to `verifyWebhook({ secret })`.
+   */
+  webhookSecret?: string;
 }
 
 /**
  * Collects an approved grant once, with the `code` from the redirect
- * (`/callback?code=…&state=…`) or the request id. The grant is bound to your
- * key by the DPoP proof this sends. While the owner has not answered, throws
- * `AUTHORIZATION_PENDING` (see `waitForGrant` to poll).
+ * (`/callback?code=…&state=…`), the request id, or — for a grant the owner
+ * shared unasked — the `grant_id` of a `grant.created` event. The grant is
+ * bound to your key by the DPoP proof this sends. While the owner has not
+ * answered, throws `AUTHORIZATION_PENDING` (see `waitForGrant` to poll).
  *
  * @example
  * const url = new URL(request.url);
  * if (url.searchParams.get('state') !== session.kithState) throw new Error('state mismatch');
  * const collected = await kith.collectGrant({ vault: session.vault, code: url.searchParams.get('code')! });
  * await db.saveGrant(session.customerId, collected.grant);
+ *
+ * @example
+ * // On a `grant.created` event:
+ * const shared = await kith.collectGrant({ vault, grantId: event.data.grant_id });
  */
 export async function collectGrant(
   context: KithContext,
   options: CollectGrantOptions,
 ): Promise<CollectedGrant> {
-  if (typeof options.requestId !== 'string' && typeof options.code !== 'string') {
-    throw clientError('INVALID_ARGUMENT', { detail: 'collectGrant needs a requestId or a code.' });
+  if (
+    typeof options.requestId !== 'string' &&
+    typeof options.code !== 'string' &&
+    typeof options.grantId !== 'string'
+  ) {
+    throw clientError('INVALID_ARGUMENT', { detail: 'collectGrant needs a requestId, a code or a grantId.' });
   }
   const discovery = await context.discover(chooseVault(context, options.vault), options.signal);
   const key = await context.signingKey();
@@ -55,10 +74,13 @@ export async function collectGrant(
     context.transport,
     async () => {
       const now = context.transport.clock.now();
-      const body =
+      const by =
         typeof options.code === 'string'
-          ? { ...(await clientAuthentication(context, discovery.issuer)), code: options.code }
-          : { ...(await clientAuthentication(context, discovery.issuer)), request_id: options.requestId };
+          ? { code: options.code }
+          : typeof options.grantId === 'string'
+            ? { grant_id: options.grantId }
+            : { request_id: options.requestId };
+      const body = { ...(await clientAuthentication(context, discovery.issuer)), ...by };
       return {
         url: discovery.grant_collect_endpoint,
         init: {
@@ -106,5 +128,6 @@ export async function collectGrant(
     expiresAt: collected.expires_at,
     receipt: collected.receipt,
     ...(collected.state === undefined ? {} : { state: collected.state }),
+    ...(collected.webhook_secret === undefined ? {} : { webhookSecret: collected.webhook_secret }),
   };
 }

@@ -1,5 +1,10 @@
 import type { Discovery, VendorMetadata } from '@kith/schemas';
 import type { JWK } from 'jose';
+import {
+  type AcknowledgeErasureOptions,
+  acknowledgeErasure,
+  type ErasureAcknowledgement,
+} from './acknowledge-erasure.ts';
 import { type ContactDecision, type ContactOptions, canContact } from './can-contact.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type CollectedGrant, type CollectGrantOptions, collectGrant } from './collect-grant.ts';
@@ -8,8 +13,8 @@ import { type DiscoveryCache, discover } from './discover.ts';
 import { clientError } from './errors.ts';
 import { type RetryOptions, resolveRetryOptions, type Transport } from './http.ts';
 import { buildMetadataDocument, type MetadataDocumentOptions } from './metadata-document.ts';
-import { type NotModified, type RedeemedData, type RedeemOptions, redeem } from './redeem.ts';
 import { type RecordedContact, recordContact } from './record-contact.ts';
+import { type NotModified, type RedeemedData, type RedeemOptions, redeem } from './redeem.ts';
 import { type RelinquishOptions, relinquish } from './relinquish.ts';
 import { type GrantRequest, type RequestGrantOptions, requestGrant } from './request-grant.ts';
 import { assertPrivateJwk, loadSigningKey, type SigningKey } from './signing-key.ts';
@@ -42,7 +47,7 @@ export interface KithClient {
   metadataDocument(options: MetadataDocumentOptions): Promise<VendorMetadata>;
   /** Asks a vault for a grant. */
   requestGrant(options: RequestGrantOptions): Promise<GrantRequest>;
-  /** Collects an approved grant with the redirect's `code` or the request id. */
+  /** Collects an approved grant with the redirect's `code` or the request id, or a shared one by `grantId`. */
   collectGrant(options: CollectGrantOptions): Promise<CollectedGrant>;
   /** Polls until the owner answers (RFC 8628 rules). */
   waitForGrant(options: WaitForGrantOptions): Promise<CollectedGrant>;
@@ -54,6 +59,8 @@ export interface KithClient {
   canContact(grant: string, options: ContactOptions): Promise<ContactDecision>;
   /** Checks and counts a contact atomically; contact the person only if `recorded`. */
   recordContact(grant: string, options: ContactOptions): Promise<RecordedContact>;
+  /** Confirms you erased what an `erasure.requested` event asked; the owner sees it confirmed. */
+  acknowledgeErasure(options: AcknowledgeErasureOptions): Promise<ErasureAcknowledgement>;
   /** A vault's discovery document (`/.well-known/kith`), cached for an hour. */
   discover(vault: string): Promise<Discovery>;
 }
@@ -124,6 +131,7 @@ export function createKithClient(options: KithClientOptions): KithClient {
     relinquish: (grant, relinquishOptions) => relinquish(context, grant, relinquishOptions),
     canContact: (grant, contactOptions) => canContact(context, grant, contactOptions),
     recordContact: (grant, contactOptions) => recordContact(context, grant, contactOptions),
+    acknowledgeErasure: (erasureOptions) => acknowledgeErasure(context, erasureOptions),
     discover: (vault) => context.discover(vault),
   };
 }

@@ -41,6 +41,8 @@ export const errorCodes = {
   EXPIRED_TOKEN: { status: 400, title: 'The request expired before the owner answered.' },
   REDIRECT_URI_INVALID: { status: 400, title: "The redirect URI is not in the vendor's metadata." },
   CONTACT_NOT_ALLOWED: { status: 403, title: 'The owner does not allow this contact now.' },
+  RELATIONSHIP_NOT_FOUND: { status: 404, title: 'No live relationship with this vendor.' },
+  ERASURE_NOT_FOUND: { status: 404, title: 'No such erasure request.' },
 
   // The server's own trouble.
   MASTER_KEY_MISMATCH: { status: 500, title: 'The master key does not open this vault.' },

@@ -44,7 +44,10 @@ export type VendorMetadata = z.output<typeof vendorMetadataSchema>;
 /** The contact terms a vendor asks for; the owner may tighten them. */
 export const contactTermsSchema = z.strictObject({
   channels: z.array(z.enum(contactChannels)).max(contactChannels.length).default([]),
-  purposes: z.array(z.enum(['service', 'marketing'])).max(2).default(['service']),
+  purposes: z
+    .array(z.enum(['service', 'marketing']))
+    .max(2)
+    .default(['service']),
   max_per_week: z.int().min(0).max(100).default(1),
 });
 export type ContactTerms = z.output<typeof contactTermsSchema>;
@@ -82,12 +85,14 @@ export type GrantRequestCreated = z.output<typeof grantRequestCreatedSchema>;
 
 /**
  * `POST /v1/grants/collect` body: the vendor collects the grant, either with
- * the one-time `code` from the redirect or by polling with the request id.
- * The request carries a DPoP proof; the grant is bound to its key.
+ * the one-time `code` from the redirect, by polling with the request id, or
+ * with the `grant_id` of a `grant.created` event (a grant the owner shared
+ * unasked). The request carries a DPoP proof; the grant is bound to its key.
  */
 export const collectGrantInputSchema = clientAuthenticationSchema.extend({
   request_id: z.string().optional(),
   code: z.string().optional(),
+  grant_id: z.string().max(100).optional(),
 });
 export type CollectGrantInput = z.input<typeof collectGrantInputSchema>;
 
@@ -153,4 +158,3 @@ export const discoverySchema = z.object({
   token_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
 });
 export type Discovery = z.output<typeof discoverySchema>;
-

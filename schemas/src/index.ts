@@ -2,6 +2,7 @@
 // No `node:` imports anywhere under src/: vendors run this on Deno, Bun and
 // edge runtimes.
 
+export * from './contact.ts';
 export {
   /**
    * Every error code, in declaration order.
@@ -29,7 +30,6 @@ export {
    */
   problemType,
 } from './error-codes.ts';
-export * from './contact.ts';
 export * from './events.ts';
 export {
   /**
@@ -226,3 +226,4 @@ export {
   profileValuesSchema,
 } from './profile-fields.ts';
 export * from './purposes.ts';
+export * from './relationships.ts';

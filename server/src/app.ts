@@ -18,6 +18,7 @@ import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
+import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createGrantRoutes(deps));
   app.route('/', createOwnerGrantRoutes(deps));
   app.route('/', createContactRoutes(deps));
+  app.route('/', createRelationshipRoutes(deps));
   app.route('/', createDocsRoutes());
   app.route('/', createWebRoutes(deps));
 

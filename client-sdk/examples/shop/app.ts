@@ -1,12 +1,16 @@
 // Corner Shop: a small vendor app showing @kith/client end to end — metadata,
 // requesting a grant for delivery, the redirect and the "call me" code flows,
-// one grant per customer, and redeeming with ETags.
+// one grant per customer, redeeming with ETags, and a webhook endpoint that
+// handles every event a vault sends (fresh data, revocations, grants shared
+// unasked, goodbyes with erasure, contact terms).
 import {
   type Clock,
   createKithClient,
   isKithClientError,
   type KithClient,
   type RetryOptions,
+  verifyWebhook,
+  type WebhookEvent,
 } from '@kith/client';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -34,6 +38,8 @@ export interface Shop {
   kith: KithClient;
   clientId: string;
   customers: CustomerStore;
+  /** Every event the webhook endpoint handled, in order. */
+  events: WebhookEvent[];
   /** Stops every background wait. */
   close(): void;
 }
@@ -74,6 +80,9 @@ export function createShopApp(options: ShopOptions): Shop {
     return kith;
   };
   const customers = createCustomerStore();
+  const events: WebhookEvent[] = [];
+  // Webhook ids already handled: at-least-once delivery may repeat one. A real shop keeps these in its database.
+  const handled = new Set<string>();
   const app = new Hono();
 
   function currentCustomer(c: Context): Customer {
@@ -126,6 +135,7 @@ export function createShopApp(options: ShopOptions): Shop {
         clientName: 'Corner Shop',
         redirectUris: [`${publicUrl()}/kith/callback`],
         clientUri: `${publicUrl()}/`,
+        webhookUri: `${publicUrl()}/kith/webhooks`,
       }),
     ),
   );
@@ -232,6 +242,105 @@ export function createShopApp(options: ShopOptions): Shop {
     return c.redirect('/', 303);
   });
 
+  // The vault's signed events. Verified first (v1a: the vault's published key), then handled; a 2xx
+  // tells the vault not to send this one again.
+  app.post('/kith/webhooks', async (c) => {
+    let event: WebhookEvent;
+    try {
+      event = await verifyWebhook(c.req.raw, {
+        vault: options.vaultUrl,
+        fetch: options.fetch,
+        clock: options.clock,
+        seen: (id) => handled.has(id),
+      });
+    } catch (failure) {
+      if (isKithClientError(failure, 'WEBHOOK_REPLAYED')) return c.body(null, 204);
+      if (
+        isKithClientError(
+          failure,
+          'WEBHOOK_SIGNATURE_INVALID',
+          'WEBHOOK_TIMESTAMP_INVALID',
+          'INVALID_RESPONSE',
+        )
+      ) {
+        return c.body(null, 400);
+      }
+      throw failure;
+    }
+    await handleEvent(event);
+    // Marked only once handled: if handling failed, the vault's retry gets another go.
+    handled.add(event.id);
+    events.push(event);
+    return c.body(null, 204);
+  });
+
+  async function handleEvent(event: WebhookEvent): Promise<void> {
+    const known = customers.withSub(event.data.sub);
+    switch (event.type) {
+      case 'profile.updated':
+        // No values in the event: re-read with the grants it names (that read is in the owner's log).
+        for (const customer of known) {
+          if (customer.grantId && event.data.grant_ids.includes(customer.grantId))
+            await refreshData(customer);
+          for (const shared of customer.shared ?? []) {
+            if (event.data.grant_ids.includes(shared.grantId)) await redeemShared(customer, shared);
+          }
+        }
+        return;
+      case 'grant.revoked':
+        for (const customer of known) {
+          if (customer.grantId === event.data.grant_id) customers.forgetGrant(customer);
+          customer.shared = customer.shared?.filter((shared) => shared.grantId !== event.data.grant_id);
+        }
+        return;
+      case 'grant.created': {
+        // The customer shared more, unasked: collect the grant (bound to our key) and read it.
+        const collected = await client().collectGrant({ grantId: event.data.grant_id });
+        const customer = known[0] ?? customers.getOrCreate(`sub:${collected.sub}`);
+        customer.sub = collected.sub;
+        const shared = { grant: collected.grant, grantId: collected.grantId };
+        customer.shared = [...(customer.shared ?? []), shared];
+        await redeemShared(customer, shared);
+        return;
+      }
+      case 'relationship.ended':
+        for (const customer of known) {
+          customers.forgetGrant(customer);
+          customer.notice = 'You ended your relationship with us; we no longer read your details.';
+        }
+        return;
+      case 'erasure.requested': {
+        // Erase first, then say so: the owner's vault shows the erasure confirmed.
+        for (const customer of known) customers.erase(customer);
+        const record = {
+          erasureId: event.data.erasure_id,
+          sub: event.data.sub,
+          deadline: event.data.deadline,
+          deleted: known.length,
+        };
+        customers.erasures.push(record);
+        const acknowledged = await client().acknowledgeErasure({ erasureId: event.data.erasure_id });
+        Object.assign(record, { acknowledgedAt: acknowledged.acknowledgedAt });
+        return;
+      }
+      case 'contact.terms_changed':
+        for (const customer of known) {
+          customer.contact = { terms: event.data.contact, doNotContact: event.data.do_not_contact === true };
+        }
+        return;
+    }
+  }
+
+  async function redeemShared(customer: Customer, shared: NonNullable<Customer['shared']>[number]) {
+    try {
+      const result = await client().redeem(shared.grant);
+      if (!result.notModified) shared.data = result.fields;
+    } catch (error) {
+      if (!isKithClientError(error, 'GRANT_REVOKED', 'GRANT_EXPIRED', 'INVALID_GRANT')) throw error;
+      customer.shared = customer.shared?.filter((s) => s !== shared);
+    }
+  }
+
   // A JSON view of the customer, for scripts and tests.
   app.get('/api/me', async (c) => {
     const customer = currentCustomer(c);
@@ -243,6 +352,11 @@ export function createShopApp(options: ShopOptions): Shop {
       userCode: customer.pendingCode?.userCode ?? null,
       notice: customer.notice ?? null,
       data: customer.data ?? null,
+      shared: (customer.shared ?? []).map((shared) => ({
+        grantId: shared.grantId,
+        data: shared.data ?? null,
+      })),
+      contact: customer.contact ?? null,
     });
   });
 
@@ -266,6 +380,7 @@ export function createShopApp(options: ShopOptions): Shop {
       return client().clientId;
     },
     customers,
+    events,
     close() {
       for (const customer of customers.customers.values()) customer.pendingCode?.controller.abort();
     },

@@ -22,7 +22,10 @@ export type AccessAction =
   | 'contact.checked'
   | 'contact.recorded'
   | 'contact.refused'
-  | 'contact.terms_changed';
+  | 'contact.terms_changed'
+  | 'grant.shared'
+  | 'relationship.ended'
+  | 'erasure.acknowledged';
 
 export interface AccessLogInput {
   ownerId: string;

@@ -12,6 +12,7 @@ import type { RecoveryCodeTable } from '../owners/recovery-code.table.ts';
 import type { SessionTable } from '../owners/session.table.ts';
 import type { WebauthnChallengeTable } from '../owners/webauthn-challenge.table.ts';
 import type { ProfileFieldTable } from '../profile/profile.table.ts';
+import type { ErasureRequestTable } from '../relationships/erasure.table.ts';
 import type { ClientAssertionJtiTable, DpopProofJtiTable } from '../vendors/replay.table.ts';
 import type { VendorTable } from '../vendors/vendor.table.ts';
 import type { MetaTable } from './meta.table.ts';
@@ -39,6 +40,7 @@ export interface Database {
   disabled_webhooks: DisabledWebhookTable;
   contact_terms: ContactTermsTable;
   contact_events: ContactEventTable;
+  erasure_requests: ErasureRequestTable;
 }
 
 export type Db = Kysely<Database>;

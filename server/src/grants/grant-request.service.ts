@@ -15,6 +15,8 @@ import { ensureWebhookSecret } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import { type SigningKeyDeps, signJwt } from '../keys/signing-key.service.ts';
+import { collectUncollectedGrant, findGrantById, insertGrant, updateGrant } from './grant.repository.ts';
+import type { GrantRequestRow, GrantRow } from './grant.table.ts';
 import {
   findGrantRequestByCodeHash,
   findGrantRequestById,
@@ -23,8 +25,6 @@ import {
   recordPoll,
   transitionGrantRequest,
 } from './grant-request.repository.ts';
-import { insertGrant, updateGrant } from './grant.repository.ts';
-import type { GrantRequestRow } from './grant.table.ts';
 import { pairwiseSubject } from './pairwise-subject.ts';
 import { newUserCode, normaliseUserCode } from './user-code.ts';
 
@@ -129,7 +129,7 @@ export async function findPendingGrantRequest(
     const code = normaliseUserCode(by.userCode);
     row = code ? await findGrantRequestByUserCode(deps.db, code) : undefined;
   }
-  if (!row || row.status !== 'pending') throw new KithError('GRANT_REQUEST_NOT_FOUND');
+  if (row?.status !== 'pending') throw new KithError('GRANT_REQUEST_NOT_FOUND');
   if (deps.clock.now() >= row.expires_at) throw new KithError('EXPIRED_TOKEN');
   return toPending(row);
 }
@@ -147,7 +147,10 @@ export async function approveGrantRequest(
 ): Promise<{ grantId: string; redirectTo: string | null }> {
   const request = await findPendingGrantRequest(deps, { id: requestId });
   const now = deps.clock.now();
-  const fields = [...request.fields, ...request.optionalFields.filter((f) => choice.optionalFields.includes(f))];
+  const fields = [
+    ...request.fields,
+    ...request.optionalFields.filter((f) => choice.optionalFields.includes(f)),
+  ];
   // The owner may shorten the grant, never lengthen it past what was asked.
   const durationSeconds = Math.max(60, Math.min(request.durationSeconds, choice.durationSeconds ?? Infinity));
   const grantId = newId('grt');
@@ -220,22 +223,36 @@ export async function declineGrantRequest(
 }
 
 /**
- * The vendor collects its grant, with the redirect's one-time code or by
- * polling the request (RFC 8628 §3.4–3.5 answers). The token is bound to the
- * key of the DPoP proof that came with this call (RFC 9449 §6: `cnf.jkt`).
+ * The vendor collects its grant, with the redirect's one-time code, by
+ * polling the request (RFC 8628 §3.4–3.5 answers), or by the id a
+ * `grant.created` event named (a grant the owner shared unasked). The token
+ * is bound to the key of the DPoP proof that came with this call (RFC 9449
+ * §6: `cnf.jkt`).
  */
 export async function collectGrant(
   deps: GrantDeps,
   clientId: string,
-  by: { requestId: string } | { code: string },
+  by: { requestId: string } | { code: string } | { grantId: string },
   jkt: string,
 ): Promise<GrantCollected> {
   const now = deps.clock.now();
-  const request =
-    'code' in by ? await requestForCode(deps, clientId, by.code, now) : await requestForPoll(deps, clientId, by.requestId, now);
-  const grantId = request.grant_id as string;
-  const ownerId = request.owner_id as string;
-  const grant = await deps.db.selectFrom('grants').selectAll().where('id', '=', grantId).executeTakeFirstOrThrow();
+  let request: GrantRequestRow | undefined;
+  let grant: GrantRow;
+  if ('grantId' in by) {
+    grant = await sharedGrantFor(deps, clientId, by.grantId, now);
+  } else {
+    request =
+      'code' in by
+        ? await requestForCode(deps, clientId, by.code, now)
+        : await requestForPoll(deps, clientId, by.requestId, now);
+    grant = await deps.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', request.grant_id as string)
+      .executeTakeFirstOrThrow();
+  }
+  const grantId = grant.id;
+  const ownerId = grant.owner_id;
   const fields = JSON.parse(grant.fields) as FieldPath[];
   const purpose = grant.purpose as Purpose;
   const contact = grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : undefined;
@@ -261,15 +278,34 @@ export async function collectGrant(
   });
   const receipt = await signJwt(deps, {
     typ: RECEIPT_TYPE,
-    payload: consentReceipt({ grantId, clientId, subject: grant.subject, fields, purpose, contact, iat, exp }),
+    payload: consentReceipt({
+      grantId,
+      clientId,
+      subject: grant.subject,
+      fields,
+      purpose,
+      contact,
+      iat,
+      exp,
+    }),
   });
 
   const webhookSecret = await deps.db.transaction().execute(async (trx) => {
-    // Single use: only the call that moves the request to `collected` gets the token.
-    const moved = await transitionGrantRequest(trx, request.id, 'approved', { status: 'collected', code_hash: null });
+    // Single use: only the call that moves the request (or the shared grant) to `collected` gets the token.
+    const issued = { jkt, token_hash: sha256(token), receipt, collected_at: now };
+    const moved = request
+      ? await transitionGrantRequest(trx, request.id, 'approved', { status: 'collected', code_hash: null })
+      : await collectUncollectedGrant(trx, grantId, issued);
     if (!moved) throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
-    await updateGrant(trx, grantId, { jkt, token_hash: sha256(token), receipt, collected_at: now });
-    await appendAccessLog(trx, { ownerId, at: now, action: 'grant.collected', clientId, grantId, detail: { fields } });
+    if (request) await updateGrant(trx, grantId, issued);
+    await appendAccessLog(trx, {
+      ownerId,
+      at: now,
+      action: 'grant.collected',
+      clientId,
+      grantId,
+      detail: { fields },
+    });
     // The vendor's key for the `v1` webhook signatures, made on its first collect.
     return ensureWebhookSecret(deps, trx, clientId);
   });
@@ -282,12 +318,40 @@ export async function collectGrant(
     purpose,
     expires_at: new Date(grant.expires_at).toISOString(),
     receipt,
-    ...(request.state === null ? {} : { state: request.state }),
+    ...(request === undefined || request.state === null ? {} : { state: request.state }),
     ...(webhookSecret === undefined ? {} : { webhook_secret: webhookSecret }),
   };
 }
 
-async function requestForCode(deps: GrantDeps, clientId: string, code: string, now: number): Promise<GrantRequestRow> {
+/**
+ * A grant the owner shared unasked, still to be collected by this vendor.
+ * Another vendor's grant id is as unknown as a made-up one.
+ */
+async function sharedGrantFor(
+  deps: GrantDeps,
+  clientId: string,
+  grantId: string,
+  now: number,
+): Promise<GrantRow> {
+  const grant = await findGrantById(deps.db, grantId);
+  // Only a grant the owner shared is collected by id: an approved request's grant goes through its request, once.
+  if (grant?.client_id !== clientId || grant.origin !== 'owner') {
+    throw new KithError('INVALID_GRANT', { detail: 'The grant is unknown or not yours.' });
+  }
+  if (grant.collected_at !== null) {
+    throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
+  }
+  if (grant.revoked_at !== null) throw new KithError('GRANT_REVOKED');
+  if (now >= grant.expires_at) throw new KithError('INVALID_GRANT', { detail: 'The grant has expired.' });
+  return grant;
+}
+
+async function requestForCode(
+  deps: GrantDeps,
+  clientId: string,
+  code: string,
+  now: number,
+): Promise<GrantRequestRow> {
   const request = await findGrantRequestByCodeHash(deps.db, sha256(code));
   // RFC 6749 §4.1.3: the code must have been issued to this client, unused and unexpired.
   if (!request || request.client_id !== clientId || request.status !== 'approved') {
@@ -299,7 +363,12 @@ async function requestForCode(deps: GrantDeps, clientId: string, code: string, n
   return request;
 }
 
-async function requestForPoll(deps: GrantDeps, clientId: string, requestId: string, now: number): Promise<GrantRequestRow> {
+async function requestForPoll(
+  deps: GrantDeps,
+  clientId: string,
+  requestId: string,
+  now: number,
+): Promise<GrantRequestRow> {
   const request = await findGrantRequestById(deps.db, requestId);
   // Another vendor's request id is as unknown as a made-up one.
   if (!request || request.client_id !== clientId) throw new KithError('GRANT_REQUEST_NOT_FOUND');
@@ -313,7 +382,8 @@ async function requestForPoll(deps: GrantDeps, clientId: string, requestId: stri
     case 'pending': {
       if (now >= request.expires_at) throw new KithError('EXPIRED_TOKEN');
       // RFC 8628 §3.5: polling faster than the interval earns slow_down and a longer interval.
-      const tooSoon = request.last_polled_at !== null && now - request.last_polled_at < request.poll_interval * 1000;
+      const tooSoon =
+        request.last_polled_at !== null && now - request.last_polled_at < request.poll_interval * 1000;
       const interval = tooSoon ? request.poll_interval + SLOW_DOWN_STEP_SECONDS : request.poll_interval;
       await recordPoll(deps.db, request.id, now, interval);
       if (tooSoon) throw new KithError('SLOW_DOWN', { detail: `Wait ${interval} seconds between polls.` });
@@ -347,7 +417,13 @@ function consentReceipt(input: {
     controller: { client_id: input.clientId },
     data_subject: input.subject,
     processing: {
-      purposes: [{ id: input.purpose, dpv: purposes[input.purpose].dpv, description: purposes[input.purpose].description }],
+      purposes: [
+        {
+          id: input.purpose,
+          dpv: purposes[input.purpose].dpv,
+          description: purposes[input.purpose].description,
+        },
+      ],
       personal_data: input.fields,
       ...(input.contact ? { contact_terms: input.contact } : {}),
     },

@@ -30,6 +30,18 @@ export async function updateGrant(db: Executor, id: string, set: GrantUpdate): P
   await db.updateTable('grants').set(set).where('id', '=', id).execute();
 }
 
+/** Issues a grant's token if none was issued yet; tells whether this call did it. */
+export async function collectUncollectedGrant(db: Executor, id: string, set: GrantUpdate): Promise<boolean> {
+  const result = await db
+    .updateTable('grants')
+    .set(set)
+    .where('id', '=', id)
+    .where('collected_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Revokes if not yet revoked; tells whether this call did it. */
 export async function revokeGrantRow(
   db: Executor,

@@ -52,7 +52,8 @@ const collectRoute = createRoute({
   tags,
   summary: 'Collect an approved grant',
   description:
-    'With the one-time `code` from the redirect, or by polling with `request_id` (RFC 8628 answers). ' +
+    'With the one-time `code` from the redirect, by polling with `request_id` (RFC 8628 answers), or with the ' +
+    '`grant_id` of a `grant.created` event. ' +
     'Send a `DPoP` proof (RFC 9449): the grant is bound to its key.',
   request: { body: { required: true, content: { 'application/json': { schema: collectGrantInputSchema } } } },
   responses: {
@@ -66,6 +67,7 @@ const collectRoute = createRoute({
       'ACCESS_DENIED',
       'EXPIRED_TOKEN',
       'INVALID_GRANT',
+      'GRANT_REVOKED',
       'INVALID_CLIENT',
       'INVALID_DPOP_PROOF',
       'GRANT_REQUEST_NOT_FOUND',
@@ -151,11 +153,14 @@ export function createGrantRoutes(deps: GrantDeps & VendorDeps & VendorRateLimit
         ? { code: body.code }
         : body.request_id
           ? { requestId: body.request_id }
-          : undefined;
+          : body.grant_id
+            ? { grantId: body.grant_id }
+            : undefined;
       if (!by) {
         throw new KithError('VALIDATION_FAILED', {
-          detail: 'Send `code` (from the redirect) or `request_id` (to poll).',
-          errors: [{ path: '/request_id', code: 'required', message: 'Send code or request_id.' }],
+          detail:
+            'Send `code` (from the redirect), `request_id` (to poll) or `grant_id` (from `grant.created`).',
+          errors: [{ path: '/request_id', code: 'required', message: 'Send code, request_id or grant_id.' }],
         });
       }
       const { jkt } = await verifyDpopProof(deps, {

@@ -143,31 +143,44 @@ export async function grantReceipt(deps: GrantDeps, ownerId: string, grantId: st
 }
 
 async function revoke(deps: GrantDeps, grant: GrantRow, by: 'owner' | 'vendor'): Promise<void> {
-  await deps.db.transaction().execute(async (trx) => {
-    // Redeems in flight hold the grant's lock; `revoked_at` is stamped once
-    // they are done, so every read they logged comes before it.
-    await lockGrant(trx, grant.id, 'update');
-    const now = deps.clock.now();
-    if (!(await revokeGrantRow(trx, grant.id, now, by))) return;
-    await appendAccessLog(trx, {
-      ownerId: grant.owner_id,
-      at: now,
-      action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
-      clientId: grant.client_id,
-      grantId: grant.id,
-      detail: { fields: JSON.parse(grant.fields) as string[] },
-    });
-    // The vendor hears it in the same transaction's outbox; a grant it never collected it never knew.
-    if (grant.collected_at !== null) {
-      await emitEvent(trx, {
-        ownerId: grant.owner_id,
-        clientId: grant.client_id,
-        type: 'grant.revoked',
-        data: { sub: grant.subject, grant_id: grant.id, revoked_by: by },
-        at: now,
-      });
-    }
+  await deps.db.transaction().execute((trx) => revokeInTransaction(deps, trx, grant, by));
+}
+
+/**
+ * Revokes one grant inside the caller's transaction: stamps it, logs it and
+ * tells the vendor (`grant.revoked`). Answers whether this call revoked it
+ * (false if it already was), so a caller revoking many knows which it ended.
+ */
+export async function revokeInTransaction(
+  deps: GrantDeps,
+  trx: Trx,
+  grant: GrantRow,
+  by: 'owner' | 'vendor',
+): Promise<boolean> {
+  // Redeems in flight hold the grant's lock; `revoked_at` is stamped once
+  // they are done, so every read they logged comes before it.
+  await lockGrant(trx, grant.id, 'update');
+  const now = deps.clock.now();
+  if (!(await revokeGrantRow(trx, grant.id, now, by))) return false;
+  await appendAccessLog(trx, {
+    ownerId: grant.owner_id,
+    at: now,
+    action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
+    clientId: grant.client_id,
+    grantId: grant.id,
+    detail: { fields: JSON.parse(grant.fields) as string[] },
   });
+  // The vendor hears it in the same transaction's outbox; a grant it never collected it never knew.
+  if (grant.collected_at !== null) {
+    await emitEvent(trx, {
+      ownerId: grant.owner_id,
+      clientId: grant.client_id,
+      type: 'grant.revoked',
+      data: { sub: grant.subject, grant_id: grant.id, revoked_by: by },
+      at: now,
+    });
+  }
+  return true;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type GrantRequestStatus = 'pending' | 'approved' | 'denied' | 'collected';
 
@@ -52,7 +52,11 @@ export interface GrantTable {
   receipt: string | null;
   revoked_at: number | null;
   revoked_by: 'owner' | 'vendor' | null;
+  /** `request`: the vendor asked and the owner approved; `owner`: the owner shared unasked. */
+  origin: Generated<GrantOrigin>;
 }
+
+export type GrantOrigin = 'request' | 'owner';
 
 export type GrantRequestRow = Selectable<GrantRequestTable>;
 export type NewGrantRequestRow = Insertable<GrantRequestTable>;

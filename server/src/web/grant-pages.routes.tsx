@@ -8,6 +8,7 @@ import {
   updateVendorContactTerms,
 } from '../contact/contact.service.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
+import { deliveryHealth } from '../events/delivery.service.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
 import {
   approveGrantRequest,
@@ -19,6 +20,8 @@ import { vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import { readProfile } from '../profile/profile.service.ts';
+import { latestErasures, readRelationship } from '../relationships/relationship.service.ts';
+import { createRelationshipPageRoutes } from '../relationships/relationship-pages.routes.tsx';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { describeFieldValue } from './field-value.ts';
@@ -138,6 +141,10 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
       readVendorContactTerms(deps, ownerId, clientId),
       listContactEvents(deps, ownerId, clientId),
     ]);
+    const [relationship, health] = await Promise.all([
+      readRelationship(deps, ownerId, clientId),
+      deliveryHealth(deps.db, ownerId, clientId),
+    ]);
     return render(
       c,
       <VendorPage
@@ -146,6 +153,17 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
         grants={grants}
         log={log}
         revoked={c.req.query('revoked') !== undefined}
+        relationship={{
+          vendorKey: c.req.param('key'),
+          relationship,
+          health,
+          justEnded: c.req.query('ended') !== undefined,
+        }}
+        share={{
+          vendorKey: c.req.param('key'),
+          shared: c.req.query('share') === 'done',
+          invalid: c.req.query('share') === 'invalid',
+        }}
         contact={{
           vendorKey: c.req.param('key'),
           terms: contactTerms,
@@ -211,12 +229,17 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
     );
   });
 
+  app.route('/', createRelationshipPageRoutes(deps));
+
   return app;
 }
 
 /** Each vendor the owner ever granted to, live ones first. */
 export async function vendorSummaries(deps: GrantDeps, ownerId: string): Promise<VendorSummary[]> {
-  const grants = await listOwnerGrants(deps, ownerId);
+  const [grants, erasures] = await Promise.all([
+    listOwnerGrants(deps, ownerId),
+    latestErasures(deps, ownerId),
+  ]);
   const byVendor = new Map<string, typeof grants>();
   for (const grant of grants) byVendor.set(grant.clientId, [...(byVendor.get(grant.clientId) ?? []), grant]);
   const summaries: VendorSummary[] = [];
@@ -227,6 +250,7 @@ export async function vendorSummaries(deps: GrantDeps, ownerId: string): Promise
       key: vendorKey(clientId),
       live,
       ended: list.length - live.length,
+      erasure: erasures.get(clientId),
     });
   }
   return summaries.sort(

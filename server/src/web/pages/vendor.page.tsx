@@ -3,6 +3,12 @@ import type { AccessLogEntry } from '../../audit/audit.service.ts';
 import { ContactSection, type ContactSectionProps } from '../../contact/contact.section.tsx';
 import type { OwnerGrant } from '../../grants/grant.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
+import {
+  RelationshipSection,
+  type RelationshipSectionProps,
+  ShareSection,
+  type ShareSectionProps,
+} from '../../relationships/relationship.section.tsx';
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -15,6 +21,10 @@ export interface VendorPageProps {
   log: AccessLogEntry[];
   /** Set right after a revoke, to confirm it. */
   revoked?: boolean;
+  /** Whether messages reach the vendor, the erasure, and ending it. */
+  relationship?: Omit<RelationshipSectionProps, 'csrfToken' | 'vendorName'>;
+  /** Sharing details the vendor did not ask for, while the relationship is live. */
+  share?: Omit<ShareSectionProps, 'csrfToken' | 'vendorName'>;
   /** How the vendor may contact the owner, and every time it asked. */
   contact?: Omit<ContactSectionProps, 'csrfToken' | 'vendorName'>;
 }
@@ -27,6 +37,9 @@ const actionText: Record<string, string> = {
   'grant.collected': 'Received the grant',
   'grant.revoked': 'You revoked',
   'grant.relinquished': 'Gave the grant back',
+  'grant.shared': 'You shared, unasked',
+  'relationship.ended': 'You ended the relationship',
+  'erasure.acknowledged': 'Confirmed it erased your data',
   'contact.checked': 'Asked whether it may contact you',
   'contact.recorded': 'Contacted you',
   'contact.refused': 'Tried to contact you (refused)',
@@ -69,6 +82,16 @@ export function VendorPage(props: VendorPageProps) {
           </ul>
         )}
       </section>
+      {props.relationship && (
+        <RelationshipSection
+          {...props.relationship}
+          csrfToken={props.csrfToken}
+          vendorName={props.vendor.name}
+        />
+      )}
+      {props.share && live.length > 0 && (
+        <ShareSection {...props.share} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
+      )}
       {props.contact && (
         <ContactSection {...props.contact} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
       )}

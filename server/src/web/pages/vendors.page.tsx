@@ -1,6 +1,8 @@
 import { findProfileField, purposes } from '@kith/schemas';
 import type { OwnerGrant } from '../../grants/grant.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
+import { formatDay } from '../../relationships/relationship.section.tsx';
+import type { Erasure } from '../../relationships/relationship.service.ts';
 import { formatMoment } from '../format.ts';
 import { Layout } from '../layout.tsx';
 
@@ -10,6 +12,8 @@ export interface VendorSummary {
   key: string;
   live: OwnerGrant[];
   ended: number;
+  /** The newest erasure asked of this vendor, if the owner ever ended the relationship. */
+  erasure?: Erasure | undefined;
 }
 
 export interface VendorsPageProps {
@@ -28,7 +32,8 @@ export function VendorsPage(props: VendorsPageProps) {
         receipt, or end it.
       </p>
       <p>
-        <a href="/approve">Enter a code from a vendor</a> · <a href="/activity">All activity</a>
+        <a href="/approve">Enter a code from a vendor</a> · <a href="/share">Share details with several</a> ·{' '}
+        <a href="/activity">All activity</a>
       </p>
       {props.vendors.length === 0 ? (
         <div class="empty">
@@ -78,7 +83,23 @@ export function VendorItem({ summary }: { summary: VendorSummary }) {
             Can read nothing now ({summary.ended} ended grant{summary.ended === 1 ? '' : 's'}).
           </p>
         )}
+        {summary.live.length === 0 && summary.erasure && (
+          <p class="item__meta" data-kith="vendor-erasure">
+            Relationship ended {formatDay(summary.erasure.requestedAt)} · {erasureText(summary.erasure)}
+          </p>
+        )}
       </div>
     </li>
   );
+}
+
+function erasureText(erasure: Erasure): string {
+  switch (erasure.status) {
+    case 'confirmed':
+      return `erasure confirmed on ${formatDay(erasure.acknowledgedAt ?? erasure.deadline)}`;
+    case 'overdue':
+      return `erasure overdue by ${erasure.overdueDays} day${erasure.overdueDays === 1 ? '' : 's'}`;
+    case 'pending':
+      return `erasure pending (due ${formatDay(erasure.deadline)})`;
+  }
 }

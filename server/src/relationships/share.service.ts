@@ -1,0 +1,100 @@
+import { type FieldPath, isFieldPath, type Purpose, purposes } from '@kith/schemas';
+import { appendAccessLog } from '../audit/audit.service.ts';
+import { emitEvent } from '../events/event.service.ts';
+import { insertGrant } from '../grants/grant.repository.ts';
+import type { GrantDeps } from '../grants/grant-request.service.ts';
+import { pairwiseSubject } from '../grants/pairwise-subject.ts';
+import { KithError } from '../http/kith-error.ts';
+import { newId } from '../ids.ts';
+import { findLiveVendorGrantsAt } from './relationship.repository.ts';
+
+/** What the owner shares, unasked, and with whom. */
+export interface ShareInput {
+  clientIds: string[];
+  fields: string[];
+  purpose: Purpose;
+  durationSeconds: number;
+}
+
+/**
+ * The owner shares fields a vendor did not ask for ("send my new address to
+ * these three"): one grant per vendor, each announced by a `grant.created`
+ * event the vendor collects by its id. Only vendors the owner has a live
+ * relationship with: a goodbye is not undone by a share, and a stranger has
+ * no key the vault knows. All the grants are made in one transaction, or none.
+ *
+ * @example
+ * const grants = await shareFields(deps, owner.id, { clientIds: [a, b, c], fields: ['address'], purpose: 'delivery', durationSeconds: 30 * 86400 });
+ */
+export async function shareFields(
+  deps: GrantDeps,
+  ownerId: string,
+  input: ShareInput,
+): Promise<{ id: string; clientId: string }[]> {
+  const clientIds = [...new Set(input.clientIds)];
+  const fields = [...new Set(input.fields)];
+  if (clientIds.length === 0 || fields.length === 0) {
+    throw new KithError('VALIDATION_FAILED', { detail: 'Pick at least one vendor and one detail.' });
+  }
+  const unknown = fields.find((f) => !isFieldPath(f));
+  if (unknown !== undefined) throw new KithError('UNKNOWN_FIELD', { detail: `No field ${unknown}.` });
+  if (!Object.hasOwn(purposes, input.purpose) || !Number.isInteger(input.durationSeconds)) {
+    throw new KithError('VALIDATION_FAILED', { detail: 'Pick a purpose and a duration.' });
+  }
+  const durationSeconds = Math.max(60, input.durationSeconds);
+
+  return deps.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    const shared: { id: string; clientId: string }[] = [];
+    for (const clientId of clientIds) {
+      // A vendor the owner ended with, or never knew, gets nothing: end and share are not to be confused.
+      if ((await findLiveVendorGrantsAt(trx, ownerId, clientId, now)).length === 0) {
+        throw new KithError('RELATIONSHIP_NOT_FOUND', { detail: `No live relationship with ${clientId}.` });
+      }
+      const id = newId('grt');
+      const subject = pairwiseSubject(deps.keys, ownerId, clientId);
+      const expiresAt = now + durationSeconds * 1000;
+      await insertGrant(trx, {
+        id,
+        owner_id: ownerId,
+        client_id: clientId,
+        subject,
+        fields: JSON.stringify(fields),
+        purpose: input.purpose,
+        contact: null,
+        created_at: now,
+        expires_at: expiresAt,
+        collected_at: null,
+        jkt: null,
+        token_hash: null,
+        receipt: null,
+        revoked_at: null,
+        revoked_by: null,
+        origin: 'owner',
+      });
+      await appendAccessLog(trx, {
+        ownerId,
+        at: now,
+        action: 'grant.shared',
+        clientId,
+        grantId: id,
+        detail: { fields, purpose: input.purpose, durationSeconds },
+      });
+      await emitEvent(trx, {
+        ownerId,
+        clientId,
+        type: 'grant.created',
+        data: {
+          sub: subject,
+          grant_id: id,
+          fields: fields as FieldPath[],
+          purpose: input.purpose,
+          expires_at: new Date(expiresAt).toISOString(),
+        },
+        at: now,
+      });
+      shared.push({ id, clientId });
+    }
+    return shared;
+  });
+}

@@ -1,0 +1,189 @@
+import { generateKeyPair, isKithClientError } from '@kith/client';
+import { createLogger } from '@kith/server';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
+import { type DeliveryWorker, startDeliveryWorker } from '../../server/src/events/delivery.service.ts';
+import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
+import {
+  addVirtualAuthenticator,
+  checkPage,
+  describeWithBrowser,
+  launchBrowser,
+  type TestBrowser,
+} from '../support/browser.ts';
+import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
+import { startTestVendor, type TestVendor } from '../support/vendor.ts';
+
+type Shop = Awaited<ReturnType<typeof startShop>>;
+const DAY_MS = 24 * 3_600_000;
+
+describeWithBrowser('a clean goodbye in a real browser with the example shop', (database) => {
+  let vault: LiveVault;
+  let worker: DeliveryWorker;
+  let shop: Shop;
+  let bakery: TestVendor;
+  let browser: TestBrowser;
+  let page: Page;
+  let kind: string;
+
+  beforeAll(async () => {
+    kind = database().kind;
+    // Sessions outlive the days this test moves the clock by.
+    vault = await startLiveVault(database(), {
+      env: { KITH_SESSION_IDLE_MINUTES: String(60 * 24 * 30), KITH_SESSION_ABSOLUTE_HOURS: String(24 * 90) },
+    });
+    worker = startDeliveryWorker(
+      {
+        db: vault.vault.db,
+        keys: vault.vault.keys,
+        clock: vault.clock,
+        logger: createLogger('silent'),
+        config: vault.config,
+      },
+      { pollIntervalMs: 20 },
+    );
+    shop = await startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk });
+    bakery = await startTestVendor({ vault: vault.url, name: 'Quiet Bakery', webhooks: true });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await addVirtualAuthenticator(page);
+    const { enrollment } = await createOwnerWithEnrollment(
+      {
+        db: vault.vault.db,
+        keys: vault.vault.keys,
+        clock: vault.clock,
+        config: vault.config,
+        logger: undefined as never,
+      },
+      { name: 'Grace Hopper' },
+    );
+    await page.goto(enrollment.url);
+    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await page.waitForURL('**/security?welcome=1');
+    await page.request.patch(`${vault.url}/v1/me/profile`, {
+      data: {
+        name: 'Grace Hopper',
+        email: 'grace@example.com',
+        address: { street_address: '1 Navy Yard', locality: 'Arlington', region: 'VA', country: 'US' },
+      },
+    });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await browser?.close();
+    await shop?.stop();
+    await bakery?.stop();
+    await vault?.stop();
+  });
+
+  async function openVendorPage(name: string) {
+    await page.goto(`${vault.url}/vendors`);
+    await page.getByRole('link', { name }).click();
+    await page.locator('h1', { hasText: name }).waitFor();
+  }
+
+  it('ends in no more clicks than approving took; the shop erases, acknowledges, and the owner sees it confirmed', async () => {
+    // Approving: one click on Approve, as asked.
+    await page.goto(shop.url);
+    await page.click('#use-kith');
+    await page.waitForURL(`${vault.url}/approve/**`);
+    let approveClicks = 0;
+    await page.getByRole('button', { name: 'Approve' }).click();
+    approveClicks++;
+    await page.waitForURL(`${shop.url}/`);
+    const me = (await (await page.request.get(`${shop.url}/api/me`)).json()) as { sub: string };
+    const customer = [...shop.customers.customers.values()].find((c) => c.sub === me.sub);
+    const grant = customer?.grant as string;
+    expect(grant).toBeDefined();
+
+    await openVendorPage('Corner Shop');
+    await checkPage(page, `${kind}-goodbye-vendor-live`);
+
+    // Ending: one click; the erasure deadline is preset to 30 days.
+    let endClicks = 0;
+    await page.getByRole('button', { name: 'End relationship with Corner Shop' }).click();
+    endClicks++;
+    await page.waitForURL('**/vendors/**?ended=1**');
+    expect(endClicks).toBeLessThanOrEqual(approveClicks);
+    const ended = Date.now();
+    expect(await page.locator('.notice__title').first().textContent()).toBe('Relationship ended');
+    expect(await page.locator('[data-kith="erasure-status"]').textContent()).toMatch(
+      /^Erasure pending \(due \d{1,2} \w{3} \d{4}\)/,
+    );
+    expect(await page.getByRole('button', { name: /End relationship/ }).count()).toBe(0);
+    await checkPage(page, `${kind}-goodbye-ended-pending`);
+
+    // The grant is dead at once, whatever its expiry.
+    try {
+      await shop.kith.redeem(grant);
+      expect.unreachable('a grant of an ended relationship must not redeem');
+    } catch (error) {
+      expect(isKithClientError(error) && error.code).toBe('GRANT_REVOKED');
+    }
+
+    // The shop hears the goodbye, erases the customer and acknowledges through the SDK.
+    await expect
+      .poll(() => shop.customers.erasures[0]?.acknowledgedAt, { timeout: 15_000, interval: 50 })
+      .toBeDefined();
+    const [erasure] = shop.customers.erasures;
+    expect(erasure).toMatchObject({ sub: me.sub, deleted: 1 });
+    expect(Date.parse(erasure?.deadline ?? '') - ended).toBeGreaterThan(29 * DAY_MS);
+    expect(Date.parse(erasure?.deadline ?? '') - ended).toBeLessThanOrEqual(30 * DAY_MS);
+    await expect
+      .poll(() => shop.events.map((e) => e.type).sort(), { timeout: 15_000, interval: 50 })
+      .toEqual(['erasure.requested', 'grant.revoked', 'relationship.ended']);
+    expect(shop.customers.withSub(me.sub)).toEqual([]);
+    const after = (await (await page.request.get(`${shop.url}/api/me`)).json()) as { hasGrant: boolean };
+    expect(after.hasGrant).toBe(false);
+
+    await page.reload();
+    const today = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+      Date.now(),
+    );
+    expect(await page.locator('[data-kith="erasure-status"]').textContent()).toContain(
+      `Erasure confirmed on ${today}`,
+    );
+    expect(await page.locator('[data-kith="delivery-health"]').textContent()).toMatch(
+      /^Messages to Corner Shop: delivered — last one /,
+    );
+    await checkPage(page, `${kind}-goodbye-erasure-confirmed`);
+
+    // The dashboard lists it as ended, with the erasure confirmed.
+    await page.goto(`${vault.url}/vendors`);
+    expect(await page.locator('[data-kith="vendor-erasure"]').textContent()).toContain(
+      `erasure confirmed on ${today}`,
+    );
+    await checkPage(page, `${kind}-goodbye-vendors-ended`);
+  }, 90_000);
+
+  it('shows the erasure overdue once the deadline passes without an acknowledgement', async () => {
+    // The bakery records its webhooks but never acknowledges.
+    const request = await bakery.client.requestGrant({
+      fields: ['email'],
+      purpose: 'delivery',
+      duration: '30d',
+    });
+    await page.goto(request.approveUrl);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('h1', { hasText: 'Quiet Bakery can now read what you approved' }).waitFor();
+    await bakery.client.collectGrant({ requestId: request.id });
+
+    await openVendorPage('Quiet Bakery');
+    await page.selectOption('#erasure-days', '1');
+    await page.getByRole('button', { name: 'End relationship with Quiet Bakery' }).click();
+    await page.waitForURL('**/vendors/**?ended=1**');
+    await bakery.webhooks.waitFor((receipts) =>
+      receipts.some((r) => (JSON.parse(r.body) as { type: string }).type === 'erasure.requested'),
+    );
+    expect(await page.locator('[data-kith="erasure-status"]').textContent()).toMatch(/^Erasure pending/);
+
+    // Three days on, a one-day deadline is two whole days past.
+    vault.clock.advance(3 * DAY_MS + 60_000);
+    await page.reload();
+    expect(await page.locator('[data-kith="erasure-status"]').textContent()).toMatch(/^Overdue by 2 days: /);
+    await checkPage(page, `${kind}-goodbye-erasure-overdue`);
+    await page.goto(`${vault.url}/vendors`);
+    expect(await page.locator('[data-kith="vendors"]').textContent()).toContain('erasure overdue by 2 days');
+  }, 60_000);
+});
