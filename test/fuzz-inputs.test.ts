@@ -1,0 +1,477 @@
+import { createClientAssertion, createDpopProof } from '@kith/client';
+import { CLIENT_ASSERTION_TYPE, errorCodes, isErrorCode, MAX_GRANT_SECONDS, purposes } from '@kith/schemas';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fieldCases } from '../schemas/src/profile-fields.cases.ts';
+import { createGrantRequest } from '../server/src/grants/grant-request.service.ts';
+import { type DatabaseKind, describeEachDatabase } from './support/databases.ts';
+import { requestJson } from './support/http.ts';
+import { type LiveVault, startLiveVault } from './support/live-vault.ts';
+import { startTestVendor, type TestVendor } from './support/vendor.ts';
+
+/**
+ * Generated cases per run: at least 10,000 in total over both databases
+ * (SQLite is faster in-process, so it takes the larger part), more with
+ * `KITH_FUZZ_RUNS` for a longer local run. Split over the five inputs below
+ * by weight (out of 20).
+ */
+const TOTAL = Math.max(10_000, Number(process.env.KITH_FUZZ_RUNS ?? 0) || 0);
+const PART: Record<DatabaseKind, number> = { sqlite: 0.65, postgres: 0.35 };
+const TIMEOUT = { timeout: 120_000 + TOTAL * 30 };
+
+const fieldPaths = Object.keys(fieldCases);
+const purposeIds = Object.keys(purposes);
+/** Stands for "a fresh, genuine client assertion / DPoP proof", made when the case runs. */
+const GENUINE = Symbol('genuine');
+/** Marks a generated profile patch (as opposed to generated garbage). */
+const PATCH = Symbol('patch');
+
+// Header values fetch can send: visible ASCII and spaces.
+const headerValue = fc
+  .string({ unit: 'binary-ascii', maxLength: 300 })
+  .map((s) => s.replace(/[^\x20-\x7e]/g, ''));
+const garbageJson = fc.oneof(
+  fc.jsonValue(),
+  fc.anything().map((v) => JSON.parse(JSON.stringify(v ?? null))),
+);
+const rawBody = fc.oneof(
+  fc.string({ maxLength: 200 }),
+  fc.constantFrom('', '{', '[', '{"a":', 'null', '"x"', '\uFEFF{}', '{"fields":["email"],}', 'NaN'),
+);
+const unknownKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'extra',
+  'fields ',
+  'EMAIL',
+  'address.locality',
+);
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
+const oddNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(
+    0,
+    -1,
+    59,
+    60,
+    MAX_GRANT_SECONDS,
+    MAX_GRANT_SECONDS + 1,
+    1e308,
+    Number.MAX_SAFE_INTEGER + 2,
+  ),
+  fc.string({ maxLength: 8 }),
+);
+
+/** A body that is JSON-ish, with a content type that is usually right. */
+function bodyOf(value: unknown): fc.Arbitrary<{ body: string; type: string }> {
+  return fc.record({
+    body: fc.constant(JSON.stringify(value) ?? 'null'),
+    type: fc.constantFrom(
+      'application/json',
+      'application/json',
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/merge-patch+json',
+    ),
+  });
+}
+
+/** Every refusal is a coded problem whose status is its code's; nothing is ever a 5xx. */
+async function expectCodedAnswer(res: Response): Promise<{ code?: string }> {
+  expect(res.status, `status ${res.status}`).toBeLessThan(500);
+  if (res.status < 400) return res.status === 304 ? {} : ((await res.json()) as object);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await res.json()) as { code: string; status: number };
+  expect(isErrorCode(body.code), body.code).toBe(true);
+  expect(errorCodes[body.code as keyof typeof errorCodes].status).toBe(res.status);
+  expect(body.status).toBe(res.status);
+  return body;
+}
+
+describeEachDatabase(
+  'fuzzed inputs: never a 500, never a partial write, always a coded problem',
+  (database) => {
+    let vault: LiveVault;
+    let shop: TestVendor;
+    let owner: { cookie: string; owner: { id: string } };
+    let grant: string;
+    let grantId: string;
+    const share = (weight: number) => Math.ceil((TOTAL * weight * PART[database().kind]) / 20);
+    const count = async (table: 'grant_requests' | 'grants' | 'access_log' | 'events') =>
+      Number(
+        (
+          await vault.vault.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const send = (
+      method: string,
+      path: string,
+      init: { body?: string; type?: string; headers?: Record<string, string> },
+    ) =>
+      vault.app.request(path, {
+        method,
+        headers: {
+          cookie: owner.cookie,
+          ...(init.type === undefined ? {} : { 'content-type': init.type }),
+          ...init.headers,
+        },
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
+    const assertion = () =>
+      createClientAssertion({ key: shop.key, clientId: shop.clientId, audience: vault.url, now: Date.now() });
+    const proof = (htm: string, path: string, accessToken?: string) =>
+      createDpopProof({
+        key: shop.key,
+        htm,
+        htu: `${vault.url}${path}`,
+        now: Date.now(),
+        ...(accessToken ? { accessToken } : {}),
+      });
+    /** A pending request made straight through the service (no vendor round trip). */
+    const pendingRequest = async () =>
+      (
+        await createGrantRequest(
+          { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config },
+          { clientId: shop.clientId, metadata: { redirect_uris: [] } as never },
+          {
+            fields: ['email'],
+            optionalFields: ['name', 'phone_number'],
+            purpose: 'delivery',
+            durationSeconds: 86_400,
+          },
+        )
+      ).id;
+
+    beforeAll(async () => {
+      // Debug logs of ten thousand requests cost more than the requests.
+      vault = await startLiveVault(database(), { env: { KITH_LOG_LEVEL: 'warn' } });
+      shop = await startTestVendor({ vault: vault.url });
+      owner = await vault.signedInOwner();
+      await requestJson(vault.app, '/v1/me/profile', {
+        method: 'PATCH',
+        cookie: owner.cookie,
+        json: { email: 'fuzz@example.com', name: 'Fuzzy' },
+      });
+      const request = await shop.client.requestGrant({
+        fields: ['email', 'name'],
+        purpose: 'delivery',
+        duration: '1d',
+      });
+      await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
+        method: 'POST',
+        cookie: owner.cookie,
+        json: {},
+      });
+      ({ grant, grantId } = await shop.client.collectGrant({ requestId: request.id }));
+    });
+    afterAll(async () => {
+      await shop?.stop();
+      await vault?.stop();
+    });
+
+    it('POST /v1/grant-requests', TIMEOUT, async () => {
+      const nearMiss = fc.record(
+        {
+          client_assertion_type: fc.oneof(fc.constant(CLIENT_ASSERTION_TYPE), fc.string({ maxLength: 20 })),
+          client_assertion: fc.oneof(fc.constant(GENUINE), fc.string({ maxLength: 50 })),
+          fields: fc.oneof(
+            fc.subarray(fieldPaths, { minLength: 1 }),
+            fc.array(fc.oneof(fc.constantFrom(...fieldPaths), fc.string({ maxLength: 12 })), {
+              maxLength: 5,
+            }),
+            garbageJson,
+          ),
+          optional_fields: maybe(fc.oneof(fc.subarray(fieldPaths), garbageJson)),
+          purpose: fc.oneof(fc.constantFrom(...purposeIds), fc.string({ maxLength: 12 }), garbageJson),
+          duration: fc.oneof(fc.integer({ min: 60, max: MAX_GRANT_SECONDS }), oddNumber),
+          contact: maybe(
+            fc.oneof(
+              fc.record(
+                {
+                  channels: fc.subarray(['email', 'sms', 'phone', 'post', 'fax']),
+                  purposes: fc.subarray(['service', 'marketing', 'spam']),
+                  max_per_week: oddNumber,
+                },
+                { requiredKeys: [] },
+              ),
+              garbageJson,
+            ),
+          ),
+          redirect_uri: maybe(
+            fc.oneof(
+              fc.constant(`${'http://127.0.0.1:1'}/kith/callback`),
+              fc.webUrl(),
+              fc.string({ maxLength: 20 }),
+            ),
+          ),
+          state: maybe(fc.oneof(fc.string({ maxLength: 600 }), garbageJson)),
+        },
+        { requiredKeys: [] },
+      );
+      const cases = fc.oneof(
+        { weight: 6, arbitrary: fc.tuple(nearMiss, maybe(unknownKey)) },
+        { weight: 1, arbitrary: fc.tuple(garbageJson, fc.constant(undefined)) },
+        { weight: 1, arbitrary: fc.tuple(rawBody, fc.constant(undefined)) },
+      );
+      await fc.assert(
+        fc.asyncProperty(cases, fc.boolean(), async ([value, extra], rightType) => {
+          let payload: unknown = value;
+          if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+            const withAssertion = { ...(value as Record<string, unknown>) };
+            if (withAssertion.client_assertion === GENUINE)
+              withAssertion.client_assertion = await assertion();
+            if (extra) withAssertion[extra] = 1;
+            payload = withAssertion;
+          }
+          const before = await count('grant_requests');
+          const res = await send('POST', '/v1/grant-requests', {
+            body: typeof value === 'string' ? value : JSON.stringify(payload),
+            type: rightType ? 'application/json' : 'application/x-www-form-urlencoded',
+          });
+          await expectCodedAnswer(res);
+          expect(await count('grant_requests')).toBe(before + (res.status === 201 ? 1 : 0));
+        }),
+        { numRuns: share(4) },
+      );
+    });
+
+    it('POST /v1/me/grant-requests/{id}/approve', TIMEOUT, async () => {
+      let pending = await pendingRequest();
+      const idArb = fc.oneof(
+        { weight: 6, arbitrary: fc.constant(GENUINE) },
+        { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 120 }) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            'grq_',
+            'KITH-AAAA-AAAA',
+            'kith aaaa aaaa',
+            '%00',
+            '..',
+            'grq_' + 'x'.repeat(97),
+          ),
+        },
+      );
+      const body = fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.record(
+            {
+              optionalFields: fc.oneof(
+                fc.subarray(['name', 'phone_number']),
+                fc.subarray(fieldPaths),
+                fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
+                garbageJson,
+              ),
+              durationSeconds: fc.oneof(fc.integer({ min: 60, max: 10 ** 9 }), oddNumber),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        { weight: 1, arbitrary: garbageJson },
+      );
+      await fc.assert(
+        fc.asyncProperty(idArb, body, maybe(unknownKey), async (id, value, extra) => {
+          const payload =
+            extra && typeof value === 'object' && value !== null && !Array.isArray(value)
+              ? { ...value, [extra]: 1 }
+              : value;
+          const target = id === GENUINE ? pending : id;
+          const [grantsBefore, logBefore] = [await count('grants'), await count('access_log')];
+          const res = await send('POST', `/v1/me/grant-requests/${encodeURIComponent(target)}/approve`, {
+            ...(await fc.sample(bodyOf(payload), 1))[0],
+          });
+          await expectCodedAnswer(res);
+          const approved = res.status === 200;
+          expect(await count('grants')).toBe(grantsBefore + (approved ? 1 : 0));
+          expect(await count('access_log')).toBe(logBefore + (approved ? 1 : 0));
+          const row = await vault.vault.db
+            .selectFrom('grant_requests')
+            .select('status')
+            .where('id', '=', pending)
+            .executeTakeFirstOrThrow();
+          expect(row.status).toBe(approved && target === pending ? 'approved' : 'pending');
+          if (approved) pending = await pendingRequest();
+        }),
+        { numRuns: share(4) },
+      );
+    });
+
+    it('GET /v1/data headers', TIMEOUT, async () => {
+      const mutate = (token: string, at: number) => {
+        const i = at % token.length;
+        return `${token.slice(0, i)}${token[i] === 'A' ? 'B' : 'A'}${token.slice(i + 1)}`;
+      };
+      const authorization = fc.oneof(
+        { weight: 4, arbitrary: fc.constant(`DPoP ${grant}`) },
+        { weight: 1, arbitrary: fc.nat().map((n) => `DPoP ${mutate(grant, n)}`) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            `Bearer ${grant}`,
+            `dpop  ${grant}`,
+            'DPoP ',
+            'DPoP a.b.c',
+            `DPoP ${grant}.x`,
+          ),
+        },
+        { weight: 1, arbitrary: headerValue },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      );
+      const dpop = fc.oneof(
+        { weight: 4, arbitrary: fc.constant(GENUINE) },
+        { weight: 1, arbitrary: fc.constantFrom('wrong-htu', 'wrong-htm', 'no-ath') },
+        { weight: 1, arbitrary: headerValue },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      );
+      const ifNoneMatch = maybe(fc.oneof(fc.constantFrom('*', '""', 'W/"x"', ','), headerValue));
+      await fc.assert(
+        fc.asyncProperty(authorization, dpop, ifNoneMatch, async (auth, proofKind, inm) => {
+          let proofValue: string | undefined;
+          if (proofKind === GENUINE) proofValue = await proof('GET', '/v1/data', grant);
+          else if (proofKind === 'wrong-htu') proofValue = await proof('GET', '/v1/grants/relinquish', grant);
+          else if (proofKind === 'wrong-htm') proofValue = await proof('POST', '/v1/data', grant);
+          else if (proofKind === 'no-ath') proofValue = await proof('GET', '/v1/data');
+          else proofValue = proofKind;
+          const headers: Record<string, string> = {};
+          if (auth !== undefined) headers.authorization = auth;
+          if (proofValue !== undefined) headers.dpop = proofValue;
+          if (inm !== undefined) headers['if-none-match'] = inm;
+          const before = await count('access_log');
+          const res = await send('GET', '/v1/data', { headers });
+          const body = await expectCodedAnswer(res);
+          const served = res.status === 200 || res.status === 304;
+          // The genuine grant with a genuine proof is always served; anything else never is. (The
+          // scheme is case-insensitive and may be followed by several spaces: RFC 9110 §11.1, §11.4.)
+          const genuineAuth =
+            auth !== undefined && /^dpop +/i.test(auth) && auth.replace(/^dpop +/i, '') === grant;
+          expect(served).toBe(genuineAuth && proofKind === GENUINE);
+          if (!served) expect(body.code).toBe('INVALID_GRANT');
+          expect(await count('access_log')).toBe(before + (served ? 1 : 0));
+        }),
+        { numRuns: share(5) },
+      );
+      expect(grantId).toMatch(/^grt_/);
+    });
+
+    it('PATCH /v1/me/profile', TIMEOUT, async () => {
+      const valuesFor = (path: string) => {
+        const cases = fieldCases[path as keyof typeof fieldCases];
+        return fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...cases.good, null).map((v) => ({ v, ok: true })) },
+          ...(cases.normalises?.length
+            ? [
+                {
+                  weight: 1,
+                  arbitrary: fc
+                    .constantFrom(...cases.normalises.map(([input]) => input))
+                    .map((v) => ({ v, ok: true })),
+                },
+              ]
+            : []),
+          ...(cases.bad.length
+            ? [{ weight: 3, arbitrary: fc.constantFrom(...cases.bad).map((v) => ({ v, ok: false })) }]
+            : []),
+          { weight: 1, arbitrary: garbageJson.map((v) => ({ v, ok: undefined as boolean | undefined })) },
+        );
+      };
+      const patch = fc
+        .uniqueArray(fc.constantFrom(...fieldPaths), { minLength: 1, maxLength: 4 })
+        .chain((paths) => fc.tuple(...paths.map((p) => valuesFor(p).map((value) => [p, value] as const))));
+      const cases = fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.tuple(
+            patch.map((entries) => ({ [PATCH]: entries })),
+            maybe(unknownKey),
+          ),
+        },
+        { weight: 1, arbitrary: fc.tuple(garbageJson, fc.constant(undefined)) },
+        { weight: 1, arbitrary: fc.tuple(rawBody, fc.constant(undefined)) },
+      );
+      const profile = async () =>
+        (await requestJson(vault.app, '/v1/me/profile', { cookie: owner.cookie })).body;
+      let current = await profile();
+      await fc.assert(
+        fc.asyncProperty(cases, async ([value, extra]) => {
+          let body: string;
+          let mustPass = false;
+          if (typeof value === 'object' && value !== null && PATCH in value) {
+            const entries = (
+              value as { [PATCH]: (readonly [string, { v: unknown; ok: boolean | undefined }])[] }
+            )[PATCH];
+            const json: Record<string, unknown> = Object.fromEntries(entries.map(([p, { v }]) => [p, v]));
+            if (extra) json[extra] = 'x';
+            mustPass = !extra && entries.every(([, { ok }]) => ok === true);
+            body = JSON.stringify(json);
+          } else {
+            body = typeof value === 'string' ? value : JSON.stringify(value);
+          }
+          const eventsBefore = await count('events');
+          const res = await send('PATCH', '/v1/me/profile', { body, type: 'application/json' });
+          await expectCodedAnswer(res);
+          if (mustPass) expect(res.status).toBe(200);
+          const after = await profile();
+          if (res.status === 200) {
+            current = after;
+          } else {
+            // All or nothing: a refused patch leaves every field and the outbox as they were.
+            expect(after).toEqual(current);
+            expect(await count('events')).toBe(eventsBefore);
+          }
+        }),
+        { numRuns: share(5) },
+      );
+    });
+
+    it(`POST /v1/grants/collect (no /v1/erasure/acknowledge exists yet)`, TIMEOUT, async () => {
+      const pending = await pendingRequest();
+      const collected = async () =>
+        vault.vault.db
+          .selectFrom('grants')
+          .select(['id', 'collected_at', 'jkt', 'token_hash'])
+          .orderBy('id')
+          .execute();
+      const before = await collected();
+      const nearMiss = fc.record(
+        {
+          client_assertion_type: fc.oneof(fc.constant(CLIENT_ASSERTION_TYPE), fc.string({ maxLength: 20 })),
+          client_assertion: fc.oneof(fc.constant(GENUINE), fc.string({ maxLength: 50 })),
+          request_id: fc.oneof(fc.constant(pending), fc.string({ maxLength: 30 }), garbageJson),
+          code: fc.oneof(fc.string({ maxLength: 43 }), garbageJson),
+        },
+        { requiredKeys: [] },
+      );
+      const cases = fc.oneof(
+        { weight: 5, arbitrary: nearMiss },
+        { weight: 1, arbitrary: garbageJson },
+        { weight: 1, arbitrary: rawBody },
+      );
+      await fc.assert(
+        fc.asyncProperty(cases, fc.boolean(), async (value, withProof) => {
+          let payload: unknown = value;
+          if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+            const copy = { ...(value as Record<string, unknown>) };
+            if (copy.client_assertion === GENUINE) copy.client_assertion = await assertion();
+            payload = copy;
+          }
+          const res = await send('POST', '/v1/grants/collect', {
+            body: typeof value === 'string' ? value : JSON.stringify(payload),
+            type: 'application/json',
+            headers: withProof ? { dpop: await proof('POST', '/v1/grants/collect') } : {},
+          });
+          await expectCodedAnswer(res);
+          // Nothing here may collect: the only request it can name is still pending.
+          expect(res.status).toBeGreaterThanOrEqual(400);
+        }),
+        { numRuns: share(2) },
+      );
+      expect(await collected()).toEqual(before);
+    });
+  },
+);
