@@ -113,7 +113,9 @@ describeEachDatabase('owner web pages', (database) => {
     it('redirects a signed-out visitor from every owner page to sign-in', async () => {
       for (const path of ['/', '/profile', '/security', '/security/passkeys/new']) {
         const page = await browserFor(tv).get(path);
-        expect([path, page.status, page.headers.get('location')]).toEqual([path, 303, '/sign-in']);
+        // Back to where they were once signed in.
+        const location = path === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(path)}`;
+        expect([path, page.status, page.headers.get('location')]).toEqual([path, 303, location]);
       }
     });
   });

@@ -13,6 +13,9 @@ import {
 import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
 
 type Shop = Awaited<ReturnType<typeof startShop>>;
+
+// A browser, a vault and a shop on two cores: generous, since a slow machine is not a failure.
+const BROWSER_TEST_MS = 120_000;
 interface ShopView {
   hasGrant: boolean;
   sub: string | null;
@@ -41,6 +44,7 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
   let browser: TestBrowser;
   let page: Page;
   let kind: string;
+  let authenticator: VirtualAuthenticator;
 
   beforeAll(async () => {
     kind = database().kind;
@@ -49,7 +53,7 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
     browser = await launchBrowser();
     page = await browser.newPage();
     // The owner enrolls and signs in with a passkey.
-    await addVirtualAuthenticator(page);
+    authenticator = await addVirtualAuthenticator(page);
     const { enrollment } = await createOwnerWithEnrollment(
       {
         db: vault.vault.db,
@@ -76,97 +80,139 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
     await browser?.close();
     await shop?.stop();
     await vault?.stop();
-  });
+  }, BROWSER_TEST_MS);
 
-  it('shares exactly the approved fields, stays fresh, and ends with one click', async () => {
-    // The shop asks; the vault shows who asks, for what, with the current values.
-    await page.goto(shop.url);
-    await page.click('#use-kith');
-    await page.waitForURL(`${vault.url}/approve/**`);
-    expect(await page.locator('[data-kith="vendor-domain"]').textContent()).toBe(new URL(shop.clientId).host);
-    expect(await page.locator('h1').textContent()).toBe('Corner Shop asks for your details');
-    await expect.poll(() => page.getByText('grace@example.com').count()).toBe(1);
-    await checkPage(page, `${kind}-approve`);
+  it(
+    'shares exactly the approved fields, stays fresh, and ends with one click',
+    async () => {
+      // The shop asks; the vault shows who asks, for what, with the current values.
+      await page.goto(shop.url);
+      await page.click('#use-kith');
+      await page.waitForURL(`${vault.url}/approve/**`);
+      expect(await page.locator('[data-kith="vendor-domain"]').textContent()).toBe(
+        new URL(shop.clientId).host,
+      );
+      expect(await page.locator('h1').textContent()).toBe('Corner Shop asks for your details');
+      await expect.poll(() => page.getByText('grace@example.com').count()).toBe(1);
+      await checkPage(page, `${kind}-approve`);
 
-    // Approving takes two clicks here: untick the optional phone number, approve.
-    let approveClicks = 0;
-    await page.getByLabel(/Phone number/).uncheck();
-    approveClicks++;
-    await page.getByRole('button', { name: 'Approve' }).click();
-    approveClicks++;
-    await page.waitForURL(`${shop.url}/`);
+      // Approving takes two clicks here: untick the optional phone number, approve.
+      let approveClicks = 0;
+      await page.getByLabel(/Phone number/).uncheck();
+      approveClicks++;
+      await page.getByRole('button', { name: 'Approve' }).click();
+      approveClicks++;
+      await page.waitForURL(`${shop.url}/`);
 
-    // The shop collected the grant and redeemed exactly what was approved.
-    const view = await shopView(page, shop);
-    expect(view.hasGrant).toBe(true);
-    expect(Object.keys(view.data ?? {}).sort()).toEqual(['address', 'email', 'name']);
-    expect(view.data?.email).toBe('grace@example.com');
+      // The shop collected the grant and redeemed exactly what was approved.
+      const view = await shopView(page, shop);
+      expect(view.hasGrant).toBe(true);
+      expect(Object.keys(view.data ?? {}).sort()).toEqual(['address', 'email', 'name']);
+      expect(view.data?.email).toBe('grace@example.com');
 
-    // The owner changes a field; the next redeem shows it.
-    await page.request.patch(`${vault.url}/v1/me/profile`, { data: { email: 'grace.hopper@example.com' } });
-    expect((await shopView(page, shop)).data?.email).toBe('grace.hopper@example.com');
+      // The owner changes a field; the next redeem shows it.
+      await page.request.patch(`${vault.url}/v1/me/profile`, { data: { email: 'grace.hopper@example.com' } });
+      expect((await shopView(page, shop)).data?.email).toBe('grace.hopper@example.com');
 
-    // Home shows who holds what, and so does the dashboard.
-    await page.goto(`${vault.url}/`);
-    expect(await page.locator('[data-kith-section="vendors"]').textContent()).toContain('Corner Shop');
-    await checkPage(page, `${kind}-home-with-vendors`);
-    await page.goto(`${vault.url}/vendors`);
-    expect(await page.locator('[data-kith="vendors"]').textContent()).toContain('Corner Shop');
-    await checkPage(page, `${kind}-vendors`);
-    await page.getByRole('link', { name: 'Corner Shop' }).click();
-    await checkPage(page, `${kind}-vendor`);
-    const grant = await shopGrant(page, shop);
+      // Home shows who holds what, and so does the dashboard.
+      await page.goto(`${vault.url}/`);
+      expect(await page.locator('[data-kith-section="vendors"]').textContent()).toContain('Corner Shop');
+      await checkPage(page, `${kind}-home-with-vendors`);
+      await page.goto(`${vault.url}/vendors`);
+      expect(await page.locator('[data-kith="vendors"]').textContent()).toContain('Corner Shop');
+      await checkPage(page, `${kind}-vendors`);
+      await page.getByRole('link', { name: 'Corner Shop' }).click();
+      await checkPage(page, `${kind}-vendor`);
+      const grant = await shopGrant(page, shop);
 
-    // Revoking from the vendor's page takes one click: no more than approving took.
-    let revokeClicks = 0;
-    await page.getByRole('button', { name: 'Revoke' }).click();
-    revokeClicks++;
-    await page.waitForURL('**/vendors/**?revoked=1');
-    expect(revokeClicks).toBeLessThanOrEqual(approveClicks);
-    try {
-      await shop.kith.redeem(grant);
-      expect.unreachable('a revoked grant must not redeem');
-    } catch (error) {
-      expect(isKithClientError(error) && error.code).toBe('GRANT_REVOKED');
-    }
+      // Revoking from the vendor's page takes one click: no more than approving took.
+      let revokeClicks = 0;
+      await page.getByRole('button', { name: 'Revoke' }).click();
+      revokeClicks++;
+      await page.waitForURL('**/vendors/**?revoked=1');
+      expect(revokeClicks).toBeLessThanOrEqual(approveClicks);
+      try {
+        await shop.kith.redeem(grant);
+        expect.unreachable('a revoked grant must not redeem');
+      } catch (error) {
+        expect(isKithClientError(error) && error.code).toBe('GRANT_REVOKED');
+      }
 
-    // The access log lists every read, and its chain verifies.
-    const log = (await (await page.request.get(`${vault.url}/v1/me/access-log`)).json()) as {
-      entries: { action: string }[];
-    };
-    const actions = log.entries.map((e) => e.action);
-    expect(actions.filter((a) => a === 'data.read').length).toBeGreaterThanOrEqual(2);
-    expect(actions).toContain('grant.revoked');
-    await page.goto(`${vault.url}/activity`);
-    expect(await page.locator('.notice__title').first().textContent()).toBe('Your log is intact');
-    await checkPage(page, `${kind}-activity`);
-  });
+      // The access log lists every read, and its chain verifies.
+      const log = (await (await page.request.get(`${vault.url}/v1/me/access-log`)).json()) as {
+        entries: { action: string }[];
+      };
+      const actions = log.entries.map((e) => e.action);
+      expect(actions.filter((a) => a === 'data.read').length).toBeGreaterThanOrEqual(2);
+      expect(actions).toContain('grant.revoked');
+      await page.goto(`${vault.url}/activity`);
+      expect(await page.locator('.notice__title').first().textContent()).toBe('Your log is intact');
+      await checkPage(page, `${kind}-activity`);
+    },
+    BROWSER_TEST_MS,
+  );
 
-  it('works by user code: the shop polls while the owner types the code', async () => {
-    await page.goto(shop.url);
-    await page.click('#use-code');
-    const code = (await page.locator('#user-code').textContent())?.trim() as string;
-    expect(code).toMatch(/^KITH-/);
+  it(
+    'works by user code: the shop polls while the owner types the code',
+    async () => {
+      await page.goto(shop.url);
+      await page.click('#use-code');
+      const code = (await page.locator('#user-code').textContent())?.trim() as string;
+      expect(code).toMatch(/^KITH-/);
 
-    const owner = await browser.newPage();
-    await owner.goto(`${vault.url}/approve`);
-    await checkPage(owner, `${kind}-approve-code`);
-    await owner.fill('#code', code.toLowerCase().replace('kith-', ''));
-    await owner.getByRole('button', { name: 'Continue' }).click();
-    await owner.waitForURL(`${vault.url}/approve/**`);
-    await owner.getByRole('button', { name: 'Approve' }).click();
-    await owner.locator('h1', { hasText: 'Corner Shop can now read what you approved' }).waitFor();
-    await checkPage(owner, `${kind}-approved`);
-    await owner.close();
+      const owner = await browser.newPage();
+      await owner.goto(`${vault.url}/approve`);
+      await checkPage(owner, `${kind}-approve-code`);
+      await owner.fill('#code', code.toLowerCase().replace('kith-', ''));
+      await owner.getByRole('button', { name: 'Continue' }).click();
+      await owner.waitForURL(`${vault.url}/approve/**`);
+      await owner.getByRole('button', { name: 'Approve' }).click();
+      await owner.locator('h1', { hasText: 'Corner Shop can now read what you approved' }).waitFor();
+      await checkPage(owner, `${kind}-approved`);
+      await owner.close();
 
-    await expect
-      .poll(async () => (await shopView(page, shop)).hasGrant, { timeout: 20_000, interval: 500 })
-      .toBe(true);
-    expect(Object.keys((await shopView(page, shop)).data ?? {}).sort()).toEqual([
-      'address',
-      'email',
-      'name',
-      'phone_number',
-    ]);
-  });
+      await expect
+        .poll(async () => (await shopView(page, shop)).hasGrant, { timeout: 20_000, interval: 500 })
+        .toBe(true);
+      expect(Object.keys((await shopView(page, shop)).data ?? {}).sort()).toEqual([
+        'address',
+        'email',
+        'name',
+        'phone_number',
+      ]);
+      // The shop's waiting page refreshes itself; load it once more so it settles on the checkout.
+      await page.reload();
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'brings a signed-out owner back to the request after signing in, and a decline reaches the shop',
+    async () => {
+      // The shop gives its grant back, so its checkout asks again.
+      await page.goto(shop.url);
+      await page.getByRole('button', { name: 'Forget my details' }).click();
+      await page.locator('#use-kith').waitFor();
+
+      await page.goto(`${vault.url}/`);
+      // With the user "away", the sign-in page's autofill request waits instead of signing in at once.
+      await authenticator.setPresence(false);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL('**/sign-in?signed-out=1');
+
+      await page.goto(shop.url);
+      await page.click('#use-kith');
+      await page.waitForURL(`${vault.url}/sign-in?next=%2Fapprove%2F*`);
+      await checkPage(page, `${kind}-sign-in-to-approve`);
+      await authenticator.setPresence(true);
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await page.waitForURL(`${vault.url}/approve/**`);
+      expect(await page.locator('h1').textContent()).toBe('Corner Shop asks for your details');
+
+      await page.getByRole('button', { name: 'Decline' }).click();
+      await page.waitForURL(`${shop.url}/`);
+      expect((await shopView(page, shop)).notice).toBe('You declined; no details were shared.');
+    },
+    BROWSER_TEST_MS,
+  );
 });

@@ -13,11 +13,13 @@ import {
   signInWithPasskey,
 } from '../owners/passkey.service.ts';
 import { csrfProtection } from './csrf.tsx';
+import { safeNextPath } from './next-path.ts';
 import { requireOwnerPage } from './require-owner-page.ts';
 import { setSessionCookie } from './session-cookie.ts';
 import type { WebEnv } from './web.env.ts';
 
 const responseBody = z.object({ response: z.looseObject({}) });
+const signInVerifyBody = responseBody.extend({ next: z.string().max(500).optional() });
 const enrollOptionsBody = z.object({
   token: z.string().min(1).max(100),
   name: z.string().max(200).optional(),
@@ -41,14 +43,14 @@ export function createAuthRoutes(deps: PasskeyDeps) {
   );
 
   app.post('/auth/sign-in/verify', csrf, async (c) => {
-    const { response } = await readJson(c.req.raw, responseBody);
+    const { response, next } = await readJson(c.req.raw, signInVerifyBody);
     const { token } = await signInWithPasskey(deps, {
       response,
       userAgent: c.req.header('user-agent') ?? null,
       clientAddress: clientAddress(c),
     });
     await setSessionCookie(c, deps, token);
-    return c.json({ redirect: '/' }, 200, noStore);
+    return c.json({ redirect: safeNextPath(next) }, 200, noStore);
   });
 
   app.post('/auth/enroll/options', csrf, async (c) => {

@@ -18,6 +18,7 @@ import { parseProfilePatch, readProfile, updateProfile } from '../profile/profil
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { vendorSummaries } from './grant-pages.routes.tsx';
+import { safeNextPath } from './next-path.ts';
 import { EnrollPage } from './pages/enroll.page.tsx';
 import { HomePage } from './pages/home.page.tsx';
 import { NewPasskeyPage } from './pages/new-passkey.page.tsx';
@@ -46,13 +47,15 @@ export function createPageRoutes(deps: PasskeyDeps) {
 
   app.get('/sign-in', csp, csrf, async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
-    if (token && (await resumeSession(deps, token))) return c.redirect('/', 303);
+    const next = safeNextPath(c.req.query('next'));
+    if (token && (await resumeSession(deps, token))) return c.redirect(next, 303);
     return render(
       c,
       <SignInPage
         {...chrome(c)}
         signedOut={c.req.query('signed-out') !== undefined}
         sessionEnded={c.req.query('ended') !== undefined}
+        next={next}
       />,
     );
   });

@@ -23,7 +23,13 @@ export function requireOwnerPage(
     const session = token ? await resumeSession(deps, token) : undefined;
     if (!session) {
       if (options.problem) throw new KithError('UNAUTHENTICATED');
-      return c.redirect(token ? '/sign-in?ended=1' : '/sign-in', 303);
+      // Come back here after signing in: an approval link must survive the detour.
+      const params = new URLSearchParams();
+      if (token) params.set('ended', '1');
+      if (c.req.method === 'GET' && c.req.path !== '/')
+        params.set('next', new URL(c.req.url).pathname + new URL(c.req.url).search);
+      const query = params.toString();
+      return c.redirect(query ? `/sign-in?${query}` : '/sign-in', 303);
     }
     c.set('owner', { id: session.ownerId, sessionIdHash: session.idHash });
     c.set('session', session);

@@ -7,6 +7,8 @@ export interface SignInPageProps {
   signedOut?: boolean;
   recoveryFailed?: boolean;
   sessionEnded?: boolean;
+  /** Where to go once signed in (already checked to stay on this site). */
+  next?: string;
 }
 
 /**
@@ -41,7 +43,12 @@ export function SignInPage(props: SignInPageProps) {
               aria-describedby="passkey-autofill-hint"
             />
           </div>
-          <button type="button" class="button button--primary button--wide" data-kith="sign-in">
+          <button
+            type="button"
+            class="button button--primary button--wide"
+            data-kith="sign-in"
+            data-next={props.next ?? '/'}
+          >
             Sign in with a passkey
           </button>
           <p class="status" data-kith-status role="status" aria-live="polite" />

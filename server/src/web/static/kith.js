@@ -74,7 +74,8 @@
     const optionsJSON = await post('/auth/sign-in/options');
     const response = await webauthn.startAuthentication({ optionsJSON, useBrowserAutofill });
     say('Checking…');
-    const { redirect } = await post('/auth/sign-in/verify', { response });
+    const next = document.querySelector('[data-kith="sign-in"]')?.getAttribute('data-next') ?? '/';
+    const { redirect } = await post('/auth/sign-in/verify', { response, next });
     window.location.assign(redirect);
   }
 

@@ -1,0 +1,15 @@
+/**
+ * Where to go after signing in: a path on this site, or home. Anything that
+ * could leave the site (`//evil.example`, `/\evil.example`, a scheme, control
+ * characters) is refused, so the sign-in page is no open redirect.
+ *
+ * @example
+ * safeNextPath('/approve/grq_1') // '/approve/grq_1'
+ * safeNextPath('//evil.example') // '/'
+ */
+export function safeNextPath(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length > 500) return '/';
+  if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
+  if (/[\u0000-\u001f\u007f\\]/.test(raw)) return '/';
+  return raw;
+}
