@@ -33,16 +33,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     vault = await startLiveVault(database(), {
       env: { KITH_SESSION_IDLE_MINUTES: String(60 * 24 * 30), KITH_SESSION_ABSOLUTE_HOURS: String(24 * 90) },
     });
-    worker = startDeliveryWorker(
-      {
-        db: vault.vault.db,
-        keys: vault.vault.keys,
-        clock: vault.clock,
-        logger: createLogger('silent'),
-        config: vault.config,
-      },
-      { pollIntervalMs: 20 },
-    );
+    worker = startWorker();
     shop = await startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk });
     bakery = await startTestVendor({ vault: vault.url, name: 'Quiet Bakery', webhooks: true });
     browser = await launchBrowser();
@@ -65,6 +56,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
       data: {
         name: 'Grace Hopper',
         email: 'grace@example.com',
+        phone_number: '+15555550100',
         address: { street_address: '1 Navy Yard', locality: 'Arlington', region: 'VA', country: 'US' },
       },
     });
@@ -76,6 +68,19 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     await bakery?.stop();
     await vault?.stop();
   });
+
+  function startWorker(): DeliveryWorker {
+    return startDeliveryWorker(
+      {
+        db: vault.vault.db,
+        keys: vault.vault.keys,
+        clock: vault.clock,
+        logger: createLogger('silent'),
+        config: vault.config,
+      },
+      { pollIntervalMs: 20 },
+    );
+  }
 
   async function openVendorPage(name: string) {
     await page.goto(`${vault.url}/vendors`);
@@ -100,7 +105,31 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     await openVendorPage('Corner Shop');
     await checkPage(page, `${kind}-goodbye-vendor-live`);
 
-    // Ending: one click; the erasure deadline is preset to 30 days.
+    // The owner shares their phone number, unasked; the shop collects the grant from its grant.created event.
+    await page.getByText('Give Corner Shop details it did not ask for').click();
+    await page.locator('#share-phone_number').check();
+    await checkPage(page, `${kind}-goodbye-share-open`);
+    await page.getByRole('button', { name: 'Share with Corner Shop' }).click();
+    await page.waitForURL('**/vendors/**?share=done**');
+    await checkPage(page, `${kind}-goodbye-shared`);
+    await expect
+      .poll(
+        async () => {
+          const view = (await (await page.request.get(`${shop.url}/api/me`)).json()) as {
+            shared: { data: Record<string, unknown> | null }[];
+          };
+          return view.shared[0]?.data;
+        },
+        { timeout: 15_000, interval: 100 },
+      )
+      .toEqual({ phone_number: '+15555550100' });
+    await page.goto(`${vault.url}/share`);
+    await checkPage(page, `${kind}-goodbye-share-several`);
+    await openVendorPage('Corner Shop');
+
+    // Ending: one click; the erasure deadline is preset to 30 days. Deliveries wait until
+    // the pending state has been seen: the shop acknowledges within milliseconds.
+    await worker.stop();
     let endClicks = 0;
     await page.getByRole('button', { name: 'End relationship with Corner Shop' }).click();
     endClicks++;
@@ -113,6 +142,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     );
     expect(await page.getByRole('button', { name: /End relationship/ }).count()).toBe(0);
     await checkPage(page, `${kind}-goodbye-ended-pending`);
+    worker = startWorker();
 
     // The grant is dead at once, whatever its expiry.
     try {
@@ -132,7 +162,13 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     expect(Date.parse(erasure?.deadline ?? '') - ended).toBeLessThanOrEqual(30 * DAY_MS);
     await expect
       .poll(() => shop.events.map((e) => e.type).sort(), { timeout: 15_000, interval: 50 })
-      .toEqual(['erasure.requested', 'grant.revoked', 'relationship.ended']);
+      .toEqual([
+        'erasure.requested',
+        'grant.created',
+        'grant.revoked',
+        'grant.revoked',
+        'relationship.ended',
+      ]);
     expect(shop.customers.withSub(me.sub)).toEqual([]);
     const after = (await (await page.request.get(`${shop.url}/api/me`)).json()) as { hasGrant: boolean };
     expect(after.hasGrant).toBe(false);
@@ -155,7 +191,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
       `erasure confirmed on ${today}`,
     );
     await checkPage(page, `${kind}-goodbye-vendors-ended`);
-  }, 90_000);
+  }, 150_000);
 
   it('shows the erasure overdue once the deadline passes without an acknowledgement', async () => {
     // The bakery records its webhooks but never acknowledges.
