@@ -9,6 +9,7 @@ import {
   describeWithBrowser,
   launchBrowser,
   type TestBrowser,
+  type VirtualAuthenticator,
 } from '../support/browser.ts';
 import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
 

@@ -19,14 +19,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { repoRoot } from './cli.ts';
 import { describeEachDatabase, type TestDatabase } from './databases.ts';
-import { freePort } from './postgres-cluster.ts';
+import { type LiveVault, startLiveVault } from './live-vault.ts';
 import { createTempDir } from './temp-dir.ts';
-import { openTestVault, type TestVault } from './test-vault.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -72,38 +70,18 @@ export function describeWithBrowser(title: string, fn: (database: () => TestData
 }
 
 /** A vault served over real HTTP on 127.0.0.1 whose public URL is `http://localhost:PORT` (rpID `localhost`). */
-export interface BrowserVault extends TestVault {
-  url: string;
-  stop(): Promise<void>;
-}
+export type BrowserVault = LiveVault;
 
 /**
  * Opens a vault on `database` and serves it for a browser. The clock is the
  * test vault's frozen clock, so tests can move time (challenge expiry, idle
  * sessions); WebAuthn assertions carry no time, so the browser does not mind.
  */
-export async function startBrowserVault(
+export function startBrowserVault(
   database: TestDatabase,
   options: { env?: Record<string, string>; masterKey?: string } = {},
 ): Promise<BrowserVault> {
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const tv = await openTestVault(database, {
-    ...(options.masterKey ? { masterKey: options.masterKey } : {}),
-    env: { KITH_PUBLIC_URL: url, ...options.env },
-  });
-  const server = serve({ fetch: tv.app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  return {
-    ...tv,
-    url,
-    async stop() {
-      // Chromium keeps connections alive; close them so the server can stop.
-      (server as unknown as { closeAllConnections?(): void }).closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await tv.close();
-    },
-  };
+  return startLiveVault(database, { ...options, realClock: false });
 }
 
 /** A browser with its own fresh profile; `close()` removes it. */

@@ -23,12 +23,13 @@ export interface LiveVault extends TestVault {
  */
 export async function startLiveVault(
   database: TestDatabase,
-  options: { env?: Record<string, string>; masterKey?: string } = {},
+  options: { env?: Record<string, string>; masterKey?: string; realClock?: boolean } = {},
 ): Promise<LiveVault> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const tv = await openTestVault(database, {
-    realClock: true,
+    // Real time by default: SDK proofs and assertions carry it. Browser-only tests freeze it to move it.
+    realClock: options.realClock ?? true,
     ...(options.masterKey ? { masterKey: options.masterKey } : {}),
     env: { KITH_PUBLIC_URL: url, KITH_DEV_ALLOW_LOCAL_VENDORS: 'true', ...options.env },
   });
