@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface OwnerTable {
   id: string;
@@ -13,6 +13,9 @@ export interface OwnerTable {
   profile_updated_at: number | null;
   /** The random WebAuthn user handle; null until the first passkey ceremony. */
   webauthn_user_id: string | null;
+  /** The head of the owner's access-log chain: last sequence number and hash. */
+  audit_seq: Generated<number>;
+  audit_hash: Generated<string>;
 }
 
 export type OwnerRow = Selectable<OwnerTable>;

@@ -58,7 +58,11 @@ export async function readProfile(deps: ProfileDeps, ownerId: string): Promise<P
  * changed, the profile version goes up by one and every changed field takes
  * that version.
  */
-export async function updateProfile(deps: ProfileDeps, ownerId: string, patch: ProfilePatch): Promise<ProfileUpdate> {
+export async function updateProfile(
+  deps: ProfileDeps,
+  ownerId: string,
+  patch: ProfilePatch,
+): Promise<ProfileUpdate> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     // Taking the owner's row first serialises concurrent updates of one profile.
@@ -75,7 +79,8 @@ export async function updateProfile(deps: ProfileDeps, ownerId: string, patch: P
       const stored = row?.value_sealed ? openField(dataKey, ownerId, path, row.value_sealed) : null;
       if (json !== stored) changes.push({ path, json });
     }
-    if (changes.length === 0) return { profile: toProfileView(deps.keys, owner, [...current.values()]), changed: [] };
+    if (changes.length === 0)
+      return { profile: toProfileView(deps.keys, owner, [...current.values()]), changed: [] };
 
     const version = await bumpProfileVersion(trx, ownerId, now);
     for (const { path, json } of changes) {
@@ -100,11 +105,17 @@ export async function updateProfile(deps: ProfileDeps, ownerId: string, patch: P
 }
 
 /** Clears one field by path; an unknown path is `UNKNOWN_FIELD`. */
-export async function clearProfileField(deps: ProfileDeps, ownerId: string, path: string): Promise<ProfileUpdate> {
+export async function clearProfileField(
+  deps: ProfileDeps,
+  ownerId: string,
+  path: string,
+): Promise<ProfileUpdate> {
   if (!findProfileField(path)) {
     throw new KithError('UNKNOWN_FIELD', {
       detail: `Unknown field: ${path.slice(0, 64)}.`,
-      errors: [{ path: `/${path.slice(0, 64)}`, code: 'unknown_field', message: 'Kith has no field by this name.' }],
+      errors: [
+        { path: `/${path.slice(0, 64)}`, code: 'unknown_field', message: 'Kith has no field by this name.' },
+      ],
     });
   }
   return updateProfile(deps, ownerId, { [path]: null } as ProfilePatch);
