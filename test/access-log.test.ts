@@ -38,16 +38,14 @@ describeEachDatabase('the access log hash chain', (database) => {
     const { owner } = await tv.signedInOwner();
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        tv.vault.db
-          .transaction()
-          .execute((trx) =>
-            appendAccessLog(trx, {
-              ownerId: owner.id,
-              at: tv.clock.now(),
-              action: 'data.read',
-              grantId: `grt_${i}`,
-            }),
-          ),
+        tv.vault.db.transaction().execute((trx) =>
+          appendAccessLog(trx, {
+            ownerId: owner.id,
+            at: tv.clock.now(),
+            action: 'data.read',
+            grantId: `grt_${i}`,
+          }),
+        ),
       ),
     );
     expect(await verifyAccessLog(tv.vault.db, owner.id)).toMatchObject({ ok: true, entries: 40 });

@@ -6,10 +6,18 @@ const cwd = '/srv/kith';
 describe('loadConfig', () => {
   it('defaults to an embedded SQLite file under ./data with a generated key file beside it', () => {
     const config = loadConfig({}, cwd);
-    expect(config.database).toEqual({ kind: 'sqlite', url: 'sqlite:./data/kith.sqlite', path: '/srv/kith/data/kith.sqlite' });
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      url: 'sqlite:./data/kith.sqlite',
+      path: '/srv/kith/data/kith.sqlite',
+    });
     expect(config.port).toBe(3000);
     expect(config.publicUrl.origin).toBe('http://localhost:3000');
-    expect(config.masterKey).toEqual({ kind: 'file', path: '/srv/kith/data/master.key', createIfMissing: true });
+    expect(config.masterKey).toEqual({
+      kind: 'file',
+      path: '/srv/kith/data/master.key',
+      createIfMissing: true,
+    });
   });
 
   it('selects PostgreSQL for a postgres:// URL', () => {
@@ -23,7 +31,11 @@ describe('loadConfig', () => {
 
   it('takes an explicit key file and never creates it', () => {
     const config = loadConfig({ KITH_MASTER_KEY_FILE: 'secrets/kith.key' }, cwd);
-    expect(config.masterKey).toEqual({ kind: 'file', path: '/srv/kith/secrets/kith.key', createIfMissing: false });
+    expect(config.masterKey).toEqual({
+      kind: 'file',
+      path: '/srv/kith/secrets/kith.key',
+      createIfMissing: false,
+    });
   });
 
   const bad: [string, Record<string, string>][] = [

@@ -180,7 +180,9 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
     // Away from the keyboard: the sign-in page's autofill request must not sign straight back in.
     await authenticator.setPresence(false);
     await page.goto(`${vault.url}/security`);
-    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/sign-in?ended=1&next=%2Fsecurity');
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(
+      '/sign-in?ended=1&next=%2Fsecurity',
+    );
     expect(await page.getByText('Please sign in again.').count()).toBe(1);
     const cookies = await browser.context.cookies(vault.url);
     const res = await fetch(`${vault.url}/security/recovery-codes`, {

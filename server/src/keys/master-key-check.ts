@@ -18,11 +18,19 @@ export class MasterKeyMismatchError extends Error {
  * other process can read.
  */
 export async function checkMasterKey(db: Db, keys: VaultKeys): Promise<'created' | 'matched'> {
-  const row = await db.selectFrom('kith_meta').select('value').where('key', '=', CHECK_KEY).executeTakeFirst();
+  const row = await db
+    .selectFrom('kith_meta')
+    .select('value')
+    .where('key', '=', CHECK_KEY)
+    .executeTakeFirst();
   if (!row) {
     const value = keys.sealSecret(Buffer.from(CHECK_PLAINTEXT), CHECK_CONTEXT);
     // Two processes starting at once on one PostgreSQL: the first insert wins, the other re-checks.
-    await db.insertInto('kith_meta').values({ key: CHECK_KEY, value }).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('kith_meta')
+      .values({ key: CHECK_KEY, value })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     await checkMasterKey(db, keys);
     return 'created';
   }

@@ -45,13 +45,24 @@ describe('loadMasterKey', () => {
 describe('parseMasterKey', () => {
   const key = randomBytes(32);
   it('accepts 32 bytes as base64, base64url or hex', () => {
-    for (const text of [key.toString('base64'), key.toString('base64url'), key.toString('hex'), ` ${key.toString('hex')}\n`]) {
+    for (const text of [
+      key.toString('base64'),
+      key.toString('base64url'),
+      key.toString('hex'),
+      ` ${key.toString('hex')}\n`,
+    ]) {
       expect(parseMasterKey(text, 'KITH_MASTER_KEY')).toEqual(key);
     }
   });
 
   it('refuses anything else, naming the variable', () => {
-    for (const text of ['', 'short', randomBytes(16).toString('base64'), randomBytes(33).toString('hex'), 'z'.repeat(64)]) {
+    for (const text of [
+      '',
+      'short',
+      randomBytes(16).toString('base64'),
+      randomBytes(33).toString('hex'),
+      'z'.repeat(64),
+    ]) {
       expect(() => parseMasterKey(text, 'KITH_MASTER_KEY')).toThrow(/^KITH_MASTER_KEY: /);
     }
   });

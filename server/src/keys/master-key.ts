@@ -44,7 +44,10 @@ export function parseMasterKey(text: string, variable: string): Buffer {
       ? Buffer.from(value, 'base64url')
       : undefined;
   if (bytes?.length !== 32) {
-    throw new ConfigError(variable, 'must be 32 random bytes as base64 or hex (try: openssl rand -base64 32)');
+    throw new ConfigError(
+      variable,
+      'must be 32 random bytes as base64 or hex (try: openssl rand -base64 32)',
+    );
   }
   return bytes;
 }

@@ -42,7 +42,10 @@ export function createVaultKeys(masterKey: Buffer): VaultKeys {
   return {
     newDataKey(ownerId) {
       const dataKey = randomBytes(32);
-      return { dataKey: remember(ownerId, dataKey), wrapped: seal(wrappingKey, dataKey, dataKeyContext(ownerId)) };
+      return {
+        dataKey: remember(ownerId, dataKey),
+        wrapped: seal(wrappingKey, dataKey, dataKeyContext(ownerId)),
+      };
     },
     dataKey(ownerId, wrapped) {
       const cached = cache.get(ownerId);
@@ -51,7 +54,8 @@ export function createVaultKeys(masterKey: Buffer): VaultKeys {
     },
     sealSecret: (plaintext, context) => seal(secretsKey, plaintext, `secret|${context}`),
     openSecret: (sealed, context) => open(secretsKey, sealed, `secret|${context}`),
-    blindIndex: (purpose, value) => createHmac('sha256', indexKey).update(`${purpose}|${value}`).digest('base64url'),
+    blindIndex: (purpose, value) =>
+      createHmac('sha256', indexKey).update(`${purpose}|${value}`).digest('base64url'),
   };
 }
 

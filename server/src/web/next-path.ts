@@ -10,6 +10,7 @@
 export function safeNextPath(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > 500) return '/';
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
-  if (/[\u0000-\u001f\u007f\\]/.test(raw)) return '/';
+  if (raw.includes('\\') || [...raw].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f))
+    return '/';
   return raw;
 }
