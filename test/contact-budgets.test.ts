@@ -232,6 +232,34 @@ describeEachDatabase('contact terms and budgets (SDK over HTTP)', (database) => 
     expect(deliveries).toEqual([{ status: 'pending' }]);
   });
 
+  it('tells the vendor contact.terms_changed when the owner changes their own contact defaults', async () => {
+    const { owner, cookie, grantId } = await ownerWithGrant({
+      channels: ['email', 'sms'],
+      purposes: ['service', 'marketing'],
+      maxPerWeek: 4,
+    });
+    const termsEvents = () =>
+      vault.vault.db
+        .selectFrom('events')
+        .selectAll()
+        .where('owner_id', '=', owner.id)
+        .where('type', '=', 'contact.terms_changed')
+        .execute();
+    // A change to anything but the contact defaults says nothing about terms.
+    await requestJson(vault.app, '/v1/me/profile', { method: 'PATCH', cookie, json: { nickname: 'Ada' } });
+    expect(await termsEvents()).toHaveLength(0);
+
+    await requestJson(vault.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { 'contact.no_marketing': true, 'contact.max_per_week': 1 },
+    });
+    const events = await termsEvents();
+    expect(events).toHaveLength(1);
+    const data = contactTermsChangedDataSchema.parse(JSON.parse(events[0]?.payload ?? '{}'));
+    expect(data).toMatchObject({ grant_ids: [grantId], contact: { purposes: ['service'], max_per_week: 1 } });
+  });
+
   it('refuses terms for a vendor the owner never granted anything, and bad terms', async () => {
     const { cookie } = await ownerWithGrant({ channels: ['email'] });
     const stranger = keyOf('https://stranger.example/kith.json');

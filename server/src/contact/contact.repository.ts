@@ -1,5 +1,4 @@
 import type { Executor } from '../db/database.ts';
-import type { GrantRow } from '../grants/grant.table.ts';
 import type {
   ContactEventRow,
   ContactTermsRow,
@@ -69,24 +68,6 @@ export async function findContactEvents(
     .orderBy('at', 'desc')
     .orderBy('id')
     .limit(limit)
-    .execute();
-}
-
-/** The owner's live grants to one vendor, collected or not. */
-export async function findLiveVendorGrants(
-  db: Executor,
-  ownerId: string,
-  clientId: string,
-  now: number,
-): Promise<GrantRow[]> {
-  return db
-    .selectFrom('grants')
-    .selectAll()
-    .where('owner_id', '=', ownerId)
-    .where('client_id', '=', clientId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .orderBy('created_at')
     .execute();
 }
 

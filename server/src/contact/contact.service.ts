@@ -11,9 +11,9 @@ import {
   type VendorContactTermsView,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
-import type { Executor } from '../db/database.ts';
+import type { Executor, Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
-import { lockGrant } from '../grants/grant.repository.ts';
+import { findLiveGrants, lockGrant } from '../grants/grant.repository.ts';
 import { authenticateGrant, type GrantPresentation } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
@@ -28,7 +28,6 @@ import {
   findContactEvents,
   findContactsSince,
   findContactTerms,
-  findLiveVendorGrants,
   hasAnyGrant,
   insertContactEvent,
   upsertContactTerms,
@@ -330,29 +329,62 @@ export async function updateVendorContactTerms(
       },
     });
     // The vendor hears it only about grants it collected: one it never knew, it need not hear of.
-    const grants = (await findLiveVendorGrants(trx, ownerId, clientId, now)).filter(
-      (g) => g.collected_at !== null,
-    );
-    const [first] = grants;
-    if (first && JSON.stringify(before.effective) !== JSON.stringify(after.effective)) {
-      await emitEvent(trx, {
-        ownerId,
-        clientId,
-        type: 'contact.terms_changed',
-        data: {
-          sub: first.subject,
-          grant_ids: grants.map((g) => g.id),
-          contact: {
-            channels: after.effective.channels,
-            purposes: after.effective.purposes,
-            max_per_week: after.effective.maxPerWeek,
-          },
-          do_not_contact: after.effective.doNotContact,
-        },
-        at: now,
-      });
+    const grants = (await findLiveGrants(trx, ownerId, now, clientId)).filter((g) => g.collected_at !== null);
+    if (JSON.stringify(before.effective) !== JSON.stringify(after.effective)) {
+      await emitTermsChanged(trx, ownerId, clientId, grants, after, now);
     }
     return after;
+  });
+}
+
+/**
+ * The owner changed their own defaults (the profile's `contact.*` fields),
+ * inside that change's transaction: every vendor holding a live, collected
+ * grant hears its terms as they now are. Quiet hours and the time zone are
+ * not sent; the vendor learns timing from `nextAllowedAt`.
+ */
+export async function emitContactDefaultsChanged(
+  deps: Pick<ContactDeps, 'keys' | 'clock'>,
+  trx: Trx,
+  owner: OwnerRow,
+  now: number,
+): Promise<void> {
+  const byVendor = new Map<string, GrantRow[]>();
+  for (const grant of await findLiveGrants(trx, owner.id, now)) {
+    if (grant.collected_at === null) continue;
+    byVendor.set(grant.client_id, [...(byVendor.get(grant.client_id) ?? []), grant]);
+  }
+  for (const [clientId, grants] of byVendor) {
+    const view = await vendorTermsView(deps, trx, owner, clientId);
+    await emitTermsChanged(trx, owner.id, clientId, grants, view, now);
+  }
+}
+
+async function emitTermsChanged(
+  trx: Trx,
+  ownerId: string,
+  clientId: string,
+  grants: GrantRow[],
+  view: VendorContactTermsView,
+  now: number,
+): Promise<void> {
+  const [first] = grants;
+  if (!first) return;
+  await emitEvent(trx, {
+    ownerId,
+    clientId,
+    type: 'contact.terms_changed',
+    data: {
+      sub: first.subject,
+      grant_ids: grants.map((g) => g.id),
+      contact: {
+        channels: view.effective.channels,
+        purposes: view.effective.purposes,
+        max_per_week: view.effective.maxPerWeek,
+      },
+      do_not_contact: view.effective.doNotContact,
+    },
+    at: now,
   });
 }
 
@@ -379,7 +411,7 @@ export async function listContactEvents(
 
 /** The owner's contact defaults, opened from their profile (inside the caller's transaction, if any). */
 export async function readOwnerDefaults(
-  deps: ContactDeps,
+  deps: Pick<ContactDeps, 'keys'>,
   trx: Executor,
   owner: OwnerRow,
 ): Promise<OwnerContactDefaults> {
@@ -401,14 +433,14 @@ export async function readOwnerDefaults(
 }
 
 async function vendorTermsView(
-  deps: ContactDeps,
+  deps: Pick<ContactDeps, 'keys' | 'clock'>,
   trx: Executor,
   owner: OwnerRow,
   clientId: string,
 ): Promise<VendorContactTermsView> {
   const defaults = await readOwnerDefaults(deps, trx, owner);
   const override = await findContactTerms(trx, owner.id, clientId);
-  const grants = await findLiveVendorGrants(trx, owner.id, clientId, deps.clock.now());
+  const grants = await findLiveGrants(trx, owner.id, deps.clock.now(), clientId);
   // Across the vendor's live grants: the most any of them allows (nothing, without one).
   const effective: EffectiveContactTerms = {
     ...effectiveTerms(NO_CONTACT_ASKED, defaults, override),

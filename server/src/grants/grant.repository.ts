@@ -63,3 +63,23 @@ export async function findOwnerGrants(db: Executor, ownerId: string, clientId?: 
   if (clientId) query = query.where('client_id', '=', clientId);
   return query.orderBy('created_at', 'desc').execute();
 }
+
+/**
+ * The owner's live grants (not revoked, not expired), collected or not,
+ * oldest first; to one vendor when `clientId` is given.
+ */
+export async function findLiveGrants(
+  db: Executor,
+  ownerId: string,
+  now: number,
+  clientId?: string,
+): Promise<GrantRow[]> {
+  let query = db
+    .selectFrom('grants')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now);
+  if (clientId !== undefined) query = query.where('client_id', '=', clientId);
+  return query.orderBy('created_at').orderBy('id').execute();
+}

@@ -8,6 +8,7 @@ import {
   profilePatchSchema,
 } from '@kith/schemas';
 import type { Clock } from '../clock.ts';
+import { emitContactDefaultsChanged } from '../contact/contact.service.ts';
 import type { Db, Trx } from '../db/database.ts';
 import { emitProfileUpdated } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -97,6 +98,10 @@ export async function updateProfile(
     // In this transaction: vendors holding a changed field hear of it if and only if the change commits.
     await emitProfileUpdated(trx, { ownerId, changed: changes.map((c) => c.path), version, at: now });
     const updated = { ...owner, profile_version: version, profile_updated_at: now };
+    // The owner's own contact defaults bound every vendor's terms: each vendor hears its new terms.
+    if (changes.some((c) => c.path.startsWith('contact.'))) {
+      await emitContactDefaultsChanged(deps, trx, updated, now);
+    }
     return {
       profile: toProfileView(deps.keys, updated, [...current.values()]),
       changed: changes.map((c) => c.path),

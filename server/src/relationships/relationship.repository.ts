@@ -51,23 +51,6 @@ export async function findUnrevokedVendorGrants(
     .execute();
 }
 
-/** The owner's live grants (not revoked, not expired) to one vendor. */
-export async function findLiveVendorGrantsAt(
-  db: Executor,
-  ownerId: string,
-  clientId: string,
-  now: number,
-): Promise<GrantRow[]> {
-  return db
-    .selectFrom('grants')
-    .selectAll()
-    .where('owner_id', '=', ownerId)
-    .where('client_id', '=', clientId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .execute();
-}
-
 /** When the owner's newest grant to a vendor was made, or undefined if none ever was. */
 export async function findLatestGrantAt(
   db: Executor,

@@ -1,12 +1,11 @@
 import { type FieldPath, isFieldPath, type Purpose, purposes } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import { emitEvent } from '../events/event.service.ts';
-import { insertGrant } from '../grants/grant.repository.ts';
+import { findLiveGrants, insertGrant } from '../grants/grant.repository.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
-import { findLiveVendorGrantsAt } from './relationship.repository.ts';
 
 /** What the owner shares, unasked, and with whom. */
 export interface ShareInput {
@@ -48,7 +47,7 @@ export async function shareFields(
     const shared: { id: string; clientId: string }[] = [];
     for (const clientId of clientIds) {
       // A vendor the owner ended with, or never knew, gets nothing: end and share are not to be confused.
-      if ((await findLiveVendorGrantsAt(trx, ownerId, clientId, now)).length === 0) {
+      if ((await findLiveGrants(trx, ownerId, now, clientId)).length === 0) {
         throw new KithError('RELATIONSHIP_NOT_FOUND', { detail: `No live relationship with ${clientId}.` });
       }
       const id = newId('grt');
