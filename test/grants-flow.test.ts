@@ -260,6 +260,19 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
     expect((await shop.client.collectGrant({ requestId: request.id })).sub).not.toBe(a?.sub);
   });
 
+  it('approves many requests of one owner at once without a deadlock or a forked log', async () => {
+    const other = await vault.signedInOwner();
+    const requests = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        shop.client.requestGrant({ fields: ['email'], purpose: 'customer_care', duration: '1d' }),
+      ),
+    );
+    const answers = await Promise.all(requests.map((r) => approve(r.id, {}, other.cookie)));
+    expect(answers.map((a) => a.status)).toEqual(requests.map(() => 200));
+    const verified = await requestJson(vault.app, '/v1/me/access-log/verify', { cookie: other.cookie });
+    expect(verified.body).toMatchObject({ ok: true, entries: 8 });
+  });
+
   it('lets a vendor relinquish a grant itself', async () => {
     const request = await shop.client.requestGrant({
       fields: ['email'],

@@ -15,6 +15,7 @@ import { ensureWebhookSecret } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import { type SigningKeyDeps, signJwt } from '../keys/signing-key.service.ts';
+import { lockOwner } from '../owners/owner.repository.ts';
 import { collectUncollectedGrant, findGrantById, insertGrant, updateGrant } from './grant.repository.ts';
 import type { GrantRequestRow, GrantRow } from './grant.table.ts';
 import {
@@ -157,6 +158,10 @@ export async function approveGrantRequest(
   const code = request.redirectUri ? newToken() : null;
 
   await deps.db.transaction().execute(async (trx) => {
+    // The owner's row first: inserting the grant takes a key-share lock on it
+    // (the foreign key), and upgrading that to the access log's update lock
+    // deadlocks against a second approval doing the same (PostgreSQL).
+    await lockOwner(trx, ownerId);
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,

@@ -6,6 +6,7 @@ import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
+import { lockOwner } from '../owners/owner.repository.ts';
 
 /** What the owner shares, unasked, and with whom. */
 export interface ShareInput {
@@ -43,6 +44,8 @@ export async function shareFields(
   const durationSeconds = Math.max(60, input.durationSeconds);
 
   return deps.db.transaction().execute(async (trx) => {
+    // The owner's row first, before any grant insert takes a key-share lock on it (see approveGrantRequest).
+    await lockOwner(trx, ownerId);
     const now = deps.clock.now();
     const shared: { id: string; clientId: string }[] = [];
     for (const clientId of clientIds) {
