@@ -1,22 +1,13 @@
 import { type ContactTermsRequest, isKithClientError } from '@kith/client';
 import { contactTermsChangedDataSchema } from '@kith/schemas';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { codeOf } from './support/client-errors.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKithClientError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a KithClientError');
-}
 
 const keyOf = (clientId: string) => Buffer.from(clientId).toString('base64url');
 

@@ -1,22 +1,13 @@
-import { isKithClientError, type RedeemedData } from '@kith/client';
+import type { RedeemedData } from '@kith/client';
 import { RECEIPT_TYPE } from '@kith/schemas';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot, runKith } from './support/cli.ts';
+import { codeOf } from './support/client-errors.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKithClientError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a KithClientError');
-}
 
 describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) => {
   let vault: LiveVault;

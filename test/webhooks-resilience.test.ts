@@ -1,4 +1,4 @@
-import { isKithClientError, verifyWebhook } from '@kith/client';
+import { verifyWebhook } from '@kith/client';
 import { createLogger } from '@kith/server';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
 } from '../server/src/events/delivery.service.ts';
 import { emitEvent } from '../server/src/events/event.service.ts';
 import { createVaultKeys } from '../server/src/keys/vault-keys.ts';
+import { codeOf } from './support/client-errors.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
@@ -18,16 +19,6 @@ import type { TestClock } from './support/test-vault.ts';
 import { startTestVendor, type TestVendor, type WebhookReceipt } from './support/vendor.ts';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isKithClientError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a KithClientError');
-}
 
 describeEachDatabase('webhooks survive a failing receiver and a vault restart', (database) => {
   let vault: LiveVault;
