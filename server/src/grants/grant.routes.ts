@@ -15,7 +15,8 @@ import { limitVendorRequests, type VendorRateLimitDeps } from '../vendors/vendor
 import { authenticateVendor, type VendorDeps } from '../vendors/verify-client-assertion.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { type GrantPresentation, redeemGrant, relinquishGrant } from './grant.service.ts';
-import { collectGrant, createGrantRequest, type GrantDeps } from './grant-request.service.ts';
+import { collectGrant } from './grant-collect.service.ts';
+import { createGrantRequest, type GrantDeps } from './grant-request.service.ts';
 
 const tags = ['Vendors'];
 

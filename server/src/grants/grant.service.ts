@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FieldPath, Purpose, RedeemedData } from '@kith/schemas';
 import { decodeJwt } from 'jose';
 import { countReadsByGrant } from '../audit/audit.repository.ts';
@@ -14,6 +14,7 @@ import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { findGrantById, findOwnerGrants, lockGrant, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
 import type { GrantDeps } from './grant-request.service.ts';
+import { sha256 } from './sha256.ts';
 
 /** How a vendor presents a grant: RFC 9449 §7.1, `Authorization: DPoP <token>` plus a `DPoP` proof. */
 export interface GrantPresentation {
@@ -258,10 +259,6 @@ async function readGrantedFields(
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

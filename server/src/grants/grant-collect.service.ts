@@ -1,0 +1,235 @@
+import {
+  type ContactTerms,
+  type FieldPath,
+  GRANT_TOKEN_TYPE,
+  type GrantCollected,
+  type Purpose,
+  purposes,
+  RECEIPT_TYPE,
+} from '@kith/schemas';
+import { appendAccessLog } from '../audit/audit.service.ts';
+import { ensureWebhookSecret } from '../events/event.service.ts';
+import { KithError } from '../http/kith-error.ts';
+import { signJwt } from '../keys/signing-key.service.ts';
+import { collectUncollectedGrant, findGrantById, updateGrant } from './grant.repository.ts';
+import type { GrantRequestRow, GrantRow } from './grant.table.ts';
+import {
+  findGrantRequestByCodeHash,
+  findGrantRequestById,
+  recordPoll,
+  transitionGrantRequest,
+} from './grant-request.repository.ts';
+import type { GrantDeps } from './grant-request.service.ts';
+import { sha256 } from './sha256.ts';
+
+/** RFC 8628 §3.5: each slow_down adds 5 seconds to the interval. */
+const SLOW_DOWN_STEP_SECONDS = 5;
+
+/**
+ * The vendor collects its grant, with the redirect's one-time code, by
+ * polling the request (RFC 8628 §3.4–3.5 answers), or by the id a
+ * `grant.created` event named (a grant the owner shared unasked). The token
+ * is bound to the key of the DPoP proof that came with this call (RFC 9449
+ * §6: `cnf.jkt`).
+ */
+export async function collectGrant(
+  deps: GrantDeps,
+  clientId: string,
+  by: { requestId: string } | { code: string } | { grantId: string },
+  jkt: string,
+): Promise<GrantCollected> {
+  const now = deps.clock.now();
+  let request: GrantRequestRow | undefined;
+  let grant: GrantRow;
+  if ('grantId' in by) {
+    grant = await sharedGrantFor(deps, clientId, by.grantId, now);
+  } else {
+    request =
+      'code' in by
+        ? await requestForCode(deps, clientId, by.code, now)
+        : await requestForPoll(deps, clientId, by.requestId, now);
+    grant = await deps.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', request.grant_id as string)
+      .executeTakeFirstOrThrow();
+  }
+  const grantId = grant.id;
+  const ownerId = grant.owner_id;
+  const fields = JSON.parse(grant.fields) as FieldPath[];
+  const purpose = grant.purpose as Purpose;
+  const contact = grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : undefined;
+  const iat = Math.floor(now / 1000);
+  const exp = Math.floor(grant.expires_at / 1000);
+
+  // Signed before the transaction: on SQLite the one connection is the
+  // transaction's, and the keyring may need to read.
+  const token = await signJwt(deps, {
+    typ: GRANT_TOKEN_TYPE,
+    payload: {
+      sub: grant.subject,
+      aud: deps.config.publicUrl.origin,
+      client_id: clientId,
+      jti: grantId,
+      iat,
+      exp,
+      fields,
+      purpose,
+      ...(contact ? { contact } : {}),
+      cnf: { jkt },
+    },
+  });
+  const receipt = await signJwt(deps, {
+    typ: RECEIPT_TYPE,
+    payload: consentReceipt({
+      grantId,
+      clientId,
+      subject: grant.subject,
+      fields,
+      purpose,
+      contact,
+      iat,
+      exp,
+    }),
+  });
+
+  const webhookSecret = await deps.db.transaction().execute(async (trx) => {
+    // Single use: only the call that moves the request (or the shared grant) to `collected` gets the token.
+    const issued = { jkt, token_hash: sha256(token), receipt, collected_at: now };
+    const moved = request
+      ? await transitionGrantRequest(trx, request.id, 'approved', { status: 'collected', code_hash: null })
+      : await collectUncollectedGrant(trx, grantId, issued);
+    if (!moved) throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
+    if (request) await updateGrant(trx, grantId, issued);
+    await appendAccessLog(trx, {
+      ownerId,
+      at: now,
+      action: 'grant.collected',
+      clientId,
+      grantId,
+      detail: { fields },
+    });
+    // The vendor's key for the `v1` webhook signatures, made on its first collect.
+    return ensureWebhookSecret(deps, trx, clientId);
+  });
+
+  return {
+    grant: token,
+    grant_id: grantId,
+    sub: grant.subject,
+    fields,
+    purpose,
+    expires_at: new Date(grant.expires_at).toISOString(),
+    receipt,
+    ...(request === undefined || request.state === null ? {} : { state: request.state }),
+    ...(webhookSecret === undefined ? {} : { webhook_secret: webhookSecret }),
+  };
+}
+
+/**
+ * A grant the owner shared unasked, still to be collected by this vendor.
+ * Another vendor's grant id is as unknown as a made-up one.
+ */
+async function sharedGrantFor(
+  deps: GrantDeps,
+  clientId: string,
+  grantId: string,
+  now: number,
+): Promise<GrantRow> {
+  const grant = await findGrantById(deps.db, grantId);
+  // Only a grant the owner shared is collected by id: an approved request's grant goes through its request, once.
+  if (grant?.client_id !== clientId || grant.origin !== 'owner') {
+    throw new KithError('INVALID_GRANT', { detail: 'The grant is unknown or not yours.' });
+  }
+  if (grant.collected_at !== null) {
+    throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
+  }
+  if (grant.revoked_at !== null) throw new KithError('GRANT_REVOKED');
+  if (now >= grant.expires_at) throw new KithError('INVALID_GRANT', { detail: 'The grant has expired.' });
+  return grant;
+}
+
+async function requestForCode(
+  deps: GrantDeps,
+  clientId: string,
+  code: string,
+  now: number,
+): Promise<GrantRequestRow> {
+  const request = await findGrantRequestByCodeHash(deps.db, sha256(code));
+  // RFC 6749 §4.1.3: the code must have been issued to this client, unused and unexpired.
+  if (!request || request.client_id !== clientId || request.status !== 'approved') {
+    throw new KithError('INVALID_GRANT', { detail: 'The code is unknown, used or not yours.' });
+  }
+  if (request.code_expires_at === null || now >= request.code_expires_at) {
+    throw new KithError('INVALID_GRANT', { detail: 'The code has expired; poll the request instead.' });
+  }
+  return request;
+}
+
+async function requestForPoll(
+  deps: GrantDeps,
+  clientId: string,
+  requestId: string,
+  now: number,
+): Promise<GrantRequestRow> {
+  const request = await findGrantRequestById(deps.db, requestId);
+  // Another vendor's request id is as unknown as a made-up one.
+  if (!request || request.client_id !== clientId) throw new KithError('GRANT_REQUEST_NOT_FOUND');
+  switch (request.status) {
+    case 'approved':
+      return request;
+    case 'denied':
+      throw new KithError('ACCESS_DENIED');
+    case 'collected':
+      throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
+    case 'pending': {
+      if (now >= request.expires_at) throw new KithError('EXPIRED_TOKEN');
+      // RFC 8628 §3.5: polling faster than the interval earns slow_down and a longer interval.
+      const tooSoon =
+        request.last_polled_at !== null && now - request.last_polled_at < request.poll_interval * 1000;
+      const interval = tooSoon ? request.poll_interval + SLOW_DOWN_STEP_SECONDS : request.poll_interval;
+      await recordPoll(deps.db, request.id, now, interval);
+      if (tooSoon) throw new KithError('SLOW_DOWN', { detail: `Wait ${interval} seconds between polls.` });
+      throw new KithError('AUTHORIZATION_PENDING');
+    }
+  }
+}
+
+/**
+ * A consent receipt in the spirit of ISO/IEC TS 27560: who (the vendor as
+ * controller), about whom (the pairwise subject), what, why (purpose with its
+ * DPV term), for how long, and how consent was given.
+ */
+function consentReceipt(input: {
+  grantId: string;
+  clientId: string;
+  subject: string;
+  fields: FieldPath[];
+  purpose: Purpose;
+  contact: ContactTerms | undefined;
+  iat: number;
+  exp: number;
+}) {
+  return {
+    jti: `rcpt_${input.grantId.slice(4)}`,
+    sub: input.subject,
+    aud: input.clientId,
+    iat: input.iat,
+    receipt_version: 'kith-receipt/1',
+    grant_id: input.grantId,
+    controller: { client_id: input.clientId },
+    data_subject: input.subject,
+    processing: {
+      purposes: [
+        {
+          id: input.purpose,
+          dpv: purposes[input.purpose].dpv,
+          description: purposes[input.purpose].description,
+        },
+      ],
+      personal_data: input.fields,
+      ...(input.contact ? { contact_terms: input.contact } : {}),
+    },
+    consent: { type: 'explicit', given_at: input.iat, expires_at: input.exp, withdrawable: true },
+  };
+}
