@@ -4,11 +4,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
 import { type DeliveryWorker, startDeliveryWorker } from '../../server/src/events/delivery.service.ts';
-import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
 import {
-  addVirtualAuthenticator,
   checkPage,
   describeWithBrowser,
+  enrollOwnerInBrowser,
+  grace,
   launchBrowser,
   type TestBrowser,
 } from '../support/browser.ts';
@@ -38,28 +38,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     bakery = await startTestVendor({ vault: vault.url, name: 'Quiet Bakery', webhooks: true });
     browser = await launchBrowser();
     page = await browser.newPage();
-    await addVirtualAuthenticator(page);
-    const { enrollment } = await createOwnerWithEnrollment(
-      {
-        db: vault.vault.db,
-        keys: vault.vault.keys,
-        clock: vault.clock,
-        config: vault.config,
-        logger: undefined as never,
-      },
-      { name: 'Grace Hopper' },
-    );
-    await page.goto(enrollment.url);
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    await page.waitForURL('**/security?welcome=1');
-    await page.request.patch(`${vault.url}/v1/me/profile`, {
-      data: {
-        name: 'Grace Hopper',
-        email: 'grace@example.com',
-        phone_number: '+15555550100',
-        address: { street_address: '1 Navy Yard', locality: 'Arlington', region: 'VA', country: 'US' },
-      },
-    });
+    await enrollOwnerInBrowser(page, vault, { name: 'Grace Hopper', profile: grace });
   });
   afterAll(async () => {
     await worker?.stop();

@@ -2,11 +2,11 @@ import { generateKeyPair, isKithClientError } from '@kith/client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
-import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
 import {
-  addVirtualAuthenticator,
   checkPage,
   describeWithBrowser,
+  enrollOwnerInBrowser,
+  grace,
   launchBrowser,
   type TestBrowser,
   type VirtualAuthenticator,
@@ -54,28 +54,7 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
     browser = await launchBrowser();
     page = await browser.newPage();
     // The owner enrolls and signs in with a passkey.
-    authenticator = await addVirtualAuthenticator(page);
-    const { enrollment } = await createOwnerWithEnrollment(
-      {
-        db: vault.vault.db,
-        keys: vault.vault.keys,
-        clock: vault.clock,
-        config: vault.config,
-        logger: undefined as never,
-      },
-      { name: 'Grace Hopper' },
-    );
-    await page.goto(enrollment.url);
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    await page.waitForURL('**/security?welcome=1');
-    await page.request.patch(`${vault.url}/v1/me/profile`, {
-      data: {
-        name: 'Grace Hopper',
-        email: 'grace@example.com',
-        phone_number: '+15555550100',
-        address: { street_address: '1 Navy Yard', locality: 'Arlington', region: 'VA', country: 'US' },
-      },
-    });
+    authenticator = await enrollOwnerInBrowser(page, vault, { name: 'Grace Hopper', profile: grace });
   });
   afterAll(async () => {
     await browser?.close();

@@ -19,8 +19,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createLogger } from '@kith/server';
 import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
+import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
 import { repoRoot } from './cli.ts';
 import { describeEachDatabase, type TestDatabase } from './databases.ts';
 import { type LiveVault, startLiveVault } from './live-vault.ts';
@@ -185,6 +187,32 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
   };
 }
 
+/**
+ * Enrolls a new owner in the browser with a passkey on a fresh virtual
+ * authenticator (signed in afterwards), then stores `profile` through the
+ * owner API with the page's cookies.
+ */
+export async function enrollOwnerInBrowser(
+  page: Page,
+  vault: BrowserVault,
+  options: { name: string; profile?: Record<string, unknown> },
+): Promise<VirtualAuthenticator> {
+  const authenticator = await addVirtualAuthenticator(page);
+  const { db, keys } = vault.vault;
+  const { enrollment } = await createOwnerWithEnrollment(
+    { db, keys, clock: vault.clock, config: vault.config, logger: createLogger('silent') },
+    { name: options.name },
+  );
+  await page.goto(enrollment.url);
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
+  await page.waitForURL('**/security?welcome=1');
+  if (options.profile) {
+    const res = await page.request.patch(`${vault.url}/v1/me/profile`, { data: options.profile });
+    expect(res.status()).toBe(200);
+  }
+  return authenticator;
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** One accessibility finding, as axe reports it. */
@@ -247,3 +275,11 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize(original);
 }
+
+/** The owner in these journeys, as her profile holds her. */
+export const grace = {
+  name: 'Grace Hopper',
+  email: 'grace@example.com',
+  phone_number: '+15555550100',
+  address: { street_address: '1 Navy Yard', locality: 'Arlington', region: 'VA', country: 'US' },
+};
