@@ -15,15 +15,8 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import {
-  type ContactAnswer,
-  type ContactDeps,
-  checkContact,
-  listContactEvents,
-  readVendorContactTerms,
-  recordContact,
-  setVendorContactTerms,
-} from './contact.service.ts';
+import { type ContactAnswer, type ContactDeps, checkContact, recordContact } from './contact.service.ts';
+import { listContactEvents, readVendorContactTerms, setVendorContactTerms } from './contact-terms.service.ts';
 
 const vendorTags = ['Vendors'];
 const ownerTags = ['Contact terms (owner)'];

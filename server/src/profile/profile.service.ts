@@ -8,7 +8,7 @@ import {
   profilePatchSchema,
 } from '@kith/schemas';
 import type { Clock } from '../clock.ts';
-import { emitContactDefaultsChanged } from '../contact/contact.service.ts';
+import { emitContactDefaultsChanged } from '../contact/contact-terms.service.ts';
 import type { Db, Trx } from '../db/database.ts';
 import { emitProfileUpdated } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';

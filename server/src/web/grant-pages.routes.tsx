@@ -1,13 +1,13 @@
 import { type Context, Hono } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { listAccessLog, verifyAccessLog } from '../audit/audit.service.ts';
+import { parseContactTermsForm } from '../contact/contact-form.ts';
 import {
   listContactEvents,
   readVendorContactTerms,
   setDoNotContact,
   updateVendorContactTerms,
-} from '../contact/contact.service.ts';
-import { parseContactTermsForm } from '../contact/contact-form.ts';
+} from '../contact/contact-terms.service.ts';
 import { deliveryHealth } from '../events/delivery.service.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
 import {
