@@ -44,6 +44,12 @@ export const errorCodes = {
   RELATIONSHIP_NOT_FOUND: { status: 404, title: 'No live relationship with this vendor.' },
   ERASURE_NOT_FOUND: { status: 404, title: 'No such erasure request.' },
 
+  // Operating the vault.
+  KEY_ROTATION_TOO_SOON: {
+    status: 409,
+    title: 'The next signing key has not been published long enough for vendors to have fetched it.',
+  },
+
   // The server's own trouble.
   MASTER_KEY_MISMATCH: { status: 500, title: 'The master key does not open this vault.' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server cannot serve this right now.' },

@@ -9,7 +9,11 @@ import { openDatabase } from './db/open-database.ts';
 import { startDeliveryWorker } from './events/delivery.service.ts';
 import { KithError } from './http/kith-error.ts';
 import { MasterKeyMismatchError } from './keys/master-key-check.ts';
-import { ensureSigningKeys, rotateSigningKeys } from './keys/signing-key.service.ts';
+import {
+  ensureSigningKeys,
+  NEXT_KEY_MIN_PUBLISHED_MS,
+  rotateSigningKeys,
+} from './keys/signing-key.service.ts';
 import { createLogger } from './logger.ts';
 import {
   createOwnerWithEnrollment,
@@ -26,8 +30,12 @@ Usage:
   kith serve            migrate the database, then serve HTTP (the default)
   kith migrate          bring the database schema up to date
   kith migrate --down   undo the newest migration
-  kith keys rotate      make the next signing key current (it was already
-                        published), retire the current one, publish a new next
+  kith keys rotate [--force]
+                        make the next signing key current (it was already
+                        published), retire the current one, publish a new next;
+                        refused until the next key has been published for
+                        ${formatSeconds(NEXT_KEY_MIN_PUBLISHED_MS / 1000)}, unless --force (vendors may then fail
+                        to verify until they fetch the JWKS again)
   kith owner create --name NAME
                         add an owner; prints a one-time enrollment link (24 h)
   kith owner reset NAME void an owner's passkeys, recovery codes and sessions
@@ -45,7 +53,12 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, down: { type: 'boolean' }, name: { type: 'string' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      down: { type: 'boolean' },
+      force: { type: 'boolean' },
+      name: { type: 'string' },
+    },
   });
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') {
@@ -59,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate':
       return runMigrate(config, values.down === true);
     case 'keys':
-      if (positionals[1] === 'rotate') return runKeysRotate(config);
+      if (positionals[1] === 'rotate') return runKeysRotate(config, values.force === true);
       process.stderr.write(`kith: unknown keys command "${positionals[1] ?? ''}"\n\n${usage}`);
       return 2;
     case 'owner':
@@ -134,15 +147,46 @@ async function runServe(config: Config): Promise<number> {
   return 0;
 }
 
-async function runKeysRotate(config: Config): Promise<number> {
+async function runKeysRotate(config: Config, force: boolean): Promise<number> {
   const vault = await openVault(config, createLogger(config.logLevel));
   try {
-    const { retired, current, next } = await rotateSigningKeys({ ...vault, clock: systemClock, config });
+    const { retired, current, next, publishedForMs } = await rotateSigningKeys(
+      { ...vault, clock: systemClock, config },
+      { force },
+    );
+    if (publishedForMs < NEXT_KEY_MIN_PUBLISHED_MS) {
+      process.stderr.write(
+        `!!! --force: the new current key was published only ${formatSeconds(publishedForMs / 1000)} ago. ` +
+          'Vendors that fetched the JWKS before then may fail to verify grants, receipts and webhook signatures ' +
+          `until they fetch it again (up to ${formatSeconds(NEXT_KEY_MIN_PUBLISHED_MS / 1000)}). !!!\n`,
+      );
+    }
     process.stdout.write(`retired ${retired}\ncurrent ${current}\nnext    ${next}\n`);
     return 0;
+  } catch (error) {
+    if (error instanceof KithError && error.code === 'KEY_ROTATION_TOO_SOON') {
+      const wait = Number(error.headers?.['retry-after']);
+      process.stderr.write(
+        `kith: not rotated: the next signing key has been published for less than ${formatSeconds(NEXT_KEY_MIN_PUBLISHED_MS / 1000)}, ` +
+          'and vendors may not have fetched it yet.\n' +
+          `Wait ${formatSeconds(wait)} and run "kith keys rotate" again, or rotate now with ` +
+          '"kith keys rotate --force" (vendors may fail to verify until they fetch the JWKS again).\n',
+      );
+      return 75; // EX_TEMPFAIL: try again later
+    }
+    throw error;
   } finally {
     await vault.close();
   }
+}
+
+// 348 → '5 min 48 s'; 45 → '45 s'.
+function formatSeconds(seconds: number): string {
+  const whole = Math.ceil(seconds);
+  const minutes = Math.floor(whole / 60);
+  const rest = whole % 60;
+  if (minutes === 0) return `${rest} s`;
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }
 
 async function runOwner(config: Config, args: string[], name: string | undefined): Promise<number> {

@@ -3,13 +3,20 @@ import { type Discovery, discoverySchema, profileFields, purposeIds, purposes } 
 import { commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
 import { VENDOR_SIGNING_ALGS } from '../vendors/public-jwk.ts';
-import { publicJwks, type SigningKeyDeps, VAULT_SIGNING_ALG, vaultIssuer } from './signing-key.service.ts';
+import {
+  JWKS_MAX_AGE_SECONDS,
+  publicJwks,
+  type SigningKeyDeps,
+  VAULT_SIGNING_ALG,
+  vaultIssuer,
+} from './signing-key.service.ts';
 
 const tags = ['Discovery'];
 
-// Short enough that a vendor sees a rotation within minutes; the next key is
-// published long before it signs, so a cached copy is never missing a key in use.
-const JWKS_CACHE_CONTROL = 'public, max-age=300';
+// Short enough that a vendor sees a rotation within minutes; a rotation waits
+// until the next key has been published longer than this (NEXT_KEY_MIN_PUBLISHED_MS),
+// so a cached copy is never missing a key in use.
+const JWKS_CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE_SECONDS}`;
 const DISCOVERY_CACHE_CONTROL = 'public, max-age=3600';
 
 const jwkSchema = z.object({

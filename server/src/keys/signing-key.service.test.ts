@@ -8,6 +8,7 @@ import { KithError } from '../http/kith-error.ts';
 import {
   ensureSigningKeys,
   listSigningKeys,
+  NEXT_KEY_MIN_PUBLISHED_MS,
   publicJwks,
   rotateSigningKeys,
   type SigningKeyDeps,
@@ -30,6 +31,13 @@ async function currentPrivateKey(tv: TestVault): Promise<{ kid: string; key: Key
     .executeTakeFirstOrThrow();
   const der = tv.vault.keys.openSecret(row.private_key_sealed, `signing-key|${row.kid}`);
   return { kid: row.kid, key: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) };
+}
+
+// Moves a frozen clock to the moment the next key has been published for `ms` (if it is not older already).
+async function ageNextKeyTo(tv: TestVault, ms: number): Promise<void> {
+  const next = (await listSigningKeys(depsOf(tv))).find((k) => k.status === 'next');
+  if (!next) throw new Error('no next key');
+  tv.clock.advance(Math.max(0, next.createdAt + ms - tv.clock.now()));
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -199,7 +207,34 @@ describeEachDatabase('vault signing keys', (database) => {
     });
   });
 
+  it('refuses to rotate while the next key has been published for less than the minimum, and changes nothing', async () => {
+    const before = await tv.vault.db.selectFrom('signing_keys').selectAll().orderBy('kid').execute();
+    const jwksBefore = await publicJwks(deps);
+    for (const age of [0, 1, 35_000, NEXT_KEY_MIN_PUBLISHED_MS / 2, NEXT_KEY_MIN_PUBLISHED_MS - 1]) {
+      await ageNextKeyTo(tv, age);
+      const refused = await rotateSigningKeys(deps).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(KithError);
+      expect(refused).toMatchObject({
+        code: 'KEY_ROTATION_TOO_SOON',
+        status: 409,
+        headers: { 'retry-after': String(Math.ceil((NEXT_KEY_MIN_PUBLISHED_MS - age) / 1000)) },
+      });
+    }
+    expect(await tv.vault.db.selectFrom('signing_keys').selectAll().orderBy('kid').execute()).toEqual(before);
+    expect(await publicJwks(deps)).toEqual(jwksBefore);
+  });
+
+  it('waits longer than a verifier that fetched the JWKS just before the next key appeared, through a cache, takes to see it', () => {
+    // jose's createRemoteJWKSet and @kith/client refetch for an unknown kid after 30 s; a cache may answer a
+    // copy as old as the JWKS's max-age (300 s); another vault process may publish the key 5 s late.
+    expect(NEXT_KEY_MIN_PUBLISHED_MS).toBeGreaterThanOrEqual(30_000 + 300_000 + 5_000);
+  });
+
   it('rotates: next becomes current, current is retired but still published, a new next appears', async () => {
+    await ageNextKeyTo(tv, NEXT_KEY_MIN_PUBLISHED_MS);
     const before = await listSigningKeys(deps);
     const oldCurrent = before.find((k) => k.status === 'current')?.kid;
     const oldNext = before.find((k) => k.status === 'next')?.kid;
@@ -208,9 +243,12 @@ describeEachDatabase('vault signing keys', (database) => {
       payload: { exp: Math.floor(tv.clock.now() / 1000) + 60 },
     });
 
-    tv.clock.advance(1000);
     const rotated = await rotateSigningKeys(deps);
-    expect(rotated).toMatchObject({ retired: oldCurrent, current: oldNext });
+    expect(rotated).toMatchObject({
+      retired: oldCurrent,
+      current: oldNext,
+      publishedForMs: NEXT_KEY_MIN_PUBLISHED_MS,
+    });
     expect([oldCurrent, oldNext]).not.toContain(rotated.next);
 
     const jwks = await publicJwks(deps);
@@ -249,6 +287,7 @@ describeEachDatabase('vault signing keys', (database) => {
   });
 
   it('drops a retired key once no grant it signed can still be alive', async () => {
+    await ageNextKeyTo(tv, NEXT_KEY_MIN_PUBLISHED_MS);
     const token = await signJwt(deps, { typ: RECEIPT_TYPE, payload: {} });
     await rotateSigningKeys(deps);
     const retiredKid = decodeProtectedHeader(token).kid;
@@ -258,6 +297,18 @@ describeEachDatabase('vault signing keys', (database) => {
     tv.clock.advance(10_000);
     expect((await publicJwks(deps)).keys.map((k) => k.kid)).not.toContain(retiredKid);
     expect(await codeOf(verifyVaultJwt(deps, token, { typ: RECEIPT_TYPE }))).toBe('INVALID_GRANT');
+  });
+
+  it('rotates at once when forced, however recently the next key was published', async () => {
+    await ageNextKeyTo(tv, NEXT_KEY_MIN_PUBLISHED_MS);
+    const first = await rotateSigningKeys(deps);
+    expect(await codeOf(rotateSigningKeys(deps))).toBe('KEY_ROTATION_TOO_SOON');
+    const forced = await rotateSigningKeys(deps, { force: true });
+    expect(forced).toMatchObject({ retired: first.current, current: first.next, publishedForMs: 0 });
+    expect((await publicJwks(deps)).keys.slice(0, 2).map((k) => k.kid)).toEqual([
+      forced.current,
+      forced.next,
+    ]);
   });
 });
 
@@ -312,16 +363,31 @@ describeEachDatabase('vault signing keys shared by several processes', (database
     expect(queries).toBe(1);
   });
 
-  it('rotates exactly once per call when two processes rotate at once', async () => {
-    await Promise.all([rotateSigningKeys(depsOf(a)), rotateSigningKeys(depsOf(b))]);
+  it('rotates once when two processes rotate at once: the other finds the new next key too new', async () => {
+    await ageNextKeyTo(a, NEXT_KEY_MIN_PUBLISHED_MS);
+    await ageNextKeyTo(b, NEXT_KEY_MIN_PUBLISHED_MS);
+    const outcomes = await Promise.all([
+      codeOf(rotateSigningKeys(depsOf(a))),
+      codeOf(rotateSigningKeys(depsOf(b))),
+    ]);
+    expect(outcomes.sort()).toEqual(['KEY_ROTATION_TOO_SOON', 'accepted']);
     const rows = await a.vault.db.selectFrom('signing_keys').select('status').execute();
-    expect(rows.map((r) => r.status).sort()).toEqual(['current', 'next', 'retired', 'retired']);
+    expect(rows.map((r) => r.status).sort()).toEqual(['current', 'next', 'retired']);
+  });
+
+  it('rotates exactly once per call when two processes force a rotation at once', async () => {
+    await Promise.all([
+      rotateSigningKeys(depsOf(a), { force: true }),
+      rotateSigningKeys(depsOf(b), { force: true }),
+    ]);
+    const rows = await a.vault.db.selectFrom('signing_keys').select('status').execute();
+    expect(rows.map((r) => r.status).sort()).toEqual(['current', 'next', 'retired', 'retired', 'retired']);
   });
 
   it('verifies at once a token signed with a key another process just made current', async () => {
     await publicJwks(depsOf(a)); // a caches the keyring
     a.clock.advance(1000);
-    const { current } = await rotateSigningKeys(depsOf(b));
+    const { current } = await rotateSigningKeys(depsOf(b), { force: true });
     const token = await signJwt(depsOf(b), { typ: GRANT_TOKEN_TYPE, payload: {} });
     expect(decodeProtectedHeader(token).kid).toBe(current);
     expect(await codeOf(verifyVaultJwt(depsOf(a), token, { typ: GRANT_TOKEN_TYPE }))).toBe('accepted');
@@ -331,7 +397,7 @@ describeEachDatabase('vault signing keys shared by several processes', (database
     const before = decodeProtectedHeader(
       await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} }),
     ).kid;
-    const { current } = await rotateSigningKeys(depsOf(b));
+    const { current } = await rotateSigningKeys(depsOf(b), { force: true });
     expect(decodeProtectedHeader(await signJwt(depsOf(a), { typ: GRANT_TOKEN_TYPE, payload: {} })).kid).toBe(
       before,
     );

@@ -52,6 +52,27 @@ const KEYRING_MAX_AGE_MS = 5_000;
 const UNKNOWN_KID_RELOAD_MS = 1_000;
 const MAX_GRANT_MS = MAX_GRANT_SECONDS * 1000;
 
+/** How long any cache may keep the JWKS (its `Cache-Control: max-age`): a vendor's HTTP cache, a CDN. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+// How long a verifier that holds our JWKS waits before fetching it again for a
+// kid it does not know: jose's createRemoteJWKSet (`cooldownDuration`, 30 s by
+// default) and @kith/client's verifyWebhook both wait 30 s.
+const VERIFIER_REFETCH_COOLDOWN_MS = 30_000;
+
+/**
+ * How long the next key must have been published before a rotation may make
+ * it current: 6 minutes. A vendor may hold a JWKS taken just before the next
+ * key appeared; it looks again for an unknown kid only after its cooldown
+ * (30 s), an HTTP cache may then answer a copy up to `JWKS_MAX_AGE_SECONDS`
+ * old, and another process of this vault serves its keyring up to 5 s stale.
+ * Signing with the key sooner than their sum fails every receipt, grant and
+ * `v1a` webhook signature such a vendor checks; the rest (25 s) is margin for
+ * the clocks of different hosts. `kith keys rotate --force` skips the wait.
+ */
+export const NEXT_KEY_MIN_PUBLISHED_MS =
+  JWKS_MAX_AGE_SECONDS * 1000 + VERIFIER_REFETCH_COOLDOWN_MS + KEYRING_MAX_AGE_MS + 25_000;
+
 interface Keyring {
   loadedAt: number;
   forcedAt: number;
@@ -86,17 +107,31 @@ export async function ensureSigningKeys(deps: SigningKeyDeps): Promise<void> {
   keyrings.delete(deps.db);
 }
 
+/** What a rotation did: the kids it moved, and how long the new current key had been published. */
+export interface RotatedSigningKeys {
+  retired: string;
+  current: string;
+  next: string;
+  /** How long `current` was published as the next key before it began to sign. */
+  publishedForMs: number;
+}
+
 /**
  * Rotates: the next key (already published) becomes current, the current key
  * is retired (still published while tokens it signed live), and a new next
  * key is created, so no key signs before vendors could have fetched it.
+ * Refuses with `KEY_ROTATION_TOO_SOON` (and a `retry-after` in seconds) while
+ * the next key has been published for less than `NEXT_KEY_MIN_PUBLISHED_MS`,
+ * unless `force` is set; a refused rotation changes nothing.
  *
  * @example
  * const { current } = await rotateSigningKeys(deps); // `kith keys rotate`
+ * await rotateSigningKeys(deps, { force: true }); // `kith keys rotate --force`: a key leaked, vendors must cope
  */
 export async function rotateSigningKeys(
   deps: SigningKeyDeps,
-): Promise<{ retired: string; current: string; next: string }> {
+  options: { force?: boolean } = {},
+): Promise<RotatedSigningKeys> {
   await ensureSigningKeys(deps);
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.clock.now();
@@ -108,11 +143,22 @@ export async function rotateSigningKeys(
       // Another process rotated while we waited for the lock: its new next key
       // is not visible to this transaction yet, so start again.
       if (!current || !next) return undefined;
+      // A vendor holding a JWKS from before the next key appeared may not look
+      // again for minutes: the key signs nothing until every such copy is gone.
+      const publishedForMs = now - next.created_at;
+      if (!options.force && publishedForMs < NEXT_KEY_MIN_PUBLISHED_MS) {
+        const waitSeconds = Math.ceil((NEXT_KEY_MIN_PUBLISHED_MS - publishedForMs) / 1000);
+        throw new KithError('KEY_ROTATION_TOO_SOON', {
+          detail: `The next signing key was published ${Math.floor(publishedForMs / 1000)} s ago; it may become current ${waitSeconds} s from now.`,
+          // RFC 9110 §10.2.3: how long to wait before trying again.
+          headers: { 'retry-after': String(waitSeconds) },
+        });
+      }
       // Order matters: each slot is freed before it is filled again.
       await retireSigningKey(trx, current.kid, now);
       await activateSigningKey(trx, next.kid, now);
       await trx.insertInto('signing_keys').values(newNext).execute();
-      return { retired: current.kid, current: next.kid, next: newNext.kid };
+      return { retired: current.kid, current: next.kid, next: newNext.kid, publishedForMs };
     });
     if (rotated) {
       keyrings.delete(deps.db);
