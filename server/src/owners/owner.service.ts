@@ -5,7 +5,7 @@ import { newId } from '../ids.ts';
 import { open, seal } from '../keys/envelope.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { findOwnerById, findOwnerByNameIndex, insertOwner } from './owner.repository.ts';
-import type { OwnerRow } from './owner.table.ts';
+import type { NewOwnerRow, OwnerRow } from './owner.table.ts';
 
 export interface OwnerDeps {
   db: Db;
@@ -33,26 +33,39 @@ const NAME_INDEX = 'owner-name';
  */
 export async function createOwner(deps: OwnerDeps, input: { name: string }): Promise<Owner> {
   const name = normaliseOwnerName(input.name);
-  const nameIndex = deps.keys.blindIndex(NAME_INDEX, name.toLowerCase());
-  if (await findOwnerByNameIndex(deps.db, nameIndex)) {
+  const row = newOwnerRow(deps.keys, { name, createdAt: deps.clock.now() });
+  if (await findOwnerByNameIndex(deps.db, row.name_index)) {
     throw new KithError('VALIDATION_FAILED', {
       detail: 'An owner with this name already exists.',
       errors: [{ path: '/name', code: 'taken', message: 'An owner with this name already exists.' }],
     });
   }
+  await insertOwner(deps.db, row);
+  return { id: row.id, name, createdAt: row.created_at, profileVersion: 0, profileUpdatedAt: null };
+}
+
+/**
+ * A new owner's row, not yet stored: a fresh id and data key (wrapped by the
+ * master key), the name sealed and blind-indexed. Pure apart from randomness,
+ * so a bulk loader (the benchmarks' seeding tool) writes exactly the rows
+ * `createOwner` would.
+ *
+ * @example
+ * const row = newOwnerRow(keys, { name: 'ada', createdAt: Date.now() });
+ */
+export function newOwnerRow(keys: VaultKeys, input: { name: string; createdAt: number }): NewOwnerRow {
+  const name = normaliseOwnerName(input.name);
   const id = newId('own');
-  const { dataKey, wrapped } = deps.keys.newDataKey(id);
-  const createdAt = deps.clock.now();
-  await insertOwner(deps.db, {
+  const { dataKey, wrapped } = keys.newDataKey(id);
+  return {
     id,
-    created_at: createdAt,
-    name_index: nameIndex,
+    created_at: input.createdAt,
+    name_index: keys.blindIndex(NAME_INDEX, name.toLowerCase()),
     name_sealed: seal(dataKey, Buffer.from(name, 'utf8'), nameContext(id)),
     data_key_wrapped: wrapped,
     profile_version: 0,
     profile_updated_at: null,
-  });
-  return { id, name, createdAt, profileVersion: 0, profileUpdatedAt: null };
+  };
 }
 
 /** Finds an owner by id, or `undefined`. */

@@ -178,6 +178,18 @@ function sealField(dataKey: Buffer, ownerId: string, path: string, json: string)
   return seal(dataKey, Buffer.from(json, 'utf8'), fieldContext(ownerId, path));
 }
 
+/**
+ * Seals one profile value as `updateProfile` stores it (canonical JSON under
+ * the owner's data key, bound to owner and field), for a bulk loader that
+ * writes `profile_fields` rows itself.
+ *
+ * @example
+ * const value_sealed = sealProfileValue(dataKey, owner.id, 'email', 'ada@example.com');
+ */
+export function sealProfileValue(dataKey: Buffer, ownerId: string, path: FieldPath, value: unknown): Buffer {
+  return sealField(dataKey, ownerId, path, canonicalJson(value));
+}
+
 /** Opens one sealed profile value as its JSON text. */
 export function openField(dataKey: Buffer, ownerId: string, path: string, sealed: Uint8Array): string {
   return open(dataKey, sealed, fieldContext(ownerId, path)).toString('utf8');
