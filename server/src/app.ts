@@ -62,18 +62,24 @@ export function createApp(deps: AppDeps) {
   });
   app.use(async function baseHeaders(c, next) {
     await next();
-    c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
+    // On the response's own headers: `c.header()` after the handler would rebuild the whole response.
+    const headers = c.res.headers;
+    headers.set('x-content-type-options', 'nosniff');
+    headers.set('referrer-policy', 'no-referrer');
     if (deps.config.publicUrl.protocol === 'https:') {
-      c.header('strict-transport-security', 'max-age=63072000; includeSubDomains');
+      headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
     }
   });
-  app.use(
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: (c) => problemResponse('BODY_TOO_LARGE', { requestId: c.get('requestId') }),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: (c) => problemResponse('BODY_TOO_LARGE', { requestId: c.get('requestId') }),
+  });
+  app.use(async function limitRequestBody(c, next) {
+    // A GET or HEAD request has no body to limit (its Request is built without one); asking
+    // for it would build a whole Fetch Request on the hottest path, the redeem.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return limitBody(c, next);
+  });
   app.use('/v1/*', jsonBody());
 
   app.route('/', createHealthRoutes(deps));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
+import pino from 'pino';
 import { createApp } from './app.ts';
 import { verifyAccessLog } from './audit/audit.service.ts';
 import { systemClock } from './clock.ts';
@@ -88,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runServe(config: Config): Promise<number> {
-  const logger = createLogger(config.logLevel);
+  // Buffered: a log line per request must not cost a blocking write per request.
+  const logger = createLogger(config.logLevel, pino.destination({ sync: false }));
   if (config.devAllowLocalVendors) {
     logger.warn(
       '!!! KITH_DEV_ALLOW_LOCAL_VENDORS is on: vendors on this machine (http://localhost, http://127.0.0.1) are accepted. ' +

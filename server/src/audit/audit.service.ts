@@ -57,21 +57,31 @@ export interface AccessLogEntry {
 export async function appendAccessLog(trx: Trx, input: AccessLogInput): Promise<void> {
   const owner = await lockOwner(trx, input.ownerId);
   if (!owner) throw new KithError('UNAUTHENTICATED');
-  const seq = owner.audit_seq + 1;
-  const prevHash = owner.audit_hash || genesisHash(input.ownerId);
+  const entry = chainAccessLogEntry(owner, input);
+  await insertAccessLogEntry(trx, entry);
+  await setAuditHead(trx, input.ownerId, entry.seq, entry.hash);
+}
+
+/**
+ * The entry that follows the owner's chain head: its sequence number, the
+ * hash before it and its own hash. The caller writes it and moves the head,
+ * in one transaction that holds the owner's row.
+ */
+export function chainAccessLogEntry(
+  head: { audit_seq: number; audit_hash: string },
+  input: AccessLogInput,
+): AccessLogRow {
   const row = {
     owner_id: input.ownerId,
-    seq,
+    seq: head.audit_seq + 1,
     at: input.at,
     action: input.action,
     client_id: input.clientId ?? null,
     grant_id: input.grantId ?? null,
     detail: JSON.stringify(input.detail ?? {}),
-    prev_hash: prevHash,
+    prev_hash: head.audit_hash || genesisHash(input.ownerId),
   };
-  const hash = entryHash(row);
-  await insertAccessLogEntry(trx, { ...row, hash });
-  await setAuditHead(trx, input.ownerId, seq, hash);
+  return { ...row, hash: entryHash(row) };
 }
 
 /** The newest entries first, optionally for one vendor. */

@@ -9,7 +9,7 @@ import {
 } from '@kith/schemas';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
-import type { GrantPresentation } from '../grants/grant.service.ts';
+import type { GrantPresentation } from '../grants/grant-presentation.ts';
 import { KithError } from '../http/kith-error.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';

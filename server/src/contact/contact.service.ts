@@ -9,8 +9,8 @@ import {
 import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Executor } from '../db/database.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
-import { authenticateGrant, type GrantPresentation } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
+import { authenticateGrant, type GrantPresentation } from '../grants/grant-presentation.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';

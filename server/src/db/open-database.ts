@@ -1,10 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
+import { createGroupCommit } from './group-commit.ts';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { createSqliteDialect } from './sqlite-dialect.ts';
 
 export type DialectKind = DatabaseConfig['kind'];
 
@@ -16,6 +19,8 @@ export interface OpenDatabase {
 }
 
 const PG_INT8 = 20;
+/** 40 MB of WAL at 4 KiB pages: far more than the background checkpointer lets build up. */
+const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
 /**
  * Opens the configured database: SQLite (one file, WAL) or a PostgreSQL pool.
@@ -42,10 +47,24 @@ export function openDatabase(config: DatabaseConfig): OpenDatabase {
   mkdirSync(dirname(config.path), { recursive: true });
   const sqlite = new SqliteDatabase(config.path);
   sqlite.pragma('journal_mode = WAL');
-  // FULL: a commit the client saw acknowledged survives power loss, not only a crash.
+  // FULL: a commit the client saw acknowledged survives power loss, not only a crash. (Group
+  // commits get the same by syncing the WAL themselves, off the event loop: group-commit.ts.)
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, kind: 'sqlite', close: () => db.destroy() };
+  // Checkpoints run on their own thread (below); the commit that crosses this many pages
+  // checkpoints itself only if that thread has fallen far behind.
+  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+  const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
+  const group = createGroupCommit(db, sqlite);
+  const checkpointer = startSqliteCheckpointer(config.path);
+  return {
+    db,
+    kind: 'sqlite',
+    close: async () => {
+      await checkpointer.stop();
+      await db.destroy();
+      await group.close();
+    },
+  };
 }

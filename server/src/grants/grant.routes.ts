@@ -14,8 +14,10 @@ import { createRouter } from '../http/router.ts';
 import { limitVendorRequests, type VendorRateLimitDeps } from '../vendors/vendor-rate-limit.ts';
 import { authenticateVendor, type VendorDeps } from '../vendors/verify-client-assertion.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
-import { type GrantPresentation, redeemGrant, relinquishGrant } from './grant.service.ts';
+import { relinquishGrant } from './grant.service.ts';
 import { collectGrant } from './grant-collect.service.ts';
+import type { GrantPresentation } from './grant-presentation.ts';
+import { redeemGrant } from './grant-redeem.service.ts';
 import { createGrantRequest, type GrantDeps } from './grant-request.service.ts';
 
 const tags = ['Vendors'];

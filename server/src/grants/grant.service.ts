@@ -1,28 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FieldPath, Purpose, RedeemedData } from '@kith/schemas';
-import { decodeJwt } from 'jose';
+import type { FieldPath, Purpose } from '@kith/schemas';
 import { countReadsByGrant } from '../audit/audit.repository.ts';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
-import { findOwnerById } from '../owners/owner.repository.ts';
-import { ownerDataKey } from '../owners/owner.service.ts';
-import { findProfileFields } from '../profile/profile.repository.ts';
-import { openField } from '../profile/profile.service.ts';
-import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { findGrantById, findOwnerGrants, lockGrant, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
+import { authenticateGrant, type GrantPresentation } from './grant-presentation.ts';
 import type { GrantDeps } from './grant-request.service.ts';
-import { sha256 } from './sha256.ts';
-
-/** How a vendor presents a grant: RFC 9449 §7.1, `Authorization: DPoP <token>` plus a `DPoP` proof. */
-export interface GrantPresentation {
-  authorization: string | undefined;
-  dpop: string | undefined;
-  method: string;
-  path: string;
-}
 
 /** A grant as the owner's pages show it. */
 export interface OwnerGrant {
@@ -39,51 +24,6 @@ export interface OwnerGrant {
   reads: number;
   lastReadAt: number | null;
   hasReceipt: boolean;
-}
-
-/** `WWW-Authenticate` for a refused grant (RFC 9449 §7.1, RFC 6750 §3). */
-const DPOP_CHALLENGE = { 'www-authenticate': 'DPoP error="invalid_token", algs="EdDSA ES256"' };
-
-/**
- * Checks a presented grant and answers exactly what it may read. Every way a
- * grant can be wrong — forged, altered, expired, another vendor's, presented
- * without its key — gets one identical `INVALID_GRANT`; only a revoked grant
- * says so, because the vendor must stop and forget.
- */
-export async function redeemGrant(
-  deps: GrantDeps,
-  presented: GrantPresentation,
-  options: { ifNoneMatch?: string | undefined } = {},
-): Promise<{ data: RedeemedData; etag: string; notModified: boolean }> {
-  const { grant } = await authenticateGrant(deps, presented);
-  const fields = JSON.parse(grant.fields) as FieldPath[];
-
-  return deps.db.transaction().execute(async (trx) => {
-    // A revoke may have committed since the grant was checked above: look
-    // again under a lock, and read the clock only then, so no read is served
-    // or logged after its grant's `revoked_at`.
-    const locked = await lockGrant(trx, grant.id, 'share');
-    if (!locked || locked.revoked_at !== null)
-      throw new KithError('GRANT_REVOKED', { headers: DPOP_CHALLENGE });
-    const now = deps.clock.now();
-    const values = await readGrantedFields(deps, trx, grant, fields);
-    const etag = `"${grant.id.slice(4, 12)}.${values.version}"`;
-    const notModified = options.ifNoneMatch !== undefined && etagMatches(options.ifNoneMatch, etag);
-    // The read is logged in the transaction that reads, so no answer leaves without its entry.
-    await appendAccessLog(trx, {
-      ownerId: grant.owner_id,
-      at: now,
-      action: notModified ? 'data.read_unchanged' : 'data.read',
-      clientId: grant.client_id,
-      grantId: grant.id,
-      detail: { fields: Object.keys(values.fields), version: values.version },
-    });
-    return {
-      data: { sub: grant.subject, grant_id: grant.id, version: values.version, fields: values.fields },
-      etag,
-      notModified,
-    };
-  });
 }
 
 /** The vendor gives a grant back; the next redeem is `GRANT_REVOKED`. */
@@ -182,87 +122,4 @@ export async function revokeInTransaction(
     });
   }
   return true;
-}
-
-/**
- * The guards, in order. Nothing is written until the grant itself checks
- * out; the DPoP proof's `jti` is spent only for a real grant.
- */
-export async function authenticateGrant(
-  deps: GrantDeps,
-  presented: GrantPresentation,
-): Promise<{ grant: GrantRow }> {
-  const refuse = (reason: string) =>
-    new KithError('INVALID_GRANT', { headers: DPOP_CHALLENGE, cause: reason });
-
-  // RFC 9449 §7.1: a DPoP-bound token travels under the DPoP scheme, not Bearer.
-  const match = /^DPoP +([A-Za-z0-9_.-]+)$/i.exec(presented.authorization ?? '');
-  const token = match?.[1];
-  if (!token) throw refuse('no DPoP authorization');
-
-  let jti: unknown;
-  try {
-    jti = decodeJwt(token).jti;
-  } catch {
-    throw refuse('not a JWT');
-  }
-  const grant = typeof jti === 'string' ? await findGrantById(deps.db, jti) : undefined;
-  // The vault issued this grant and kept the hash of the exact token it
-  // signed: equality proves what a signature check would (our key, our typ,
-  // iss, aud, exp, cnf, untampered) without paying for one. A token of any
-  // other bytes — alg none, an HMAC forgery, an edited claim — differs.
-  if (!grant?.token_hash || !constantTimeEqual(sha256(token), grant.token_hash))
-    throw refuse('unknown token');
-  if (grant.revoked_at !== null) throw new KithError('GRANT_REVOKED', { headers: DPOP_CHALLENGE });
-  if (deps.clock.now() >= grant.expires_at) throw refuse('expired');
-
-  let jkt: string;
-  try {
-    ({ jkt } = await verifyDpopProof(deps, {
-      dpop: presented.dpop,
-      method: presented.method,
-      path: presented.path,
-      accessToken: token,
-    }));
-  } catch (error) {
-    if (error instanceof KithError) throw refuse(`DPoP: ${String(error.cause ?? error.code)}`);
-    throw error;
-  }
-  // RFC 9449 §6.1: the proof must come from the key the grant is bound to.
-  if (jkt !== grant.jkt) throw refuse('proof key is not the bound key');
-  return { grant };
-}
-
-async function readGrantedFields(
-  deps: GrantDeps,
-  trx: Trx,
-  grant: GrantRow,
-  fields: FieldPath[],
-): Promise<{ fields: Record<string, unknown>; version: number }> {
-  const owner = await findOwnerById(trx, grant.owner_id);
-  if (!owner) throw new KithError('INVALID_GRANT', { headers: DPOP_CHALLENGE });
-  const dataKey = ownerDataKey(deps.keys, owner);
-  const granted = new Set<string>(fields);
-  const values: Record<string, unknown> = {};
-  let version = 0;
-  for (const row of await findProfileFields(trx, grant.owner_id)) {
-    if (!granted.has(row.path)) continue;
-    // A cleared field still counts: its version moved, so the vendor must re-read.
-    version = Math.max(version, row.version);
-    if (row.value_sealed === null) continue;
-    values[row.path] = JSON.parse(openField(dataKey, owner.id, row.path, row.value_sealed));
-  }
-  return { fields: values, version };
-}
-
-/** RFC 9110 §13.1.2: If-None-Match is a list of entity tags, or `*`; weak comparison. */
-function etagMatches(header: string, etag: string): boolean {
-  if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

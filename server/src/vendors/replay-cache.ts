@@ -9,18 +9,25 @@ export interface ReplayCacheDeps {
 }
 
 /**
- * Uses a `jti` once for `presenter` (a key thumbprint or a client id); false
- * when it was used before. The row lives until `expiresAt`, after which the
- * token it came from is refused on its own dates anyway.
+ * Uses a `jti` once (by its `jtiKey`); false when it was used before. The
+ * row lives until `expiresAt`, after which the token it came from is
+ * refused on its own dates anyway.
  */
 export async function useJtiOnce(
   deps: ReplayCacheDeps,
   table: 'dpop_proof_jtis' | 'client_assertion_jtis',
-  input: { presenter: string; jti: string; expiresAt: number },
+  input: { jtiHash: string; expiresAt: number },
 ): Promise<boolean> {
-  // Hashed: a fixed-size key whatever the vendor sent, and no raw ids at rest.
-  const jtiHash = createHash('sha256').update(`${input.presenter}\n${input.jti}`).digest('base64url');
-  return insertJtiOnce(deps.db, table, { jti_hash: jtiHash, expires_at: input.expiresAt });
+  return insertJtiOnce(deps.db, table, { jti_hash: input.jtiHash, expires_at: input.expiresAt });
+}
+
+/**
+ * The replay cache's key for a `jti` from `presenter` (a key thumbprint or
+ * a client id). Hashed: a fixed-size key whatever the vendor sent, and no
+ * raw ids at rest.
+ */
+export function jtiKey(presenter: string, jti: string): string {
+  return createHash('sha256').update(`${presenter}\n${jti}`).digest('base64url');
 }
 
 /**

@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, j
 import type { Config } from '../config.ts';
 import { KithError } from '../http/kith-error.ts';
 import { isVendorSigningAlg, VENDOR_SIGNING_ALGS } from './public-jwk.ts';
-import { useJtiOnce } from './replay-cache.ts';
+import { jtiKey, useJtiOnce } from './replay-cache.ts';
 import { type VendorDeps as ResolveVendorDeps, resolveVendor } from './resolve-vendor.ts';
 import { DPOP_PROOF_TYPE } from './verify-dpop-proof.ts';
 
@@ -135,7 +135,10 @@ export async function authenticateVendor(
   if (typeof jti !== 'string' || jti.length < 16 || jti.length > 256)
     throw refuse('no jti, or one too short or long');
   if (
-    !(await useJtiOnce(deps, 'client_assertion_jtis', { presenter: clientId, jti, expiresAt: exp * 1000 }))
+    !(await useJtiOnce(deps, 'client_assertion_jtis', {
+      jtiHash: jtiKey(clientId, jti),
+      expiresAt: exp * 1000,
+    }))
   ) {
     throw refuse('the jti was used before');
   }

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { base64url, calculateJwkThumbprint, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDpopProof } from '../../../client-sdk/src/dpop.ts';
@@ -51,6 +51,11 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
     new SignJWT(claims(extra))
       .setProtectedHeader({ alg: k.alg, typ: 'dpop+jwt', jwk: k.jwk, ...header } as never)
       .sign(k.privateKey);
+  // Signs what jose would refuse to sign: any header, any payload text.
+  const signedBy = (header: object, payload: string) => {
+    const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(payload)}`;
+    return `${signingInput}.${base64url.encode(sign(null, Buffer.from(signingInput), key.privateKey))}`;
+  };
   const verify = (dpop: string | undefined, input: Partial<VerifyDpopProofInput> = {}) =>
     verifyDpopProof(deps, { dpop, method: 'GET', path: '/v1/data', accessToken: TOKEN, ...input });
   const refusal = async (promise: Promise<unknown>) => {
@@ -190,10 +195,22 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
         },
         'the signature does not verify',
       ],
+      ['an expired proof (exp)', async () => [await proof({ exp: now() - 1 })], 'exp has passed'],
+      ['a proof not yet valid (nbf)', async () => [await proof({ nbf: now() + 30 })], 'nbf is in the future'],
       [
-        'an expired proof (exp)',
-        async () => [await proof({ exp: now() - 1 })],
-        'the signature does not verify',
+        'a critical extension',
+        async () => [
+          signedBy(
+            { alg: 'EdDSA', typ: 'dpop+jwt', jwk: key.jwk, crit: ['kith-ext'], 'kith-ext': 1 },
+            JSON.stringify(claims()),
+          ),
+        ],
+        'crit names an extension we do not support',
+      ],
+      [
+        'a signed payload that is not an object',
+        async () => [signedBy({ alg: 'EdDSA', typ: 'dpop+jwt', jwk: key.jwk }, '[1]')],
+        'the proof payload is not a JSON object',
       ],
       ['another method', async () => [await proof({ htm: 'POST' })], 'htm does not match the method'],
       ['a lower-case method', async () => [await proof({ htm: 'get' })], 'htm does not match the method'],

@@ -1,11 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
+import { createHash, type KeyObject, timingSafeEqual, verify as verifySignature } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
-import { importVendorJwk, isVendorSigningAlg, VENDOR_SIGNING_ALGS } from './public-jwk.ts';
-import { useJtiOnce } from './replay-cache.ts';
+import {
+  importVendorJwk,
+  isVendorSigningAlg,
+  VENDOR_SIGNING_ALGS,
+  type VendorSigningAlg,
+} from './public-jwk.ts';
+import { jtiKey, useJtiOnce } from './replay-cache.ts';
 
 export interface DpopDeps {
   db: Db;
@@ -38,6 +43,26 @@ export const DPOP_IAT_WINDOW_MS = 60_000;
 const MAX_PROOF_LENGTH = 8192;
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/** A proof that passed every check but the replay check: its `jti` is not spent yet. */
+export interface CheckedDpopProof extends VerifiedDpopProof {
+  /** The proof's `jti`, hashed with its key's thumbprint: the replay cache's key. */
+  jtiHash: string;
+  /** Until when the `jti` must stay spent: the proof is refused on its `iat` after that. */
+  jtiExpiresAt: number;
+}
+
+/** A proof key, its algorithm and thumbprint, as its protected header names them. */
+interface ProofKey {
+  alg: VendorSigningAlg;
+  key: KeyObject;
+  jwk: JWK;
+  jkt: string;
+}
+
+/** Vendors sign every proof with the same few keys: each header is parsed and imported once. */
+const PROOF_KEY_CACHE_LIMIT = 10_000;
+const proofKeys = new Map<string, ProofKey>();
+
 /**
  * Checks a DPoP proof as RFC 9449 §4.3 lists, and uses its `jti` once.
  * Every failure is `INVALID_DPOP_PROOF` with a `WWW-Authenticate: DPoP`
@@ -51,6 +76,20 @@ export async function verifyDpopProof(
   deps: DpopDeps,
   input: VerifyDpopProofInput,
 ): Promise<VerifiedDpopProof> {
+  const { jkt, jwk, jtiHash, jtiExpiresAt } = await checkDpopProof(deps, input);
+  // §11.1: the jti has not been used before with this key. Checked last, so
+  // only a proof that passed every other check is stored.
+  if (!(await useJtiOnce(deps, 'dpop_proof_jtis', { jtiHash, expiresAt: jtiExpiresAt })))
+    throw refuse('the jti was used before');
+  return { jkt, jwk };
+}
+
+/**
+ * Every check of `verifyDpopProof` but the last: the caller spends the
+ * `jti` itself (`jtiHash`, until `jtiExpiresAt`), in the transaction that
+ * acts on the proof, and refuses with `dpopReplayed()` if it was spent.
+ */
+export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput): Promise<CheckedDpopProof> {
   const proof = input.dpop;
 
   // §4.3 (1): there is exactly one DPoP HTTP request header field.
@@ -60,34 +99,28 @@ export async function verifyDpopProof(
 
   // §4.3 (2): the DPoP header field value is a single well-formed JWT.
   if (!JWS_COMPACT.test(proof)) throw refuse('the proof is not a compact JWS');
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch {
-    throw refuse('the proof header is not JSON');
-  }
+  const [encodedHeader, encodedPayload, encodedSignature] = proof.split('.') as [string, string, string];
 
-  // §4.3 (4): the typ JOSE Header Parameter has the value dpop+jwt.
-  if (header.typ !== DPOP_PROOF_TYPE) throw refuse('typ is not dpop+jwt');
-
-  // §4.3 (5): alg is an asymmetric algorithm we support, never none nor a MAC (RFC 8725 §3.1).
-  if (!isVendorSigningAlg(header.alg)) throw refuse('alg is not EdDSA or ES256');
-
-  // §4.3 (7): the jwk JOSE Header Parameter does not contain a private key.
-  const imported = importVendorJwk(header.jwk, header.alg);
-  if ('problem' in imported) throw refuse(`jwk: ${imported.problem}`);
+  // §4.3 (4, 5, 7): typ, alg and a public jwk, checked once per distinct header.
+  const { alg, key, jwk, jkt } = await proofKeyOf(encodedHeader);
 
   // §4.3 (6): the JWT signature verifies with the public key in the jwk header.
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(proof, imported.key, {
-      algorithms: [header.alg],
-      typ: DPOP_PROOF_TYPE,
-      currentDate: new Date(deps.clock.now()),
-    }));
-  } catch {
-    throw refuse('the signature does not verify');
-  }
+  const signingInput = Buffer.from(proof.slice(0, encodedHeader.length + 1 + encodedPayload.length));
+  const signature = Buffer.from(encodedSignature, 'base64url');
+  const signed =
+    alg === 'EdDSA'
+      ? verifySignature(null, signingInput, key, signature)
+      : verifySignature('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  if (!signed) throw refuse('the signature does not verify');
+  const payload = parseJsonObject(encodedPayload);
+  if (!payload) throw refuse('the proof payload is not a JSON object');
+
+  // RFC 7519 §4.1.4–4.1.5: a proof may carry exp and nbf; if it does, they hold.
+  const now = deps.clock.now();
+  if (payload.exp !== undefined && !(typeof payload.exp === 'number' && now < payload.exp * 1000))
+    throw refuse('exp has passed');
+  if (payload.nbf !== undefined && !(typeof payload.nbf === 'number' && payload.nbf * 1000 <= now))
+    throw refuse('nbf is in the future');
 
   // §4.3 (8): the htm claim matches the HTTP method of the request.
   if (payload.htm !== input.method) throw refuse('htm does not match the method');
@@ -105,7 +138,7 @@ export async function verifyDpopProof(
   // §4.3 (11): the proof was created recently (iat within an acceptable window).
   const iat = payload.iat;
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('no iat');
-  if (Math.abs(deps.clock.now() - iat * 1000) > DPOP_IAT_WINDOW_MS) throw refuse('iat is too far from now');
+  if (Math.abs(now - iat * 1000) > DPOP_IAT_WINDOW_MS) throw refuse('iat is too far from now');
 
   // §4.3 (12): with an access token, ath is the base64url SHA-256 of that token.
   if (input.accessToken !== undefined) {
@@ -115,21 +148,63 @@ export async function verifyDpopProof(
       throw refuse('ath does not match the token');
   }
 
-  // §11.1: the jti has not been used before with this key. Checked last, so
-  // only a proof that passed every other check is stored.
+  // §11.1: a jti to remember, so the proof is used once.
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti.length < 16 || jti.length > 256)
     throw refuse('no jti, or one too short or long');
-  const jwk: JWK = { ...(header.jwk as JWK) };
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
-  const fresh = await useJtiOnce(deps, 'dpop_proof_jtis', {
-    presenter: jkt,
-    jti,
-    expiresAt: iat * 1000 + DPOP_IAT_WINDOW_MS,
-  });
-  if (!fresh) throw refuse('the jti was used before');
+  return {
+    jkt,
+    jwk,
+    jtiHash: jtiKey(jkt, jti),
+    jtiExpiresAt: iat * 1000 + DPOP_IAT_WINDOW_MS,
+  };
+}
 
-  return { jkt, jwk };
+/** The refusal for a proof whose `jti` was spent before. */
+export function dpopReplayed(): KithError {
+  return refuse('the jti was used before');
+}
+
+async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
+  const known = proofKeys.get(encodedHeader);
+  if (known) return known;
+  const header = parseJsonObject(encodedHeader);
+  if (!header) throw refuse('the proof header is not JSON');
+
+  // §4.3 (4): the typ JOSE Header Parameter has the value dpop+jwt.
+  if (header.typ !== DPOP_PROOF_TYPE) throw refuse('typ is not dpop+jwt');
+
+  // §4.3 (5): alg is an asymmetric algorithm we support, never none nor a MAC (RFC 8725 §3.1).
+  if (!isVendorSigningAlg(header.alg)) throw refuse('alg is not EdDSA or ES256');
+
+  // RFC 7515 §4.1.11: a critical extension we do not understand voids the JWS; we understand none.
+  if (header.crit !== undefined) throw refuse('crit names an extension we do not support');
+
+  // §4.3 (7): the jwk JOSE Header Parameter does not contain a private key.
+  const imported = importVendorJwk(header.jwk, header.alg);
+  if ('problem' in imported) throw refuse(`jwk: ${imported.problem}`);
+
+  const jwk: JWK = { ...(header.jwk as JWK) };
+  const proofKey = {
+    alg: imported.alg,
+    key: imported.key,
+    jwk,
+    jkt: await calculateJwkThumbprint(jwk, 'sha256'),
+  };
+  if (proofKeys.size >= PROOF_KEY_CACHE_LIMIT) proofKeys.delete(proofKeys.keys().next().value as string);
+  proofKeys.set(encodedHeader, proofKey);
+  return proofKey;
+}
+
+function parseJsonObject(encoded: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function requestUrl(deps: DpopDeps, path: string): string | undefined {

@@ -1,0 +1,172 @@
+import { closeSync, fsync, openSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type SqliteDatabase from 'better-sqlite3';
+import type { Db } from './database.ts';
+
+const fsyncAsync = promisify(fsync);
+
+/**
+ * Runs small units of write work on SQLite in shared transactions: one
+ * commit, so one fsync, for every unit that arrived since the last one.
+ * Each unit gets its own savepoint, so one that throws undoes only its own
+ * writes; its promise settles only after the shared commit is durable, so a
+ * caller never answers for a write that could still be lost.
+ *
+ * The fsync runs off the event loop: the group commits with
+ * `synchronous = NORMAL` (SQLite writes the WAL frames but does not sync
+ * them), then syncs the WAL file on libuv's thread pool and only then
+ * settles its units. While one group's sync is in flight the next group can
+ * already run. A power cut loses nothing a caller was told: everything up to
+ * the group's commit frame was on disk before any of its units resolved.
+ */
+export interface GroupCommit {
+  /**
+   * Runs `work` in the next group transaction and resolves with its result
+   * once that transaction has committed (or rejects with its error, or with
+   * the commit's). `work` must use only the handle it is given: the group
+   * holds the database's one connection, so a Kysely query inside would wait
+   * for itself.
+   */
+  run<T>(work: (sqlite: SqliteDatabase.Database) => T | Promise<T>): Promise<T>;
+  /** Waits for the syncs in flight and lets go of the WAL file; call it after the database is closed. */
+  close(): Promise<void>;
+}
+
+/** Units per transaction at most, so one commit never waits on an unbounded queue. */
+const MAX_GROUP = 512;
+
+type Outcome = { value: unknown } | { error: unknown };
+
+interface Unit {
+  work: (sqlite: SqliteDatabase.Database) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const groups = new WeakMap<Db, GroupCommit>();
+
+/** The group commit of a SQLite database; undefined on PostgreSQL, which groups commits itself. */
+export function groupCommitOf(db: Db): GroupCommit | undefined {
+  return groups.get(db);
+}
+
+/**
+ * Sets up group commit for `db` over its underlying better-sqlite3 handle.
+ * Groups take Kysely's connection, so they interleave with Kysely's own
+ * transactions and never run inside one.
+ *
+ * @example
+ * const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
+ * createGroupCommit(db, sqlite);
+ * const answer = await groupCommitOf(db)?.run((s) => s.prepare('insert …').run(…));
+ */
+export function createGroupCommit(
+  db: Db,
+  sqlite: SqliteDatabase.Database,
+  options: { syncFile?: (fd: number) => Promise<void> } = {},
+): GroupCommit {
+  const syncFile = options.syncFile ?? fsyncAsync;
+  const queue: Unit[] = [];
+  let scheduled = false;
+  const begin = sqlite.prepare('BEGIN IMMEDIATE');
+  const commit = sqlite.prepare('COMMIT');
+  const rollback = sqlite.prepare('ROLLBACK');
+  const savepoint = sqlite.prepare('SAVEPOINT unit');
+  const release = sqlite.prepare('RELEASE unit');
+  const rollbackToSavepoint = sqlite.prepare('ROLLBACK TO unit');
+  const configured = String(sqlite.pragma('synchronous', { simple: true }));
+  const syncLater = sqlite.prepare('PRAGMA synchronous = NORMAL');
+  const syncAsConfigured = sqlite.prepare(`PRAGMA synchronous = ${Number(configured)}`);
+  // The WAL file outlives every commit while this connection is open; it is opened at the first group.
+  const inWal = !sqlite.memory && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
+  const walPath = inWal ? `${sqlite.name}-wal` : undefined;
+  let walFd: number | undefined;
+  const syncs = new Set<Promise<void>>();
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    // After the I/O phase: every request that arrived in this turn joins the group.
+    setImmediate(() => void flush());
+  };
+
+  async function flush(): Promise<void> {
+    scheduled = false;
+    const units = queue.splice(0, MAX_GROUP);
+    let outcomes: Outcome[];
+    try {
+      outcomes = await db.connection().execute(() => runGroup(units));
+    } catch (error) {
+      for (const unit of units) unit.reject(error);
+      return;
+    } finally {
+      if (queue.length > 0) schedule();
+    }
+    const synced = syncWal();
+    syncs.add(synced);
+    try {
+      await synced;
+    } catch (error) {
+      // Committed, but not known to be durable: nobody may be told it was done.
+      for (const unit of units) unit.reject(error);
+      return;
+    } finally {
+      syncs.delete(synced);
+    }
+    units.forEach((unit, i) => {
+      const outcome = outcomes[i] as Outcome;
+      if ('error' in outcome) unit.reject(outcome.error);
+      else unit.resolve(outcome.value);
+    });
+  }
+
+  async function runGroup(units: Unit[]): Promise<Outcome[]> {
+    if (walPath !== undefined) syncLater.run();
+    try {
+      begin.run();
+      const outcomes: Outcome[] = [];
+      try {
+        for (const unit of units) {
+          savepoint.run();
+          try {
+            outcomes.push({ value: await unit.work(sqlite) });
+            release.run();
+          } catch (error) {
+            rollbackToSavepoint.run();
+            release.run();
+            outcomes.push({ error });
+          }
+        }
+        commit.run();
+      } catch (error) {
+        if (sqlite.inTransaction) rollback.run();
+        throw error;
+      }
+      return outcomes;
+    } finally {
+      syncAsConfigured.run();
+    }
+  }
+
+  async function syncWal(): Promise<void> {
+    if (walPath === undefined) return;
+    walFd ??= openSync(walPath, 'r+');
+    await syncFile(walFd);
+  }
+
+  const group: GroupCommit = {
+    run<T>(work: (sqlite: SqliteDatabase.Database) => T | Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
+      });
+    },
+    async close() {
+      await Promise.allSettled([...syncs]);
+      if (walFd !== undefined) closeSync(walFd);
+      walFd = undefined;
+    },
+  };
+  groups.set(db, group);
+  return group;
+}

@@ -1,0 +1,139 @@
+import type { FieldPath, RedeemedData } from '@kith/schemas';
+import { chainAccessLogEntry } from '../audit/audit.service.ts';
+import { groupCommitOf } from '../db/group-commit.ts';
+import { KithError } from '../http/kith-error.ts';
+import type { VaultKeys } from '../keys/vault-keys.ts';
+import { ownerDataKey } from '../owners/owner.service.ts';
+import type { OwnerRow } from '../owners/owner.table.ts';
+import { openField } from '../profile/profile.service.ts';
+import type { ProfileFieldRow } from '../profile/profile.table.ts';
+import { type CheckedDpopProof, checkDpopProof } from '../vendors/verify-dpop-proof.ts';
+import {
+  checkGrantStanding,
+  type GrantPresentation,
+  readPresentedToken,
+  refuseGrant,
+} from './grant-presentation.ts';
+import { kyselyRedeemStore, type RedeemStore, sqliteRedeemStore } from './grant-redeem.repository.ts';
+import type { GrantDeps } from './grant-request.service.ts';
+import { sha256 } from './sha256.ts';
+
+/** What a redeem answers: the granted fields that are set, and their entity tag. */
+export interface Redeemed {
+  data: RedeemedData;
+  etag: string;
+  notModified: boolean;
+}
+
+/** A presented grant with everything checked that needs no database. */
+interface RedeemAttempt {
+  grantId: string;
+  tokenHash: string;
+  /** The checked proof, or why it failed: told only once the grant itself checks out. */
+  proof: CheckedDpopProof | KithError;
+  ifNoneMatch: string | undefined;
+}
+
+/**
+ * Checks a presented grant and answers exactly what it may read, with the
+ * read in the owner's access log. Every way a grant can be wrong gets one
+ * identical `INVALID_GRANT`; only a revoked grant says so.
+ *
+ * The work that needs no database — the token's hash, the DPoP proof's
+ * signature and claims — comes first; then one transaction re-reads the
+ * grant (so a revoke that committed a moment ago wins), spends the proof's
+ * `jti`, reads the fields and appends the log entry. On SQLite that
+ * transaction is shared with the other redeems of the moment (one fsync for
+ * all); either way the answer leaves only after its entry is durable.
+ */
+export async function redeemGrant(
+  deps: GrantDeps,
+  presented: GrantPresentation,
+  options: { ifNoneMatch?: string | undefined } = {},
+): Promise<Redeemed> {
+  const { token, grantId } = readPresentedToken(presented);
+  const attempt: RedeemAttempt = {
+    grantId,
+    tokenHash: sha256(token),
+    proof: await checkDpopProof(deps, {
+      dpop: presented.dpop,
+      method: presented.method,
+      path: presented.path,
+      accessToken: token,
+    }).catch((error: unknown) => {
+      if (error instanceof KithError) return error;
+      throw error;
+    }),
+    ifNoneMatch: options.ifNoneMatch,
+  };
+  const group = groupCommitOf(deps.db);
+  if (group) return group.run((sqlite) => redeemInStore(deps, sqliteRedeemStore(sqlite), attempt));
+  return deps.db.transaction().execute((trx) => redeemInStore(deps, kyselyRedeemStore(trx), attempt));
+}
+
+async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: RedeemAttempt): Promise<Redeemed> {
+  // Read under the lock, and the clock only then, so no read is served or
+  // logged after its grant's `revoked_at`.
+  const grant = await store.lockGrant(attempt.grantId);
+  const now = deps.clock.now();
+  checkGrantStanding(grant, attempt.tokenHash, now);
+
+  const { proof } = attempt;
+  if (proof instanceof KithError) throw refuseGrant(`DPoP: ${String(proof.cause ?? proof.code)}`);
+  // RFC 9449 §6.1: the proof must come from the key the grant is bound to.
+  if (proof.jkt !== grant.jkt) throw refuseGrant('proof key is not the bound key');
+  // RFC 9449 §11.1: each proof once. Spent in this transaction, so a refused redeem spends nothing.
+  if (!(await store.spendDpopJti(proof.jtiHash, proof.jtiExpiresAt)))
+    throw refuseGrant('DPoP: the jti was used before');
+
+  const owner = await store.lockOwner(grant.owner_id);
+  if (!owner) throw refuseGrant('the owner is gone');
+  const fields = JSON.parse(grant.fields) as FieldPath[];
+  const values = openGrantedFields(deps.keys, owner, await store.findProfileFields(owner.id), fields);
+  const etag = `"${grant.id.slice(4, 12)}.${values.version}"`;
+  const notModified = attempt.ifNoneMatch !== undefined && etagMatches(attempt.ifNoneMatch, etag);
+
+  // The read is logged in the transaction that reads, so no answer leaves without its entry.
+  await store.appendAccessLogEntry(
+    chainAccessLogEntry(owner, {
+      ownerId: owner.id,
+      at: now,
+      action: notModified ? 'data.read_unchanged' : 'data.read',
+      clientId: grant.client_id,
+      grantId: grant.id,
+      detail: { fields: Object.keys(values.fields), version: values.version },
+    }),
+  );
+  return {
+    data: { sub: grant.subject, grant_id: grant.id, version: values.version, fields: values.fields },
+    etag,
+    notModified,
+  };
+}
+
+/** The granted fields that are set, opened; and the newest version among all granted, set or cleared. */
+function openGrantedFields(
+  keys: VaultKeys,
+  owner: OwnerRow,
+  rows: ProfileFieldRow[],
+  fields: FieldPath[],
+): { fields: Record<string, unknown>; version: number } {
+  const dataKey = ownerDataKey(keys, owner);
+  const granted = new Set<string>(fields);
+  const values: Record<string, unknown> = {};
+  let version = 0;
+  for (const row of rows) {
+    if (!granted.has(row.path)) continue;
+    // A cleared field still counts: its version moved, so the vendor must re-read.
+    version = Math.max(version, row.version);
+    if (row.value_sealed === null) continue;
+    values[row.path] = JSON.parse(openField(dataKey, owner.id, row.path, row.value_sealed));
+  }
+  return { fields: values, version };
+}
+
+/** RFC 9110 §13.1.2: If-None-Match is a list of entity tags, or `*`; weak comparison. */
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
