@@ -186,7 +186,7 @@ describeEachDatabase('crash: kill -9 under a write load loses no acknowledged wr
   const kills = faultRounds(20);
   it(`keeps every acknowledged profile update, approval, collect and redeem across ${kills} kill -9s; the chain and the file stay whole`, async () => {
     for (let round = 1; round <= kills; round++) {
-      server = await startKith({ cwd: cwd.path, env, runtime: 'node', port });
+      server = await startKith({ cwd: cwd.path, env, runtime: 'bundle', port });
       if (round > 1) await checkAfterRestart(round);
       let killed = false;
       const stopped = () => killed;
@@ -207,7 +207,7 @@ describeEachDatabase('crash: kill -9 under a write load loses no acknowledged wr
         }
       }
     }
-    server = await startKith({ cwd: cwd.path, env, runtime: 'node', port });
+    server = await startKith({ cwd: cwd.path, env, runtime: 'bundle', port });
     await checkAfterRestart(kills + 1);
     // The load really ran: writes were acknowledged, grants collected and redeemed.
     for (const w of writers) expect(w.acked?.counter ?? 0).toBeGreaterThan(kills);
