@@ -70,6 +70,11 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 const children = new Set<ChildProcess>();
 const cleanups: Array<() => void | Promise<void>> = [];
 
+/** Runs `cleanup` in `cleanupAll`, whichever benchmark started what it stops (a cluster, a work dir). */
+export function onCleanup(cleanup: () => void | Promise<void>): void {
+  cleanups.push(cleanup);
+}
+
 /** Stops everything this harness started (idempotent). */
 export async function cleanupAll(): Promise<void> {
   for (const child of children)
@@ -235,11 +240,14 @@ const GRANTED = ['name', 'email', 'phone_number', 'address'] as const;
 export async function seedVault(
   kind: 'sqlite' | 'postgres',
   databaseUrl: string,
-  options: Pick<BenchOptions, 'owners' | 'vendors'>,
+  options: Pick<BenchOptions, 'owners' | 'vendors'> & {
+    /** The key of a database seeded before (test/bench/seed.ts); a new one by default. */
+    masterKey?: string;
+  },
 ): Promise<SeededVault> {
   const publicPort = await freePort();
   const publicUrl = `http://localhost:${publicPort}`;
-  const masterKey = randomBytes(32).toString('base64');
+  const masterKey = options.masterKey ?? randomBytes(32).toString('base64');
   const tv = await openTestVault(
     { kind, url: databaseUrl },
     {

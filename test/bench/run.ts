@@ -5,16 +5,27 @@
  *   pnpm bench --quick              a short smoke run (SQLite only, 2 s runs)
  *   pnpm bench --sqlite | --postgres  one database only
  *   pnpm bench --profile [--postgres] a CPU profile of the redeem path and its top self-time functions
+ *   pnpm bench --scale [--quick] [--sqlite | --postgres] [--owners N --vendors N --grants N --log-rows N]
+ *                                   redeem on an empty database vs one of 10,000 owners, 1M grants, 10M log rows
+ *   pnpm bench --fanout [--quick] [--sqlite | --postgres] [--vendors N] [--cpu-prof]
+ *                                   one profile change held by 10,000 vendors: time until every webhook arrived
+ *   pnpm bench --seed DATABASE_URL [--owners N --vendors N --grants N --log-rows N]
+ *                                   only seed a database (test/bench/seed.ts), KITH_MASTER_KEY or a new key
  *
- * The whole run is bounded: after KITH_BENCH_TIMEOUT_S (default 900 s) every
- * child is killed and it exits 1.
+ * The whole run is bounded: after KITH_BENCH_TIMEOUT_S (default 900 s; 3600 s
+ * with --scale, whose seeding takes minutes per database) every child is
+ * killed and it exits 1.
  */
 
+import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions, runFanoutBench } from './fanout.bench.ts';
 import { runProfile } from './profile.ts';
 import { type BenchOptions, cleanupAll, DEFAULT_OPTIONS, runRedeemBench } from './redeem.bench.ts';
+import { DEFAULT_SCALE_OPTIONS, runScaleBench, type ScaleOptions } from './scale.bench.ts';
+import { parseSeedSizes, seedCommand } from './seed.ts';
 
-const args = new Set(process.argv.slice(2));
-const limitMs = Number(process.env.KITH_BENCH_TIMEOUT_S ?? 900) * 1000;
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const limitMs = Number(process.env.KITH_BENCH_TIMEOUT_S ?? (args.has('--scale') ? 3600 : 900)) * 1000;
 const watchdog = setTimeout(async () => {
   process.stderr.write(`bench: still running after ${limitMs / 1000} s, stopping everything\n`);
   await cleanupAll();
@@ -28,8 +39,35 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 let code = 0;
 try {
+  const databases = (all: Array<'sqlite' | 'postgres'>) =>
+    args.has('--sqlite') ? ['sqlite' as const] : args.has('--postgres') ? ['postgres' as const] : all;
   if (args.has('--profile')) {
     await runProfile({ kind: args.has('--postgres') ? 'postgres' : 'sqlite' });
+  } else if (args.has('--seed')) {
+    code = await seedCommand(argv);
+  } else if (args.has('--scale')) {
+    const options: ScaleOptions = { ...DEFAULT_SCALE_OPTIONS };
+    if (args.has('--quick'))
+      Object.assign(options, {
+        sizes: { owners: 1_000, vendors: 100, grants: 100_000, logRows: 1_000_000 },
+        databases: ['sqlite'],
+        seconds: 5,
+        warmupSeconds: 2,
+        rounds: 1,
+      });
+    options.sizes = parseSeedSizes(argv, options.sizes);
+    options.databases = databases(options.databases);
+    await runScaleBench(options);
+  } else if (args.has('--fanout')) {
+    const options: FanoutOptions = { ...DEFAULT_FANOUT_OPTIONS };
+    if (args.has('--quick')) Object.assign(options, { vendors: 500, databases: ['sqlite'] });
+    options.cpuProfile = args.has('--cpu-prof');
+    options.vendors = parseSeedSizes(argv, {
+      ...DEFAULT_SCALE_OPTIONS.sizes,
+      vendors: options.vendors,
+    }).vendors;
+    options.databases = databases(options.databases);
+    await runFanoutBench(options);
   } else {
     const options: BenchOptions = { ...DEFAULT_OPTIONS };
     if (args.has('--quick'))
