@@ -15,6 +15,9 @@ export interface GrantPresentation {
   path: string;
 }
 
+/** What a grant's standing depends on. */
+export type GrantStanding = Pick<GrantRow, 'token_hash' | 'revoked_at' | 'expires_at'>;
+
 /** The grant token as presented, and the grant id it names (its `jti`). */
 export interface PresentedToken {
   token: string;
@@ -58,11 +61,11 @@ export function readPresentedToken(presented: GrantPresentation): PresentedToken
  * The grant's own guards, in order: the exact token the vault issued for it,
  * not revoked, not expired. Throws the refusal; answers nothing.
  */
-export function checkGrantStanding(
-  grant: GrantRow | undefined,
+export function checkGrantStanding<Grant extends GrantStanding>(
+  grant: Grant | undefined,
   tokenHash: string,
   now: number,
-): asserts grant is GrantRow {
+): asserts grant is Grant {
   // The vault issued this grant and kept the hash of the exact token it
   // signed: equality proves what a signature check would (our key, our typ,
   // iss, aud, exp, cnf, untampered) without paying for one. A token of any

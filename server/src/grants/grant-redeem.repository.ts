@@ -1,44 +1,99 @@
 import type SqliteDatabase from 'better-sqlite3';
-import { insertAccessLogEntry, setAuditHead } from '../audit/audit.repository.ts';
+import { sql } from 'kysely';
 import type { AccessLogRow } from '../audit/audit.table.ts';
 import type { Trx } from '../db/database.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
 import type { OwnerRow } from '../owners/owner.table.ts';
-import { findProfileFields } from '../profile/profile.repository.ts';
 import type { ProfileFieldRow } from '../profile/profile.table.ts';
-import { insertJtiOnce } from '../vendors/replay.repository.ts';
-import { lockGrant } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
 
+/** The columns of a grant a redeem reads. */
+export type RedeemedGrant = Pick<
+  GrantRow,
+  'id' | 'owner_id' | 'client_id' | 'subject' | 'fields' | 'expires_at' | 'revoked_at' | 'token_hash' | 'jkt'
+>;
+/** The columns of an owner a redeem reads: the data key and the access log's head. */
+export type RedeemingOwner = Pick<OwnerRow, 'id' | 'data_key_wrapped' | 'audit_seq' | 'audit_hash'>;
+/** The columns of a profile field a redeem reads. */
+export type RedeemedField = Pick<ProfileFieldRow, 'path' | 'version' | 'value_sealed'>;
+
+/** A DPoP proof's `jti` as the replay cache keeps it. */
+export interface SpentJti {
+  hash: string;
+  expiresAt: number;
+}
+
 /**
- * What one redeem reads and writes, inside one transaction. Two ways to the
- * same rows: Kysely on PostgreSQL, and on SQLite prepared statements run
- * synchronously inside a group commit, because a redeem is the hottest path
- * and Kysely's per-query cost there is several times the query's own.
+ * What one redeem reads and writes, inside one transaction, in as few
+ * statements as the rules allow: the redeem is the hottest path, and every
+ * statement is a round trip on PostgreSQL and a query's worth of overhead on
+ * either. On SQLite the statements are prepared once and run synchronously
+ * inside a group commit.
  */
 export interface RedeemStore {
   /** The grant, locked against a concurrent revoke (a revoke waits for the redeems holding it). */
-  lockGrant(id: string): GrantRow | undefined | Promise<GrantRow | undefined>;
-  /** Spends a DPoP proof's `jti`; false when it was spent before. */
-  spendDpopJti(jtiHash: string, expiresAt: number): boolean | Promise<boolean>;
-  /** The owner, locked: the row holds the data key and the access log's head. */
-  lockOwner(id: string): OwnerRow | undefined | Promise<OwnerRow | undefined>;
-  findProfileFields(ownerId: string): ProfileFieldRow[] | Promise<ProfileFieldRow[]>;
-  /** Writes the entry and moves the owner's chain head to it. */
-  appendAccessLogEntry(entry: AccessLogRow): void | Promise<void>;
+  lockGrant(id: string): Promise<RedeemedGrant | undefined> | RedeemedGrant | undefined;
+  /** The owner, locked (its row holds the data key and the access log's head), and their profile fields. */
+  lockOwnerWithFields(ownerId: string): Promise<OwnerWithFields | undefined> | OwnerWithFields | undefined;
+  /**
+   * Spends the proof's `jti` and, only if it was not spent before, writes the
+   * access-log entry and moves the owner's chain head to it. False: spent
+   * before, nothing written.
+   */
+  recordRead(jti: SpentJti, entry: AccessLogRow): Promise<boolean> | boolean;
 }
 
-/** The redeem store over a Kysely transaction. */
-export function kyselyRedeemStore(trx: Trx): RedeemStore {
+export interface OwnerWithFields {
+  owner: RedeemingOwner;
+  fields: RedeemedField[];
+}
+
+const GRANT_COLUMNS = 'id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt';
+
+/**
+ * The redeem store over a PostgreSQL transaction: three statements. Locks
+ * are taken grant first, owner second, as everywhere else.
+ */
+export function postgresRedeemStore(trx: Trx): RedeemStore {
   return {
-    lockGrant: (id) => lockGrant(trx, id, 'share'),
-    spendDpopJti: (jtiHash, expiresAt) =>
-      insertJtiOnce(trx, 'dpop_proof_jtis', { jti_hash: jtiHash, expires_at: expiresAt }),
-    lockOwner: (id) => lockOwner(trx, id),
-    findProfileFields: (ownerId) => findProfileFields(trx, ownerId),
-    appendAccessLogEntry: async (entry) => {
-      await insertAccessLogEntry(trx, entry);
-      await setAuditHead(trx, entry.owner_id, entry.seq, entry.hash);
+    async lockGrant(id) {
+      const { rows } = await sql<RedeemedGrant>`
+        SELECT ${sql.raw(GRANT_COLUMNS)} FROM grants WHERE id = ${id} FOR SHARE`.execute(trx);
+      return rows[0];
+    },
+    async lockOwnerWithFields(ownerId) {
+      const { rows } = await sql<RedeemingOwner & Partial<RedeemedField>>`
+        SELECT o.id, o.data_key_wrapped, o.audit_seq, o.audit_hash, p.path, p.version, p.value_sealed
+        FROM owners o LEFT JOIN profile_fields p ON p.owner_id = o.id
+        WHERE o.id = ${ownerId}
+        FOR UPDATE OF o`.execute(trx);
+      const first = rows[0];
+      if (!first) return undefined;
+      const { id, data_key_wrapped, audit_seq, audit_hash } = first;
+      return {
+        owner: { id, data_key_wrapped, audit_seq, audit_hash },
+        fields: rows.filter((r) => r.path != null) as RedeemedField[],
+      };
+    },
+    async recordRead(jti, entry) {
+      // One round trip: the log entry and the new head are written only if the jti was fresh.
+      const { rows } = await sql<{ fresh: boolean }>`
+        WITH spent AS (
+          INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (${jti.hash}, ${jti.expiresAt})
+          ON CONFLICT (jti_hash) DO NOTHING
+          RETURNING 1
+        ), logged AS (
+          INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
+          SELECT ${entry.owner_id}, ${entry.seq}::integer, ${entry.at}::bigint, ${entry.action}, ${entry.client_id},
+            ${entry.grant_id}, ${entry.detail}, ${entry.prev_hash}, ${entry.hash}
+          WHERE EXISTS (SELECT 1 FROM spent)
+          RETURNING 1
+        ), head AS (
+          UPDATE owners SET audit_seq = ${entry.seq}::integer, audit_hash = ${entry.hash}
+          WHERE id = ${entry.owner_id} AND EXISTS (SELECT 1 FROM spent)
+          RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM spent) AS fresh`.execute(trx);
+      return rows[0]?.fresh === true;
     },
   };
 }
@@ -53,25 +108,33 @@ const sqliteStores = new WeakMap<SqliteDatabase.Database, RedeemStore>();
 export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore {
   const known = sqliteStores.get(sqlite);
   if (known) return known;
-  const grantById = sqlite.prepare('SELECT * FROM grants WHERE id = ?');
-  const insertJti = sqlite.prepare(
+  // Only the columns a redeem uses: a grant row also holds its consent receipt, a whole JWT.
+  const grantById = sqlite.prepare(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`);
+  const ownerById = sqlite.prepare(
+    'SELECT id, data_key_wrapped, audit_seq, audit_hash FROM owners WHERE id = ?',
+  );
+  const fieldsOf = sqlite.prepare(
+    'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ?',
+  );
+  const spendJti = sqlite.prepare(
     'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (jti_hash) DO NOTHING',
   );
-  const ownerById = sqlite.prepare('SELECT * FROM owners WHERE id = ?');
-  const profileFields = sqlite.prepare('SELECT * FROM profile_fields WHERE owner_id = ? ORDER BY path');
   const insertEntry = sqlite.prepare(
     'INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash) ' +
       'VALUES (@owner_id, @seq, @at, @action, @client_id, @grant_id, @detail, @prev_hash, @hash)',
   );
   const setHead = sqlite.prepare('UPDATE owners SET audit_seq = ?, audit_hash = ? WHERE id = ?');
   const store: RedeemStore = {
-    lockGrant: (id) => grantById.get(id) as GrantRow | undefined,
-    spendDpopJti: (jtiHash, expiresAt) => insertJti.run(jtiHash, expiresAt).changes === 1,
-    lockOwner: (id) => ownerById.get(id) as OwnerRow | undefined,
-    findProfileFields: (ownerId) => profileFields.all(ownerId) as ProfileFieldRow[],
-    appendAccessLogEntry: (entry) => {
+    lockGrant: (id) => grantById.get(id) as RedeemedGrant | undefined,
+    lockOwnerWithFields(ownerId) {
+      const owner = ownerById.get(ownerId) as RedeemingOwner | undefined;
+      return owner && { owner, fields: fieldsOf.all(ownerId) as RedeemedField[] };
+    },
+    recordRead(jti, entry) {
+      if (spendJti.run(jti.hash, jti.expiresAt).changes !== 1) return false;
       insertEntry.run(entry);
       setHead.run(entry.seq, entry.hash, entry.owner_id);
+      return true;
     },
   };
   sqliteStores.set(sqlite, store);

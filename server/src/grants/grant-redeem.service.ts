@@ -14,7 +14,13 @@ import {
   readPresentedToken,
   refuseGrant,
 } from './grant-presentation.ts';
-import { kyselyRedeemStore, type RedeemStore, sqliteRedeemStore } from './grant-redeem.repository.ts';
+import {
+  postgresRedeemStore,
+  type RedeemedField,
+  type RedeemingOwner,
+  type RedeemStore,
+  sqliteRedeemStore,
+} from './grant-redeem.repository.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 import { sha256 } from './sha256.ts';
 
@@ -66,9 +72,10 @@ export async function redeemGrant(
     }),
     ifNoneMatch: options.ifNoneMatch,
   };
+  // SQLite always has a group commit (openDatabase sets it up); without one, this is PostgreSQL.
   const group = groupCommitOf(deps.db);
   if (group) return group.run((sqlite) => redeemInStore(deps, sqliteRedeemStore(sqlite), attempt));
-  return deps.db.transaction().execute((trx) => redeemInStore(deps, kyselyRedeemStore(trx), attempt));
+  return deps.db.transaction().execute((trx) => redeemInStore(deps, postgresRedeemStore(trx), attempt));
 }
 
 async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: RedeemAttempt): Promise<Redeemed> {
@@ -82,28 +89,27 @@ async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: Redee
   if (proof instanceof KithError) throw refuseGrant(`DPoP: ${String(proof.cause ?? proof.code)}`);
   // RFC 9449 §6.1: the proof must come from the key the grant is bound to.
   if (proof.jkt !== grant.jkt) throw refuseGrant('proof key is not the bound key');
-  // RFC 9449 §11.1: each proof once. Spent in this transaction, so a refused redeem spends nothing.
-  if (!(await store.spendDpopJti(proof.jtiHash, proof.jtiExpiresAt)))
-    throw refuseGrant('DPoP: the jti was used before');
 
-  const owner = await store.lockOwner(grant.owner_id);
-  if (!owner) throw refuseGrant('the owner is gone');
-  const fields = JSON.parse(grant.fields) as FieldPath[];
-  const values = openGrantedFields(deps.keys, owner, await store.findProfileFields(owner.id), fields);
+  const found = await store.lockOwnerWithFields(grant.owner_id);
+  if (!found) throw refuseGrant('the owner is gone');
+  const { owner } = found;
+  const values = openGrantedFields(deps.keys, owner, found.fields, JSON.parse(grant.fields) as FieldPath[]);
   const etag = `"${grant.id.slice(4, 12)}.${values.version}"`;
   const notModified = attempt.ifNoneMatch !== undefined && etagMatches(attempt.ifNoneMatch, etag);
 
-  // The read is logged in the transaction that reads, so no answer leaves without its entry.
-  await store.appendAccessLogEntry(
-    chainAccessLogEntry(owner, {
-      ownerId: owner.id,
-      at: now,
-      action: notModified ? 'data.read_unchanged' : 'data.read',
-      clientId: grant.client_id,
-      grantId: grant.id,
-      detail: { fields: Object.keys(values.fields), version: values.version },
-    }),
-  );
+  // RFC 9449 §11.1: each proof once. The jti is spent, and the read logged, in the
+  // transaction that reads, so no answer leaves without its entry and a refused
+  // redeem spends nothing.
+  const entry = chainAccessLogEntry(owner, {
+    ownerId: owner.id,
+    at: now,
+    action: notModified ? 'data.read_unchanged' : 'data.read',
+    clientId: grant.client_id,
+    grantId: grant.id,
+    detail: { fields: Object.keys(values.fields), version: values.version },
+  });
+  if (!(await store.recordRead({ hash: proof.jtiHash, expiresAt: proof.jtiExpiresAt }, entry)))
+    throw refuseGrant('DPoP: the jti was used before');
   return {
     data: { sub: grant.subject, grant_id: grant.id, version: values.version, fields: values.fields },
     etag,
@@ -114,15 +120,16 @@ async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: Redee
 /** The granted fields that are set, opened; and the newest version among all granted, set or cleared. */
 function openGrantedFields(
   keys: VaultKeys,
-  owner: OwnerRow,
-  rows: ProfileFieldRow[],
+  owner: RedeemingOwner,
+  rows: RedeemedField[],
   fields: FieldPath[],
 ): { fields: Record<string, unknown>; version: number } {
   const dataKey = ownerDataKey(keys, owner);
   const granted = new Set<string>(fields);
   const values: Record<string, unknown> = {};
   let version = 0;
-  for (const row of rows) {
+  // By path, so the answer's field order does not depend on the database.
+  for (const row of [...rows].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     if (!granted.has(row.path)) continue;
     // A cleared field still counts: its version moved, so the vendor must re-read.
     version = Math.max(version, row.version);
