@@ -4,9 +4,7 @@ import { groupCommitOf } from '../db/group-commit.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
-import type { OwnerRow } from '../owners/owner.table.ts';
 import { openField } from '../profile/profile.service.ts';
-import type { ProfileFieldRow } from '../profile/profile.table.ts';
 import { type CheckedDpopProof, checkDpopProof } from '../vendors/verify-dpop-proof.ts';
 import {
   checkGrantStanding,
