@@ -36,6 +36,8 @@ export interface GroupCommit {
 const MAX_GROUP = 512;
 
 type Outcome = { value: unknown } | { error: unknown };
+/** The write lock was taken: nothing was done, try again. */
+const BUSY = Symbol('busy');
 
 interface Unit {
   work: (sqlite: SqliteDatabase.Database) => unknown;
@@ -74,9 +76,8 @@ export function createGroupCommit(
   const savepoint = sqlite.prepare('SAVEPOINT unit');
   const release = sqlite.prepare('RELEASE unit');
   const rollbackToSavepoint = sqlite.prepare('ROLLBACK TO unit');
-  const configured = String(sqlite.pragma('synchronous', { simple: true }));
-  const syncLater = sqlite.prepare('PRAGMA synchronous = NORMAL');
-  const syncAsConfigured = sqlite.prepare(`PRAGMA synchronous = ${Number(configured)}`);
+  const busyTimeoutMs = Number(sqlite.pragma('busy_timeout', { simple: true }));
+  const synchronous = Number(sqlite.pragma('synchronous', { simple: true }));
   // The WAL file outlives every commit while this connection is open; it is opened at the first group.
   const inWal = !sqlite.memory && sqlite.pragma('journal_mode', { simple: true }) === 'wal';
   const walPath = inWal ? `${sqlite.name}-wal` : undefined;
@@ -95,7 +96,7 @@ export function createGroupCommit(
     const units = queue.splice(0, MAX_GROUP);
     let outcomes: Outcome[];
     try {
-      outcomes = await db.connection().execute(() => runGroup(units));
+      outcomes = await runGroupWhenWritable(units);
     } catch (error) {
       for (const unit of units) unit.reject(error);
       return;
@@ -120,10 +121,34 @@ export function createGroupCommit(
     });
   }
 
-  async function runGroup(units: Unit[]): Promise<Outcome[]> {
-    if (walPath !== undefined) syncLater.run();
+  // Another process holds the write lock: SQLite's busy handler would sleep on the
+  // event loop, stalling every request of this process. Wait here without blocking
+  // instead, and try again; only after the configured busy timeout is it an error.
+  async function runGroupWhenWritable(units: Unit[]): Promise<Outcome[]> {
+    const deadline = Date.now() + busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const outcomes = await db.connection().execute(() => runGroup(units));
+      if (outcomes !== BUSY) return outcomes;
+      if (Date.now() >= deadline)
+        throw new Error('SQLITE_BUSY: the database stayed locked by another process');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt, 10)));
+    }
+  }
+
+  async function runGroup(units: Unit[]): Promise<Outcome[] | typeof BUSY> {
+    // Pragmas through `pragma()`, never prepared once: SQLite applies a pragma
+    // when its statement is prepared, so running a prepared one again does nothing.
+    if (walPath !== undefined) sqlite.pragma('synchronous = NORMAL');
     try {
-      begin.run();
+      sqlite.pragma('busy_timeout = 0');
+      try {
+        begin.run();
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_BUSY') return BUSY;
+        throw error;
+      } finally {
+        sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
       const outcomes: Outcome[] = [];
       try {
         for (const unit of units) {
@@ -144,7 +169,7 @@ export function createGroupCommit(
       }
       return outcomes;
     } finally {
-      syncAsConfigured.run();
+      sqlite.pragma(`synchronous = ${synchronous}`);
     }
   }
 

@@ -30,6 +30,8 @@ export function createSqliteDialect(sqlite: SqliteDatabase.Database): Dialect {
   const statements = new Map<string, SqliteDatabase.Statement>();
   const database = {
     prepare(sql: string) {
+      // SQLite applies a pragma when its statement is prepared: a cached one would do nothing.
+      if (/^\s*pragma/i.test(sql)) return sqlite.prepare(sql);
       let statement = statements.get(sql);
       if (statement === undefined) {
         statement = sqlite.prepare(sql);

@@ -60,8 +60,13 @@ describe('SQLite group commit', () => {
     const insert = sqlite.prepare('INSERT INTO notes (text) VALUES (?)');
 
     let answered = false;
+    let levelInside: unknown;
     const first = group
-      .run(() => insert.run('durable').changes)
+      .run((s) => {
+        // The commit itself must not sync (that would stall the event loop): NORMAL inside the group.
+        levelInside = s.pragma('synchronous', { simple: true });
+        return insert.run('durable').changes;
+      })
       .then((n) => {
         answered = true;
         return n;
@@ -73,6 +78,8 @@ describe('SQLite group commit', () => {
     expect(answered).toBe(false);
     syncs[0]?.release();
     expect(await first).toBe(1);
+    expect(levelInside).toBe(1);
+    expect(sqlite.pragma('synchronous', { simple: true })).toBe(2);
 
     const second = group.run(() => insert.run('lost?').changes);
     while (syncs.length === 1) await new Promise((r) => setTimeout(r, 5));
@@ -97,6 +104,30 @@ describe('SQLite group commit', () => {
     // Had the group run inside the open transaction, it would have seen its row (and committed it).
     expect(await grouped).toBe(0);
     expect(countNotes(sqlite)).toBe(0);
+    await db.destroy();
+    await group.close();
+  });
+
+  it('waits for another process’s write lock without stalling the event loop', async () => {
+    const path = join(dir.path, 'busy.sqlite');
+    const { sqlite, db } = openScratch(path);
+    sqlite.pragma('busy_timeout = 5000');
+    const group = createGroupCommit(db, sqlite);
+    const other = new SqliteDatabase(path);
+    other.exec('BEGIN IMMEDIATE');
+    other.exec("INSERT INTO notes (text) VALUES ('other')");
+    // The other writer lets go only from this event loop: a group that slept in
+    // SQLite's busy handler would hold the loop, and both would wait out the timeout.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    setTimeout(() => other.exec('COMMIT'), 100);
+    const started = Date.now();
+    const seen = await group.run(() => countNotes(sqlite));
+    clearInterval(ticker);
+    expect(seen).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(ticks).toBeGreaterThan(5);
+    other.close();
     await db.destroy();
     await group.close();
   });
