@@ -95,6 +95,8 @@ process.on('exit', () => {
 export interface Served {
   /** Where to send load, e.g. `http://127.0.0.1:PORT`. */
   targets: string[];
+  /** The server processes, for their CPU time. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -118,7 +120,7 @@ async function spawnNode(
   script: string,
   args: string[],
   options: { port: number; env: Record<string, string>; logPath: string; nodeArgs?: string[] },
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KITH_')));
   const log = createWriteStream(options.logPath);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
@@ -134,6 +136,7 @@ async function spawnNode(
   await waitHealthy(url, child, options.logPath);
   return {
     url,
+    pid: child.pid ?? 0,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       // A clean exit writes a --cpu-prof profile; give it time, then insist.
@@ -147,7 +150,7 @@ async function spawnNode(
 
 /** The bare Hono ceiling, as `count` processes on their own ports. */
 export async function startBare(body: string, count: number, workDir: string): Promise<Served> {
-  const started: Array<{ url: string; stop(): Promise<void> }> = [];
+  const started: Array<{ url: string; pid: number; stop(): Promise<void> }> = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     started.push(
@@ -160,6 +163,7 @@ export async function startBare(body: string, count: number, workDir: string): P
   }
   return {
     targets: started.map((s) => s.url),
+    pids: started.map((s) => s.pid),
     stop: async () => void (await Promise.all(started.map((s) => s.stop()))),
   };
 }
@@ -184,7 +188,7 @@ export async function startKith(
   workDir: string,
   options: { nodeArgs?: string[] } = {},
 ): Promise<Served> {
-  const started: Array<{ url: string; stop(): Promise<void> }> = [];
+  const started: Array<{ url: string; pid: number; stop(): Promise<void> }> = [];
   try {
     // One after the other: each migrates (a no-op by then) before it serves.
     for (let i = 0; i < count; i++) {
@@ -213,6 +217,7 @@ export async function startKith(
   }
   return {
     targets: started.map((s) => s.url),
+    pids: started.map((s) => s.pid),
     stop: async () => void (await Promise.all(started.map((s) => s.stop()))),
   };
 }
@@ -463,6 +468,8 @@ export interface Row {
   processes: number;
   max: LoadResult;
   half: LoadResult;
+  /** Server CPU time per answered request during the maximum-load run, in µs. */
+  cpuPerRequestUs: number;
 }
 
 /** Warm-up, a run at maximum load, and a run capped at half the rate just measured. */
@@ -489,12 +496,15 @@ async function measure(
     pool: await pool(seeded ? 4000 * processes : 0, options.warmupSeconds),
   });
   log(`    warm-up: ${warm.rps.toFixed(0)} req/s ok, ${warm.failed} failed, ${warm.exhausted} past the pool`);
+  const maxPool = await pool(Math.max(warm.rps, 200), options.seconds);
+  const cpuBefore = cpuMs(served.pids);
   const max = await drive(served.targets, {
     seconds: options.seconds,
     connections: options.connections,
-    pool: await pool(Math.max(warm.rps, 200), options.seconds),
+    pool: maxPool,
   });
-  log(`    max:  ${summary(max)}`);
+  const cpuPerRequestUs = ((cpuMs(served.pids) - cpuBefore) * 1000) / Math.max(1, max.requests);
+  log(`    max:  ${summary(max)}, server CPU ${cpuPerRequestUs.toFixed(0)} µs/request`);
   const halfRate = Math.max(1, Math.round(max.rps / 2));
   const half = await drive(served.targets, {
     seconds: options.seconds,
@@ -503,8 +513,24 @@ async function measure(
     pool: await pool(halfRate, options.seconds),
   });
   log(`    half (${halfRate}/s): ${summary(half)}`);
-  return { label, processes, max, half };
+  return { label, processes, max, half, cpuPerRequestUs };
 }
+
+/**
+ * CPU time (user + system, every thread) the processes have used, from
+ * /proc: on a shared machine, CPU per request drifts far less than requests
+ * per second do.
+ */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function summary(r: LoadResult): string {
   const statuses = Object.entries(r.statuses)
@@ -632,12 +658,12 @@ export function renderTable(
   const pct = (x: number) => `${((100 * x) / c).toFixed(1)}%`;
   const ms = (x: number) => x.toFixed(2);
   const lines = [
-    '| server | processes | req/s (max) | × ceiling | p50 ms | p99 ms | p99 ms at half load | failed |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | processes | req/s (max) | × ceiling | p50 ms | p99 ms | p99 ms at half load | server CPU µs/req | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.label} | ${r.processes} | ${r.max.rps.toFixed(0)} | ${pct(r.max.rps)} | ${ms(r.max.p50)} | ${ms(r.max.p99)} | ${ms(r.half.p99)} (at ${Math.round(r.max.rps / 2)}/s) | ${r.max.failed + r.half.failed} |`,
+      `| ${r.label} | ${r.processes} | ${r.max.rps.toFixed(0)} | ${pct(r.max.rps)} | ${ms(r.max.p50)} | ${ms(r.max.p99)} | ${ms(r.half.p99)} (at ${Math.round(r.max.rps / 2)}/s) | ${r.cpuPerRequestUs.toFixed(0)} | ${r.max.failed + r.half.failed} |`,
     );
   }
   const scaling: string[] = [];
