@@ -496,7 +496,8 @@ async function measure(
     pool: await pool(seeded ? 4000 * processes : 0, options.warmupSeconds),
   });
   log(`    warm-up: ${warm.rps.toFixed(0)} req/s ok, ${warm.failed} failed, ${warm.exhausted} past the pool`);
-  const maxPool = await pool(Math.max(warm.rps, 200), options.seconds);
+  // A short warm-up runs colder than the run after it: size the pool well past its rate.
+  const maxPool = await pool(Math.max(warm.rps * 1.6, 200), options.seconds);
   const cpuBefore = cpuMs(served.pids);
   const max = await drive(served.targets, {
     seconds: options.seconds,
