@@ -175,7 +175,8 @@ export async function runProfile(options: {
         connections: 50,
         pool: await makeProofPool(seeded, 12_000),
       });
-      const pool = await makeProofPool(seeded, Math.ceil(Math.max(warm.rps, 200) * seconds * 1.3) + 500);
+      // The warm-up runs colder than the run after it: a pool well past its rate.
+      const pool = await makeProofPool(seeded, Math.ceil(Math.max(warm.rps * 2, 400) * seconds) + 500);
       // Only the measured run is tabled: start-up and warm-up samples are skipped.
       skipMs = performance.now() - spawnedAt;
       const run = await drive(kith.targets, { seconds, connections: 50, pool });
