@@ -62,7 +62,7 @@ export const DEFAULT_SCALE_OPTIONS: ScaleOptions = {
   seconds: 10,
   warmupSeconds: 3,
   connections: 50,
-  rounds: 2,
+  rounds: 3,
 };
 
 interface Variant {
@@ -122,10 +122,10 @@ export async function runScaleBench(options: ScaleOptions = DEFAULT_SCALE_OPTION
     `Run ${startedAt.toISOString()}, Node ${process.version}; one kith serve process, ${options.seconds} s at maximum load after a ${options.warmupSeconds} s warm-up, ` +
       `${options.connections} connections, a fresh DPoP proof per request, ${options.owners * options.vendors} redeeming grants in both databases; ` +
       `the big one also holds ${options.sizes.owners.toLocaleString('en')} owners, ${options.sizes.grants.toLocaleString('en')} grants and ${options.sizes.logRows.toLocaleString('en')} access-log rows. ` +
-      `Empty and big alternate, ${options.rounds} round(s) each.`,
+      `Empty and big alternate, ${options.rounds} round(s) each; medians over the rounds.`,
     'Issue 6 target: redeem throughput on the big database within 15% of the empty one (big/empty ≥ 0.85).',
     '',
-    '| database | size on disk (empty → big) | req/s empty (per round) | req/s big (per round) | big / empty | p99 ms empty | p99 ms big |',
+    '| database | size on disk (empty → big) | req/s empty, median (rounds) | req/s big, median (rounds) | big / empty | p99 ms empty | p99 ms big |',
     '|---|---|---:|---:|---:|---:|---:|',
     ...summaries,
   ].join('\n');
@@ -163,12 +163,18 @@ async function maxLoad(
 
 function summarise(kind: 'sqlite' | 'postgres', variants: Variant[]): string {
   const [empty, big] = variants as [Variant, Variant];
-  const mean = (runs: LoadResult[], pick: (r: LoadResult) => number) =>
-    runs.reduce((sum, r) => sum + pick(r), 0) / Math.max(1, runs.length);
+  // The median of the rounds: one run disturbed by the machine's other work moves it least.
+  const median = (runs: LoadResult[], pick: (r: LoadResult) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
   const rates = (v: Variant) => v.runs.map((r) => r.rps.toFixed(0)).join(', ');
-  const ratio = mean(big.runs, (r) => r.rps) / mean(empty.runs, (r) => r.rps);
+  const ratio = median(big.runs, (r) => r.rps) / median(empty.runs, (r) => r.rps);
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
-  return `| ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${mb(empty.bytes)} → ${mb(big.bytes)} | ${mean(empty.runs, (r) => r.rps).toFixed(0)} (${rates(empty)}) | ${mean(big.runs, (r) => r.rps).toFixed(0)} (${rates(big)}) | ${ratio.toFixed(2)} | ${mean(empty.runs, (r) => r.p99).toFixed(2)} | ${mean(big.runs, (r) => r.p99).toFixed(2)} |`;
+  return `| ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${mb(empty.bytes)} → ${mb(big.bytes)} | ${median(empty.runs, (r) => r.rps).toFixed(0)} (${rates(empty)}) | ${median(big.runs, (r) => r.rps).toFixed(0)} (${rates(big)}) | ${ratio.toFixed(2)} | ${median(empty.runs, (r) => r.p99).toFixed(2)} | ${median(big.runs, (r) => r.p99).toFixed(2)} |`;
 }
 
 /** Two fresh databases of that kind; for PostgreSQL in one throwaway cluster. Null if PostgreSQL is missing. */
