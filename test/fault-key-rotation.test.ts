@@ -1,9 +1,8 @@
 import { isKithClientError, type RedeemedData, verifyWebhook } from '@kith/client';
 import { RECEIPT_TYPE, WEBHOOK_KEY_ID_HEADER } from '@kith/schemas';
-import { createLogger } from '@kith/server';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type DeliveryWorker, startDeliveryWorker } from '../server/src/events/delivery.service.ts';
+import type { DeliveryWorker } from '../server/src/events/delivery.service.ts';
 import { KithError } from '../server/src/http/kith-error.ts';
 import {
   NEXT_KEY_MIN_PUBLISHED_MS,
@@ -12,7 +11,7 @@ import {
 } from '../server/src/keys/signing-key.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
-import { type LiveVault, startLiveVault } from './support/live-vault.ts';
+import { type LiveVault, startLiveDelivery, startLiveVault } from './support/live-vault.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
 
@@ -50,16 +49,7 @@ describeEachDatabase(
       vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true, advanceTimeDelta: 5 });
       vault = await startLiveVault(database(), { env: { KITH_VENDOR_RATE_LIMIT_PER_MINUTE: '1000000' } });
       operator = await openTestVault(database(), { masterKey: vault.masterKey, realClock: true });
-      worker = startDeliveryWorker(
-        {
-          db: vault.vault.db,
-          keys: vault.vault.keys,
-          clock: vault.clock,
-          logger: createLogger('silent'),
-          config: vault.config,
-        },
-        { pollIntervalMs: 10 },
-      );
+      worker = startLiveDelivery(vault, { pollIntervalMs: 10 });
       vendors = await Promise.all(
         Array.from({ length: VENDORS }, (_, i) =>
           startTestVendor({ vault: vault.url, name: `Shop ${i + 1}`, webhooks: true }),

@@ -1,10 +1,9 @@
 import { type CollectedGrant, type RedeemedData, verifyWebhook } from '@kith/client';
-import { createLogger } from '@kith/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type DeliveryWorker, startDeliveryWorker } from '../server/src/events/delivery.service.ts';
+import type { DeliveryWorker } from '../server/src/events/delivery.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
-import { type LiveVault, startLiveVault } from './support/live-vault.ts';
+import { type LiveVault, startLiveDelivery, startLiveVault } from './support/live-vault.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
 
 describeEachDatabase(
@@ -19,16 +18,7 @@ describeEachDatabase(
 
     beforeAll(async () => {
       vault = await startLiveVault(database());
-      worker = startDeliveryWorker(
-        {
-          db: vault.vault.db,
-          keys: vault.vault.keys,
-          clock: vault.clock,
-          logger: createLogger('silent'),
-          config: vault.config,
-        },
-        { pollIntervalMs: 20 },
-      );
+      worker = startLiveDelivery(vault, { pollIntervalMs: 20 });
       [courier, newsletter, bakery] = await Promise.all([
         startTestVendor({ vault: vault.url, name: 'Courier', webhooks: true }),
         startTestVendor({ vault: vault.url, name: 'Newsletter', webhooks: true }),

@@ -3,6 +3,12 @@
  * (the SDK, a browser, a vendor app) talk to it across a socket.
  */
 import { serve } from '@hono/node-server';
+import {
+  type DeliveryOptions,
+  type DeliveryWorker,
+  startDeliveryWorker,
+} from '../../server/src/events/delivery.service.ts';
+import { createLogger } from '../../server/src/logger.ts';
 import type { TestDatabase } from './databases.ts';
 import { freePort } from './postgres-cluster.ts';
 import { openTestVault, type TestVault } from './test-vault.ts';
@@ -45,4 +51,25 @@ export async function startLiveVault(
       await tv.close();
     },
   };
+}
+
+/**
+ * Starts the webhook delivery worker on a vault's own database, keys and
+ * clock, with silent logs; stop it before the vault.
+ *
+ * @example
+ * const worker = startLiveDelivery(vault, { pollIntervalMs: 20 });
+ * await worker.stop();
+ */
+export function startLiveDelivery(vault: TestVault, options: DeliveryOptions = {}): DeliveryWorker {
+  return startDeliveryWorker(
+    {
+      db: vault.vault.db,
+      keys: vault.vault.keys,
+      clock: vault.clock,
+      logger: createLogger('silent'),
+      config: vault.config,
+    },
+    options,
+  );
 }

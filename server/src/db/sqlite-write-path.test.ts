@@ -22,16 +22,16 @@ function openScratch(path: string): { sqlite: SqliteDatabase.Database; db: Db } 
   return { sqlite, db: new Kysely<Database>({ dialect: createSqliteDialect(sqlite) }) };
 }
 
+let dir: TempDir;
+beforeEach(() => {
+  dir = createTempDir();
+});
+afterEach(() => dir.cleanup());
+
 const countNotes = (sqlite: SqliteDatabase.Database) =>
   (sqlite.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n;
 
 describe('SQLite group commit', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = createTempDir();
-  });
-  afterEach(() => dir.cleanup());
-
   it('commits every unit of a turn in one transaction, and undoes only the unit that threw', async () => {
     const { sqlite, db } = openScratch(join(dir.path, 'group.sqlite'));
     const group = createGroupCommit(db, sqlite);
@@ -144,12 +144,6 @@ describe('SQLite group commit', () => {
 });
 
 describe('SQLite transactions', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = createTempDir();
-  });
-  afterEach(() => dir.cleanup());
-
   it('take the write lock when they begin, so another process cannot slip a write in between', async () => {
     const path = join(dir.path, 'immediate.sqlite');
     const { db } = openScratch(path);
@@ -176,12 +170,6 @@ describe('SQLite transactions', () => {
 });
 
 describe('SQLite background checkpoints', () => {
-  let dir: TempDir;
-  beforeEach(() => {
-    dir = createTempDir();
-  });
-  afterEach(() => dir.cleanup());
-
   it('copies the WAL into the database file from their own thread', async () => {
     const path = join(dir.path, 'checkpoint.sqlite');
     const { sqlite, db } = openScratch(path);
