@@ -6,6 +6,7 @@ import * as grantsAudit from './migrations/2026-11-23T19-20-grants-audit.ts';
 import * as events from './migrations/2026-11-23T19-30-events.ts';
 import * as contact from './migrations/2026-11-23T19-40-contact.ts';
 import * as relationships from './migrations/2026-11-23T19-50-relationships.ts';
+import * as accessLogIndexes from './migrations/2026-11-23T22-40-access-log-indexes.ts';
 
 /**
  * Every migration, by timestamped name. Listed here rather than read from a
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T19-30-events': events,
   '2026-11-23T19-40-contact': contact,
   '2026-11-23T19-50-relationships': relationships,
+  '2026-11-23T22-40-access-log-indexes': accessLogIndexes,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.
