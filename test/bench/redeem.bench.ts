@@ -496,8 +496,9 @@ async function measure(
     pool: await pool(seeded ? 4000 * processes : 0, options.warmupSeconds),
   });
   log(`    warm-up: ${warm.rps.toFixed(0)} req/s ok, ${warm.failed} failed, ${warm.exhausted} past the pool`);
-  // A short warm-up runs colder than the run after it: size the pool well past its rate.
-  const maxPool = await pool(Math.max(warm.rps * 1.6, 200), options.seconds);
+  // A warm-up runs colder than the run after it (two processes: far colder), and a
+  // run past its pool answers 401s that are not the server's: size it generously.
+  const maxPool = await pool(Math.max(warm.rps * 3, seeded ? 3000 * processes : 0), options.seconds);
   const cpuBefore = cpuMs(served.pids);
   const max = await drive(served.targets, {
     seconds: options.seconds,
