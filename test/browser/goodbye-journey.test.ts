@@ -1,9 +1,8 @@
 import { generateKeyPair, isKithClientError } from '@kith/client';
-import { createLogger } from '@kith/server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
-import { type DeliveryWorker, startDeliveryWorker } from '../../server/src/events/delivery.service.ts';
+import type { DeliveryWorker } from '../../server/src/events/delivery.service.ts';
 import {
   checkPage,
   describeWithBrowser,
@@ -12,7 +11,7 @@ import {
   launchBrowser,
   type TestBrowser,
 } from '../support/browser.ts';
-import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
+import { type LiveVault, startLiveDelivery, startLiveVault } from '../support/live-vault.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
 
 type Shop = Awaited<ReturnType<typeof startShop>>;
@@ -49,16 +48,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
   });
 
   function startWorker(): DeliveryWorker {
-    return startDeliveryWorker(
-      {
-        db: vault.vault.db,
-        keys: vault.vault.keys,
-        clock: vault.clock,
-        logger: createLogger('silent'),
-        config: vault.config,
-      },
-      { pollIntervalMs: 20 },
-    );
+    return startLiveDelivery(vault, { pollIntervalMs: 20 });
   }
 
   async function openVendorPage(name: string) {
