@@ -22,7 +22,7 @@
  *      Ed25519 key from its JWKS) signature, verified by the SDK.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
 import { startSession } from '../../server/src/owners/session.service.ts';
 import { findPostgresBinaries, freePort, startCluster } from '../support/postgres-cluster.ts';
 import { renderSelfTimes, selfTimes } from './profile.ts';
-import { onCleanup, startKith } from './redeem.bench.ts';
+import { benchWorkDir, onCleanup, startKith } from './redeem.bench.ts';
 import { describeSeed, type SeededVendor, seedBulk } from './seed.ts';
 
 export interface FanoutOptions {
@@ -85,9 +85,7 @@ interface FanoutResult {
 
 export async function runFanoutBench(options: FanoutOptions = DEFAULT_FANOUT_OPTIONS): Promise<string> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const workDir = mkdtempSync(join(tmpdir(), 'kith-fanout-'));
-  if (process.env.KITH_BENCH_KEEP === '1') log(`work dir (kept): ${workDir}`);
-  else onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  const workDir = benchWorkDir('kith-fanout-', log);
   const startedAt = new Date();
   const results: FanoutResult[] = [];
   for (const kind of options.databases) {

@@ -75,6 +75,17 @@ export function onCleanup(cleanup: () => void | Promise<void>): void {
   cleanups.push(cleanup);
 }
 
+/**
+ * A fresh directory for one benchmark's servers, logs and databases, removed
+ * on the way out — unless KITH_BENCH_KEEP=1, which keeps it and says where.
+ */
+export function benchWorkDir(prefix: string, log: (line: string) => void): string {
+  const workDir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.env.KITH_BENCH_KEEP === '1') log(`work dir (kept): ${workDir}`);
+  else onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  return workDir;
+}
+
 /** Stops everything this harness started (idempotent). */
 export async function cleanupAll(): Promise<void> {
   for (const child of children)
@@ -570,10 +581,7 @@ function serverErrors(workDir: string, prefix: string): string[] {
 
 export async function runRedeemBench(options: BenchOptions = DEFAULT_OPTIONS): Promise<string> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const workDir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
-  // KITH_BENCH_KEEP=1 keeps the servers' logs and the SQLite file.
-  if (process.env.KITH_BENCH_KEEP === '1') log(`work dir (kept): ${workDir}`);
-  else cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
+  const workDir = benchWorkDir('kith-bench-', log);
   const rows: Row[] = [];
   let cluster: RunningCluster | undefined;
   const startedAt = new Date();

@@ -23,12 +23,12 @@
  * so each costs a B-tree descent, a level deeper at most.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinaries, startCluster } from '../support/postgres-cluster.ts';
 import {
+  benchWorkDir,
   drive,
   type LoadResult,
   makeProofPool,
@@ -75,9 +75,7 @@ interface Variant {
 
 export async function runScaleBench(options: ScaleOptions = DEFAULT_SCALE_OPTIONS): Promise<string> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const workDir = mkdtempSync(join(tmpdir(), 'kith-scale-'));
-  if (process.env.KITH_BENCH_KEEP === '1') log(`work dir (kept): ${workDir}`);
-  else onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  const workDir = benchWorkDir('kith-scale-', log);
   const startedAt = new Date();
   const summaries: string[] = [];
 
