@@ -79,7 +79,7 @@ export function postgresRedeemStore(trx: Trx): RedeemStore {
       const { rows } = await sql<{ fresh: boolean }>`
         WITH spent AS (
           INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (${jti.hash}, ${jti.expiresAt})
-          ON CONFLICT (jti_hash) DO NOTHING
+          ON CONFLICT (expires_at, jti_hash) DO NOTHING
           RETURNING 1
         ), logged AS (
           INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
@@ -117,7 +117,7 @@ export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore 
     'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ?',
   );
   const spendJti = sqlite.prepare(
-    'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (jti_hash) DO NOTHING',
+    'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (expires_at, jti_hash) DO NOTHING',
   );
   const insertEntry = sqlite.prepare(
     'INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash) ' +

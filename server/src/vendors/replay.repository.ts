@@ -15,7 +15,7 @@ export async function insertJtiOnce(
   const result = await db
     .insertInto(table)
     .values(row)
-    .onConflict((oc) => oc.column('jti_hash').doNothing())
+    .onConflict((oc) => oc.columns(['expires_at', 'jti_hash']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
