@@ -18,8 +18,8 @@
  *
  * Why size should not matter: every query of a redeem goes by key —
  * `grants` by id, `owners` by id, `profile_fields` by (owner_id, path), the
- * access-log append at (owner_id, seq) with its two secondary indexes
- * (grant_id, at) and (owner_id, client_id, seq), `dpop_proof_jtis` by hash —
+ * access-log append at (owner_id, seq) with its secondary index
+ * (owner_id, client_id, seq), `dpop_proof_jtis` by (expires_at, hash) —
  * so each costs a B-tree descent, a level deeper at most.
  */
 import { randomBytes } from 'node:crypto';
