@@ -453,25 +453,39 @@ export async function drive(
   const results = await Promise.all(instances);
   const seconds = (performance.now() - started) / 1000;
   for (const r of results) failed += r.errors + r.timeouts;
+  return loadResult({ seconds, planned: options.seconds, latencies, statuses, failed, exhausted });
+}
+
+/** What a run measured, from its latencies and answers; only 2xx answers count as throughput. */
+function loadResult(run: {
+  seconds: number;
+  /** The run's planned length: throughput is per planned second. */
+  planned: number;
+  latencies: number[];
+  statuses: Record<string, number>;
+  /** Socket errors and timeouts; non-2xx answers are added from `statuses`. */
+  failed: number;
+  exhausted: number;
+}): LoadResult {
   let ok = 0;
-  for (const [status, n] of Object.entries(statuses)) {
+  let failed = run.failed;
+  for (const [status, n] of Object.entries(run.statuses)) {
     if (status.startsWith('2')) ok += n;
     else failed += n;
   }
-  latencies.sort((a, b) => a - b);
+  const latencies = [...run.latencies].sort((a, b) => a - b);
   const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
   return {
-    seconds,
+    seconds: run.seconds,
     requests: latencies.length,
     ok,
     failed,
-    exhausted,
-    // Only successful answers count as throughput.
-    rps: ok / options.seconds,
+    exhausted: run.exhausted,
+    rps: ok / run.planned,
     p50: pct(50),
     p99: pct(99),
-    statuses,
+    statuses: run.statuses,
   };
 }
 
@@ -537,25 +551,14 @@ export async function drivePaced(
   }
   await Promise.all(pending);
   agent.destroy();
-  let ok = 0;
-  for (const [status, n] of Object.entries(statuses)) {
-    if (status.startsWith('2')) ok += n;
-    else failed += n;
-  }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
-  return {
+  return loadResult({
     seconds: (performance.now() - started) / 1000,
-    requests: latencies.length,
-    ok,
+    planned: options.seconds,
+    latencies,
+    statuses,
     failed,
     exhausted,
-    rps: ok / options.seconds,
-    p50: pct(50),
-    p99: pct(99),
-    statuses,
-  };
+  });
 }
 
 export interface Row {
