@@ -88,7 +88,8 @@ export async function authenticateGrant(
 ): Promise<{ grant: GrantRow }> {
   const { token, grantId } = readPresentedToken(presented);
   const grant = await findGrantById(deps.db, grantId);
-  checkGrantStanding(grant, sha256(token), deps.clock.now());
+  const tokenHash = sha256(token);
+  checkGrantStanding(grant, tokenHash, deps.clock.now());
 
   let jkt: string;
   try {
@@ -96,7 +97,7 @@ export async function authenticateGrant(
       dpop: presented.dpop,
       method: presented.method,
       path: presented.path,
-      accessToken: token,
+      accessTokenHash: tokenHash,
     }));
   } catch (error) {
     if (error instanceof KithError) throw refuseGrant(`DPoP: ${String(error.cause ?? error.code)}`);

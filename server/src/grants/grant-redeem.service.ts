@@ -56,14 +56,15 @@ export async function redeemGrant(
   options: { ifNoneMatch?: string | undefined } = {},
 ): Promise<Redeemed> {
   const { token, grantId } = readPresentedToken(presented);
+  const tokenHash = sha256(token);
   const attempt: RedeemAttempt = {
     grantId,
-    tokenHash: sha256(token),
+    tokenHash,
     proof: await checkDpopProof(deps, {
       dpop: presented.dpop,
       method: presented.method,
       path: presented.path,
-      accessToken: token,
+      accessTokenHash: tokenHash,
     }).catch((error: unknown) => {
       if (error instanceof KithError) return error;
       throw error;

@@ -57,7 +57,7 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
     return `${signingInput}.${base64url.encode(sign(null, Buffer.from(signingInput), key.privateKey))}`;
   };
   const verify = (dpop: string | undefined, input: Partial<VerifyDpopProofInput> = {}) =>
-    verifyDpopProof(deps, { dpop, method: 'GET', path: '/v1/data', accessToken: TOKEN, ...input });
+    verifyDpopProof(deps, { dpop, method: 'GET', path: '/v1/data', accessTokenHash: ath(TOKEN), ...input });
   const refusal = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -102,7 +102,7 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
       verify(await proof({ ath: undefined, htm: 'POST', htu: 'https://vault.example/v1/grants/collect' }), {
         method: 'POST',
         path: '/v1/grants/collect',
-        accessToken: undefined,
+        accessTokenHash: undefined,
       }),
     ).resolves.toBeDefined();
   });

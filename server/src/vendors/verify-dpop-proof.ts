@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, timingSafeEqual, verify as verifySignature } from 'node:crypto';
+import { type KeyObject, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -25,8 +25,12 @@ export interface VerifyDpopProofInput {
   method: string;
   /** The request path (`c.req.path`); the URL is rebuilt on the public URL so a proxy in front changes nothing. */
   path: string;
-  /** The access token sent with the proof (`Authorization: DPoP <token>`); the proof must carry its hash as `ath`. */
-  accessToken?: string;
+  /**
+   * The base64url SHA-256 of the access token sent with the proof
+   * (`Authorization: DPoP <token>`), which the proof must carry as `ath`.
+   * The caller hashes the token anyway, to find the grant it stands for.
+   */
+  accessTokenHash?: string;
 }
 
 export interface VerifiedDpopProof {
@@ -69,7 +73,7 @@ const proofKeys = new Map<string, ProofKey>();
  * challenge; the reason stays on the server (as the error's `cause`).
  *
  * @example
- * const { jkt } = await verifyDpopProof(deps, { dpop: c.req.header('dpop'), method: c.req.method, path: c.req.path, accessToken });
+ * const { jkt } = await verifyDpopProof(deps, { dpop: c.req.header('dpop'), method: c.req.method, path: c.req.path, accessTokenHash: sha256(token) });
  * if (jkt !== grant.cnf.jkt) throw new KithError('INVALID_DPOP_PROOF');
  */
 export async function verifyDpopProof(
@@ -141,8 +145,8 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   if (Math.abs(now - iat * 1000) > DPOP_IAT_WINDOW_MS) throw refuse('iat is too far from now');
 
   // §4.3 (12): with an access token, ath is the base64url SHA-256 of that token.
-  if (input.accessToken !== undefined) {
-    const expected = createHash('sha256').update(input.accessToken).digest();
+  if (input.accessTokenHash !== undefined) {
+    const expected = Buffer.from(input.accessTokenHash, 'base64url');
     const ath = typeof payload.ath === 'string' ? Buffer.from(payload.ath, 'base64url') : Buffer.alloc(0);
     if (ath.length !== expected.length || !timingSafeEqual(ath, expected))
       throw refuse('ath does not match the token');
