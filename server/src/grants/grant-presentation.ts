@@ -37,7 +37,7 @@ export function refuseGrant(reason: string): KithError {
 }
 
 /** A revoked grant says so, because the vendor must stop and forget. */
-export function grantRevoked(): KithError {
+function grantRevoked(): KithError {
   return new KithError('GRANT_REVOKED', { headers: DPOP_CHALLENGE });
 }
 

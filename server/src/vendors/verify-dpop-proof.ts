@@ -91,7 +91,7 @@ export async function verifyDpopProof(
 /**
  * Every check of `verifyDpopProof` but the last: the caller spends the
  * `jti` itself (`jtiHash`, until `jtiExpiresAt`), in the transaction that
- * acts on the proof, and refuses with `dpopReplayed()` if it was spent.
+ * acts on the proof, and refuses the request if it was spent before.
  */
 export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput): Promise<CheckedDpopProof> {
   const proof = input.dpop;
@@ -162,11 +162,6 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
     jtiHash: jtiKey(jkt, jti),
     jtiExpiresAt: iat * 1000 + DPOP_IAT_WINDOW_MS,
   };
-}
-
-/** The refusal for a proof whose `jti` was spent before. */
-export function dpopReplayed(): KithError {
-  return refuse('the jti was used before');
 }
 
 async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
