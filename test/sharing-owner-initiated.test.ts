@@ -4,7 +4,7 @@ import type { DeliveryWorker } from '../server/src/events/delivery.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveDelivery, startLiveVault } from './support/live-vault.ts';
-import { startTestVendor, type TestVendor } from './support/vendor.ts';
+import { grantThroughSdk, startTestVendor, type TestVendor } from './support/vendor.ts';
 
 const THIRTY_DAYS = 30 * 86400;
 const NEW_ADDRESS = { street_address: '1 Crescent', locality: 'Bath', country: 'GB' };
@@ -41,20 +41,7 @@ describeEachDatabase('owner-initiated sharing: send my new address to these thre
     await vault?.stop();
   });
 
-  async function granted(vendor: TestVendor, fields: string[]): Promise<CollectedGrant> {
-    const request = await vendor.client.requestGrant({
-      fields: fields as never,
-      purpose: 'delivery',
-      duration: '30d',
-    });
-    const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
-      method: 'POST',
-      cookie: owner.cookie,
-      json: {},
-    });
-    expect(approved.status).toBe(200);
-    return vendor.client.collectGrant({ requestId: request.id });
-  }
+  const granted = (vendor: TestVendor, fields: string[]) => grantThroughSdk(vault, vendor, owner, fields);
 
   function share(clientIds: string[]) {
     return requestJson<{ grants: { id: string; clientId: string }[]; code?: string }>(

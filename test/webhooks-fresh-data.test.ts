@@ -1,10 +1,10 @@
-import { type CollectedGrant, type RedeemedData, verifyWebhook } from '@kith/client';
+import { type RedeemedData, verifyWebhook } from '@kith/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DeliveryWorker } from '../server/src/events/delivery.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveDelivery, startLiveVault } from './support/live-vault.ts';
-import { startTestVendor, type TestVendor } from './support/vendor.ts';
+import { grantThroughSdk, startTestVendor, type TestVendor } from './support/vendor.ts';
 
 describeEachDatabase(
   'fresh data: profile.updated reaches exactly the vendors holding a changed field',
@@ -47,20 +47,7 @@ describeEachDatabase(
       return res.body;
     }
 
-    async function granted(vendor: TestVendor, fields: string[]): Promise<CollectedGrant> {
-      const request = await vendor.client.requestGrant({
-        fields: fields as never,
-        purpose: 'delivery',
-        duration: '30d',
-      });
-      const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
-        method: 'POST',
-        cookie: owner.cookie,
-        json: {},
-      });
-      expect(approved.status).toBe(200);
-      return vendor.client.collectGrant({ requestId: request.id });
-    }
+    const granted = (vendor: TestVendor, fields: string[]) => grantThroughSdk(vault, vendor, owner, fields);
 
     const eventsOf = (vendor: TestVendor, type: string) =>
       vendor.webhooks.receipts.filter(

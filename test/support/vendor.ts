@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import {
+  type CollectedGrant,
   createKithClient,
   generateKeyPair,
   type KithClient,
@@ -15,7 +16,9 @@ import {
   type SigningKey,
 } from '@kith/client';
 import { Hono } from 'hono';
+import { requestJson } from './http.ts';
 import { freePort } from './postgres-cluster.ts';
+import type { TestVault } from './test-vault.ts';
 
 export interface TestVendor {
   clientId: string;
@@ -167,4 +170,32 @@ async function startReceiver(): Promise<WebhookReceiver> {
       }
     },
   };
+}
+
+/**
+ * The whole grant flow as one step: `vendor` asks through the SDK for
+ * `fields` (purpose delivery, 30 days), the signed-in owner approves all of
+ * it, and the vendor collects.
+ *
+ * @example
+ * const grant = await grantThroughSdk(vault, vendor, owner, ['email']);
+ */
+export async function grantThroughSdk(
+  vault: TestVault,
+  vendor: TestVendor,
+  owner: { cookie: string },
+  fields: string[],
+): Promise<CollectedGrant> {
+  const request = await vendor.client.requestGrant({
+    fields: fields as never,
+    purpose: 'delivery',
+    duration: '30d',
+  });
+  const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
+    method: 'POST',
+    cookie: owner.cookie,
+    json: {},
+  });
+  if (approved.status !== 200) throw new Error(`approving ${request.id} answered ${approved.status}`);
+  return vendor.client.collectGrant({ requestId: request.id });
 }
