@@ -1,4 +1,3 @@
-import type SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { AccessLogRow } from '../audit/audit.table.ts';
 import type { Trx } from '../db/database.ts';
@@ -27,7 +26,7 @@ export interface SpentJti {
  * statements as the rules allow: the redeem is the hottest path, and every
  * statement is a round trip on PostgreSQL and a query's worth of overhead on
  * either. On SQLite the statements are prepared once and run synchronously
- * inside a group commit.
+ * inside a group commit (grant-redeem.sqlite.ts).
  */
 export interface RedeemStore {
   /** The grant, locked against a concurrent revoke (a revoke waits for the redeems holding it). */
@@ -47,7 +46,9 @@ export interface OwnerWithFields {
   fields: RedeemedField[];
 }
 
-const GRANT_COLUMNS = 'id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt';
+/** The grant columns a redeem reads: a grant row also holds its consent receipt, a whole JWT. */
+export const GRANT_COLUMNS =
+  'id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt';
 
 /**
  * The redeem store over a PostgreSQL transaction: three statements. Locks
@@ -96,47 +97,4 @@ export function postgresRedeemStore(trx: Trx): RedeemStore {
       return rows[0]?.fresh === true;
     },
   };
-}
-
-const sqliteStores = new WeakMap<SqliteDatabase.Database, RedeemStore>();
-
-/**
- * The redeem store over a better-sqlite3 handle, its statements prepared
- * once. Only for use inside a group commit's unit of work: SQLite runs one
- * writer at a time, so every read here is as good as locked.
- */
-export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore {
-  const known = sqliteStores.get(sqlite);
-  if (known) return known;
-  // Only the columns a redeem uses: a grant row also holds its consent receipt, a whole JWT.
-  const grantById = sqlite.prepare(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`);
-  const ownerById = sqlite.prepare(
-    'SELECT id, data_key_wrapped, audit_seq, audit_hash FROM owners WHERE id = ?',
-  );
-  const fieldsOf = sqlite.prepare(
-    'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ?',
-  );
-  const spendJti = sqlite.prepare(
-    'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (expires_at, jti_hash) DO NOTHING',
-  );
-  const insertEntry = sqlite.prepare(
-    'INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash) ' +
-      'VALUES (@owner_id, @seq, @at, @action, @client_id, @grant_id, @detail, @prev_hash, @hash)',
-  );
-  const setHead = sqlite.prepare('UPDATE owners SET audit_seq = ?, audit_hash = ? WHERE id = ?');
-  const store: RedeemStore = {
-    lockGrant: (id) => grantById.get(id) as RedeemedGrant | undefined,
-    lockOwnerWithFields(ownerId) {
-      const owner = ownerById.get(ownerId) as RedeemingOwner | undefined;
-      return owner && { owner, fields: fieldsOf.all(ownerId) as RedeemedField[] };
-    },
-    recordRead(jti, entry) {
-      if (spendJti.run(jti.hash, jti.expiresAt).changes !== 1) return false;
-      insertEntry.run(entry);
-      setHead.run(entry.seq, entry.hash, entry.owner_id);
-      return true;
-    },
-  };
-  sqliteStores.set(sqlite, store);
-  return store;
 }

@@ -17,8 +17,8 @@ import {
   type RedeemedField,
   type RedeemingOwner,
   type RedeemStore,
-  sqliteRedeemStore,
 } from './grant-redeem.repository.ts';
+import { sqliteRedeemStore } from './grant-redeem.sqlite.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 import { sha256 } from './sha256.ts';
 

@@ -111,11 +111,8 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   // §4.3 (6): the JWT signature verifies with the public key in the jwk header.
   const signingInput = Buffer.from(proof.slice(0, encodedHeader.length + 1 + encodedPayload.length));
   const signature = Buffer.from(encodedSignature, 'base64url');
-  const signed =
-    alg === 'EdDSA'
-      ? verifySignature(null, signingInput, key, signature)
-      : verifySignature('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
-  if (!signed) throw refuse('the signature does not verify');
+  if (!(await signatureVerifies(alg, key, signingInput, signature)))
+    throw refuse('the signature does not verify');
   const payload = parseJsonObject(encodedPayload);
   if (!payload) throw refuse('the proof payload is not a JSON object');
 
@@ -193,6 +190,25 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
   if (proofKeys.size >= PROOF_KEY_CACHE_LIMIT) proofKeys.delete(proofKeys.keys().next().value as string);
   proofKeys.set(encodedHeader, proofKey);
   return proofKey;
+}
+
+/**
+ * The signature check, on libuv's thread pool: one verification is most of
+ * a redeem's CPU, and off the event loop it runs on another core while the
+ * loop parses, reads and answers other requests.
+ */
+function signatureVerifies(
+  alg: VendorSigningAlg,
+  key: KeyObject,
+  signingInput: Buffer,
+  signature: Buffer,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    // A signature OpenSSL cannot even parse does not verify.
+    const done = (error: Error | null, verified: boolean) => resolve(error === null && verified);
+    if (alg === 'EdDSA') verifySignature(null, signingInput, key, signature, done);
+    else verifySignature('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+  });
 }
 
 function parseJsonObject(encoded: string): Record<string, unknown> | undefined {
