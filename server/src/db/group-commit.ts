@@ -136,18 +136,22 @@ export function createGroupCommit(
   }
 
   async function runGroup(units: Unit[]): Promise<Outcome[] | typeof BUSY> {
-    // Pragmas through `pragma()`, never prepared once: SQLite applies a pragma
-    // when its statement is prepared, so running a prepared one again does nothing.
-    if (walPath !== undefined) sqlite.pragma('synchronous = NORMAL');
+    // Pragmas through `exec()`, never prepared once: SQLite applies a pragma when
+    // its statement is prepared, so running a prepared one again does nothing.
+    // (`exec()` rather than `pragma()`, which builds a statement object: ten times dearer.)
+    sqlite.exec(
+      walPath === undefined
+        ? 'PRAGMA busy_timeout = 0'
+        : 'PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0',
+    );
     try {
-      sqlite.pragma('busy_timeout = 0');
       try {
         begin.run();
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_BUSY') return BUSY;
         throw error;
       } finally {
-        sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+        sqlite.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       }
       const outcomes: Outcome[] = [];
       try {
@@ -169,7 +173,7 @@ export function createGroupCommit(
       }
       return outcomes;
     } finally {
-      sqlite.pragma(`synchronous = ${synchronous}`);
+      if (walPath !== undefined) sqlite.exec(`PRAGMA synchronous = ${synchronous}`);
     }
   }
 
