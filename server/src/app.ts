@@ -45,13 +45,15 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestId());
   app.use(async function accessLog(c, next) {
-    const logger = deps.logger.child({ requestId: c.get('requestId') });
-    c.set('logger', logger);
+    // The app's own logger, not a child per request: a child costs a serialisation
+    // per request, and every line that needs the request id carries it.
+    c.set('logger', deps.logger);
     const started = performance.now();
     await next();
     // The route pattern, never the URL: query strings and paths can carry codes.
-    logger.info(
+    deps.logger.info(
       {
+        requestId: c.get('requestId'),
         method: c.req.method,
         route: c.req.routePath,
         status: c.res.status,

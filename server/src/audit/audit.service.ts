@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Db, Trx } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
@@ -158,7 +158,7 @@ function entryHash(row: Omit<AccessLogRow, 'hash'>): string {
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
+  return hash('sha256', text, 'base64url');
 }
 
 function toEntry(row: AccessLogRow): AccessLogEntry {

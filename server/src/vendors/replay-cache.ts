@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { deleteExpiredJtis, insertJtiOnce } from './replay.repository.ts';
@@ -27,7 +27,7 @@ export async function useJtiOnce(
  * raw ids at rest.
  */
 export function jtiKey(presenter: string, jti: string): string {
-  return createHash('sha256').update(`${presenter}\n${jti}`).digest('base64url');
+  return hash('sha256', `${presenter}\n${jti}`, 'base64url');
 }
 
 /**
