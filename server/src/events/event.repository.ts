@@ -1,9 +1,32 @@
 import type { Executor } from '../db/database.ts';
 import type { NewDeliveryRow, NewEventRow } from './event.table.ts';
 
-export async function insertEvent(db: Executor, event: NewEventRow, delivery: NewDeliveryRow): Promise<void> {
-  await db.insertInto('events').values(event).execute();
-  await db.insertInto('deliveries').values(delivery).execute();
+// Rows per INSERT at most: 512 deliveries bind 5,120 parameters (10 columns), far
+// under SQLite's 32,766 and PostgreSQL's 65,535.
+const MAX_ROWS_PER_INSERT = 512;
+
+/**
+ * Writes events and their deliveries, many rows per INSERT. Each chunk is a
+ * power of two rows, so the prepared statements SQLite keeps per SQL text are
+ * a dozen shapes, not one for every number of vendors a change reached.
+ */
+export async function insertEvents(
+  db: Executor,
+  rows: readonly { event: NewEventRow; delivery: NewDeliveryRow }[],
+): Promise<void> {
+  for (let start = 0; start < rows.length; ) {
+    const size = Math.min(MAX_ROWS_PER_INSERT, 2 ** (31 - Math.clz32(rows.length - start)));
+    const chunk = rows.slice(start, start + size);
+    await db
+      .insertInto('events')
+      .values(chunk.map((r) => r.event))
+      .execute();
+    await db
+      .insertInto('deliveries')
+      .values(chunk.map((r) => r.delivery))
+      .execute();
+    start += size;
+  }
 }
 
 /** The owner's grants a vendor may still use: collected, not revoked, not expired. */

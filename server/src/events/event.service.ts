@@ -3,7 +3,7 @@ import type { FieldPath, WebhookEventData, WebhookEventType } from '@kith/schema
 import type { Trx } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { findLiveGrants, insertEvent, setWebhookSecretIfUnset } from './event.repository.ts';
+import { findLiveGrants, insertEvents, setWebhookSecretIfUnset } from './event.repository.ts';
 
 /** One event for one vendor, as a service emits it. */
 export interface NewEvent<T extends WebhookEventType = WebhookEventType> {
@@ -27,31 +27,49 @@ export interface NewEvent<T extends WebhookEventType = WebhookEventType> {
  * });
  */
 export async function emitEvent<T extends WebhookEventType>(trx: Trx, event: NewEvent<T>): Promise<string> {
-  const id = newId('evt');
-  await insertEvent(
-    trx,
-    {
-      id,
-      owner_id: event.ownerId,
-      client_id: event.clientId,
-      type: event.type,
-      payload: JSON.stringify(event.data),
-      created_at: event.at,
-    },
-    {
-      event_id: id,
-      attempts: 0,
-      next_attempt_at: event.at,
-      claimed_until: null,
-      claimed_by: null,
-      status: 'pending',
-      last_attempt_at: null,
-      last_status_code: null,
-      last_error: null,
-      delivered_at: null,
-    },
-  );
-  return id;
+  const [id] = await emitEvents(trx, [event]);
+  return id as string;
+}
+
+/**
+ * Writes many events and their pending deliveries in the caller's
+ * transaction, as `emitEvent` does one, in a few multi-row INSERTs: one
+ * change may reach thousands of vendors. Answers the event ids, in order.
+ *
+ * @example
+ * await emitEvents(trx, vendors.map((clientId) => ({ ownerId, clientId, type: 'profile.updated', data, at: now })));
+ */
+export async function emitEvents<T extends WebhookEventType>(
+  trx: Trx,
+  events: readonly NewEvent<T>[],
+): Promise<string[]> {
+  const rows = events.map((event) => {
+    const id = newId('evt');
+    return {
+      event: {
+        id,
+        owner_id: event.ownerId,
+        client_id: event.clientId,
+        type: event.type,
+        payload: JSON.stringify(event.data),
+        created_at: event.at,
+      },
+      delivery: {
+        event_id: id,
+        attempts: 0,
+        next_attempt_at: event.at,
+        claimed_until: null,
+        claimed_by: null,
+        status: 'pending' as const,
+        last_attempt_at: null,
+        last_status_code: null,
+        last_error: null,
+        delivered_at: null,
+      },
+    };
+  });
+  await insertEvents(trx, rows);
+  return rows.map((r) => r.event.id);
 }
 
 /**
@@ -74,15 +92,16 @@ export async function emitProfileUpdated(
     for (const field of held) entry.fields.add(field);
     byVendor.set(grant.client_id, entry);
   }
-  for (const [clientId, { sub, grantIds, fields }] of byVendor) {
-    await emitEvent(trx, {
+  await emitEvents(
+    trx,
+    [...byVendor].map(([clientId, { sub, grantIds, fields }]) => ({
       ownerId: input.ownerId,
       clientId,
-      type: 'profile.updated',
+      type: 'profile.updated' as const,
       data: { sub, grant_ids: grantIds, fields: [...fields].sort(), version: input.version },
       at: input.at,
-    });
-  }
+    })),
+  );
   return [...byVendor.keys()];
 }
 
