@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { registerPostgresPool } from './postgres-pool.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
 
@@ -42,6 +43,7 @@ export function openDatabase(config: DatabaseConfig): OpenDatabase {
       },
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    registerPostgresPool(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   mkdirSync(dirname(config.path), { recursive: true });

@@ -1,6 +1,7 @@
 import type { FieldPath, RedeemedData } from '@kith/schemas';
 import { chainAccessLogEntry } from '../audit/audit.service.ts';
 import { groupCommitOf } from '../db/group-commit.ts';
+import { postgresPoolOf } from '../db/postgres-pool.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
@@ -12,12 +13,8 @@ import {
   readPresentedToken,
   refuseGrant,
 } from './grant-presentation.ts';
-import {
-  postgresRedeemStore,
-  type RedeemedField,
-  type RedeemingOwner,
-  type RedeemStore,
-} from './grant-redeem.repository.ts';
+import { redeemOnPostgres } from './grant-redeem.postgres.ts';
+import type { RedeemedField, RedeemingOwner, RedeemStore } from './grant-redeem.repository.ts';
 import { sqliteRedeemStore } from './grant-redeem.sqlite.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 import { sha256 } from './sha256.ts';
@@ -71,10 +68,12 @@ export async function redeemGrant(
     }),
     ifNoneMatch: options.ifNoneMatch,
   };
-  // SQLite always has a group commit (openDatabase sets it up); without one, this is PostgreSQL.
+  // openDatabase gives SQLite a group commit, and registers PostgreSQL's pool.
   const group = groupCommitOf(deps.db);
   if (group) return group.run((sqlite) => redeemInStore(deps, sqliteRedeemStore(sqlite), attempt));
-  return deps.db.transaction().execute((trx) => redeemInStore(deps, postgresRedeemStore(trx), attempt));
+  const pool = postgresPoolOf(deps.db);
+  if (!pool) throw new Error('redeem: a database not opened by openDatabase');
+  return redeemOnPostgres(pool, tokenHash, (store) => redeemInStore(deps, store, attempt));
 }
 
 async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: RedeemAttempt): Promise<Redeemed> {
