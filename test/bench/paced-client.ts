@@ -10,11 +10,11 @@
  * loop and garbage collector add as little as possible to what it measures.
  *
  * Run by the benchmark (`drivePaced` in redeem.bench.ts), which imports only its types:
- *   node --import tsx test/bench/paced-client.ts PLAN.json
+ *   node --import tsx test/bench/paced-client.ts PLAN.json OUTCOME.json
  * PLAN: { targets: ["http://127.0.0.1:PORT"], path, rate, seconds, headers: [{…}, …] | null }.
- * Prints one JSON line: { seconds, latencies (ms, sorted), statuses, failed, exhausted }.
+ * OUTCOME, written at the end: { seconds, latencies (ms, sorted), statuses, failed, exhausted }.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
 export interface PacedPlan {
@@ -174,7 +174,9 @@ function readResponse(conn: Connection): number | undefined {
   return Number(head.slice(9, 12));
 }
 
-// A script: the harness imports only its types.
-const plan = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as PacedPlan;
-process.stdout.write(`${JSON.stringify(await runPaced(plan))}\n`);
+// A script: the harness imports only its types. The outcome goes to a file: a
+// pipe takes ~64 KB before a write turns asynchronous, and exiting then cuts it short.
+const [planPath, outcomePath] = process.argv.slice(2) as [string, string];
+const plan = JSON.parse(readFileSync(planPath, 'utf8')) as PacedPlan;
+writeFileSync(outcomePath, JSON.stringify(await runPaced(plan)));
 process.exit(0);

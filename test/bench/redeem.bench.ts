@@ -508,19 +508,17 @@ export async function drivePaced(
     };
     const planPath = join(dir, 'plan.json');
     writeFileSync(planPath, JSON.stringify(plan));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/paced-client.ts', planPath], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const outcomePath = join(dir, 'outcome.json');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/bench/paced-client.ts', planPath, outcomePath],
+      { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     children.add(child);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     children.delete(child);
     if (code !== 0) throw new Error(`the paced client exited with ${code}`);
-    const outcome = JSON.parse(output) as PacedOutcome;
+    const outcome = JSON.parse(readFileSync(outcomePath, 'utf8')) as PacedOutcome;
     return loadResult({ ...outcome, planned: options.seconds });
   } finally {
     rmSync(dir, { recursive: true, force: true });
