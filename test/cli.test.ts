@@ -77,6 +77,7 @@ describe('kith CLI configuration errors', () => {
     ['KITH_DATABASE_URL', 'mysql://nope'],
     ['KITH_PUBLIC_URL', 'http://vault.example'],
     ['KITH_MASTER_KEY', 'too-short'],
+    ['KITH_DELIVERY_BATCH_SIZE', '0'],
   ] as const) {
     it(`names ${variable} and exits 78 when it is bad`, async () => {
       const result = await runKith(['serve'], { cwd: workDir(), env: { [variable]: value } });

@@ -1,6 +1,11 @@
 import { createLogger } from '@kith/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type DeliveryDeps, deliverDue, deliveryHealth } from '../server/src/events/delivery.service.ts';
+import {
+  type DeliveryDeps,
+  deliverDue,
+  deliveryHealth,
+  startDeliveryWorker,
+} from '../server/src/events/delivery.service.ts';
 import { emitEvent, ensureWebhookSecret } from '../server/src/events/event.service.ts';
 import { guardedWebhookFetch, type WebhookFetch } from '../server/src/events/webhook-transport.ts';
 import { upsertVendor } from '../server/src/vendors/vendor.repository.ts';
@@ -277,5 +282,41 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
     const raw = Buffer.from(row.webhook_secret_sealed as Uint8Array);
     expect(raw.includes(Buffer.from(first as string))).toBe(false);
     expect(raw.includes(Buffer.from((first as string).slice(6), 'base64'))).toBe(false);
+  });
+
+  it('has at most a batch of requests in flight, however many events are due', async () => {
+    const clientId = await knownVendor('https://hooks.example/in');
+    const ids = await emit(clientId, 12);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const worker = startDeliveryWorker(
+      deps(async () => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        inFlight--;
+        return { status: 204 };
+      }),
+      { pollIntervalMs: 5, batchSize: 5 },
+    );
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              await tv.vault.db
+                .selectFrom('deliveries')
+                .select('event_id')
+                .where('event_id', 'in', ids)
+                .where('status', '=', 'delivered')
+                .execute()
+            ).length,
+          { timeout: 10_000 },
+        )
+        .toBe(ids.length);
+    } finally {
+      await worker.stop();
+    }
+    expect(mostInFlight).toBeGreaterThan(1);
+    expect(mostInFlight).toBeLessThanOrEqual(5);
   });
 });

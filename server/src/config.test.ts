@@ -52,6 +52,10 @@ describe('loadConfig', () => {
     ['KITH_LOG_LEVEL', { KITH_LOG_LEVEL: 'loud' }],
     ['KITH_BODY_LIMIT_BYTES', { KITH_BODY_LIMIT_BYTES: '-1' }],
     ['KITH_SESSION_IDLE_MINUTES', { KITH_SESSION_IDLE_MINUTES: '0' }],
+    ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: '0' }],
+    ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: '501' }],
+    ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: 'many' }],
+    ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: '2.5' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env)[0])}`, () => {
@@ -66,6 +70,11 @@ describe('loadConfig', () => {
       expect((thrown as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
     });
   }
+
+  it('claims 50 deliveries at once unless KITH_DELIVERY_BATCH_SIZE says otherwise', () => {
+    expect(loadConfig({}, cwd).webhooks.batchSize).toBe(50);
+    expect(loadConfig({ KITH_DELIVERY_BATCH_SIZE: '200' }, cwd).webhooks.batchSize).toBe(200);
+  });
 
   it('accepts https anywhere and http on loopback', () => {
     for (const url of ['https://vault.example', 'http://localhost:3000', 'http://127.0.0.1:8080']) {

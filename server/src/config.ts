@@ -23,6 +23,7 @@ import { isAbsolute, resolve } from 'node:path';
  * | KITH_DELIVERY_WORKER | `true` | whether this process delivers webhooks; with several processes on one PostgreSQL any number may (claims never overlap) |
  * | KITH_WEBHOOK_TIMEOUT_SECONDS | `10` | how long one webhook attempt may take before it counts as failed |
  * | KITH_WEBHOOK_RETRY_HOURS | `72` | how long a failing event is retried (exponential backoff with full jitter) before it is marked failed |
+ * | KITH_DELIVERY_BATCH_SIZE | `50` | how many due webhooks the delivery worker claims at once and sends concurrently (at most that many requests in flight); 1–500 |
  */
 export interface Config {
   database: DatabaseConfig;
@@ -37,7 +38,7 @@ export interface Config {
   logLevel: LogLevel;
   /** Development only: vendors on this machine (plain http on loopback) are accepted. */
   devAllowLocalVendors: boolean;
-  webhooks: { deliver: boolean; timeoutMs: number; retryForMs: number };
+  webhooks: { deliver: boolean; timeoutMs: number; retryForMs: number; batchSize: number };
 }
 
 export type DatabaseConfig =
@@ -99,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       deliver: readBoolean(env, 'KITH_DELIVERY_WORKER', true),
       timeoutMs: readInteger(env, 'KITH_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60) * 1000,
       retryForMs: readInteger(env, 'KITH_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30) * 3_600_000,
+      batchSize: readInteger(env, 'KITH_DELIVERY_BATCH_SIZE', 50, 1, 500),
     },
   };
 }

@@ -123,7 +123,9 @@ async function runServe(config: Config): Promise<number> {
     );
   }
   // Events leave through the outbox; with several processes on one database, claims never overlap.
-  const delivery = config.webhooks.deliver ? startDeliveryWorker({ ...deps, logger }) : undefined;
+  const delivery = config.webhooks.deliver
+    ? startDeliveryWorker({ ...deps, logger }, { batchSize: config.webhooks.batchSize })
+    : undefined;
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { address: info.address, port: info.port, publicUrl: config.publicUrl.origin, database: vault.dialect },

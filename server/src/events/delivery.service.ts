@@ -33,7 +33,10 @@ export interface DeliveryOptions {
   workerId?: string;
   /** How often to look for due deliveries when there were none. */
   pollIntervalMs?: number;
-  /** How many deliveries one claim takes (and sends at once). */
+  /**
+   * How many deliveries one claim takes, and so how many requests are in
+   * flight at once; 10 unless given (the server passes `KITH_DELIVERY_BATCH_SIZE`).
+   */
   batchSize?: number;
   /** The first retry waits up to this long; each later one up to twice the one before. */
   baseDelayMs?: number;
