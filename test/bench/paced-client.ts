@@ -1,9 +1,11 @@
 /**
  * An open-loop load generator in its own process, for p99 at half load: it
- * offers `rate` requests per second evenly spread over time and times each
- * from when it was due, so a stalled server (or a late sender) shows as
- * latency instead of silently lowering the rate. autocannon cannot do this:
- * its rate limit sends each second's quota as one burst.
+ * offers `rate` requests per second evenly spread over time, whatever the
+ * server answers — a stalled server meets requests piling up, and shows it as
+ * latency instead of silently lowering the rate — and times each from when
+ * it was written to when its answer was read. It reports, apart, how late it
+ * wrote requests (its own jitter: a 1 ms timer and a shared machine).
+ * autocannon cannot do this: its rate limit sends each second's quota as one burst.
  *
  * Lean on purpose — raw keep-alive sockets, requests serialised before the
  * run, responses read by their Content-Length — so the client's own event
@@ -12,7 +14,7 @@
  * Run by the benchmark (`drivePaced` in redeem.bench.ts), which imports only its types:
  *   node --import tsx test/bench/paced-client.ts PLAN.json OUTCOME.json
  * PLAN: { targets: ["http://127.0.0.1:PORT"], path, rate, seconds, headers: [{…}, …] | null }.
- * OUTCOME, written at the end: { seconds, latencies (ms, sorted), statuses, failed, exhausted }.
+ * OUTCOME, written at the end: { seconds, latencies (ms, sorted), lateP99, statuses, failed, exhausted }.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -28,7 +30,10 @@ export interface PacedPlan {
 
 export interface PacedOutcome {
   seconds: number;
+  /** From when each request was written to when its answer was read, ms, sorted. */
   latencies: number[];
+  /** How late after its due time the client wrote a request, p99, ms: this client's own jitter. */
+  lateP99: number;
   statuses: Record<string, number>;
   failed: number;
   exhausted: number;
@@ -42,14 +47,15 @@ const TIMEOUT_MS = 10_000;
 interface Connection {
   socket: Socket;
   buffered: Buffer;
-  /** When the request in flight was due, or undefined when idle. */
-  due: number | undefined;
+  /** When the request in flight was written, or undefined when idle. */
+  sentAt: number | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
 async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
   const total = Math.round(plan.rate * plan.seconds);
   const latencies: number[] = [];
+  const lateness: number[] = [];
   const statuses: Record<string, number> = {};
   let failed = 0;
   let exhausted = 0;
@@ -87,11 +93,11 @@ async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
 
   const finish = (target: (typeof targets)[number], conn: Connection, status: number | undefined) => {
     clearTimeout(conn.timer);
-    const due = conn.due as number;
-    conn.due = undefined;
+    const sentAt = conn.sentAt as number;
+    conn.sentAt = undefined;
     if (status === undefined) failed++;
     else {
-      latencies.push(performance.now() - due);
+      latencies.push(performance.now() - sentAt);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
     settle();
@@ -101,7 +107,7 @@ async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
   const open = (target: (typeof targets)[number]): Connection => {
     const socket = connect({ host: target.host, port: target.port, noDelay: true });
     target.open++;
-    const conn: Connection = { socket, buffered: Buffer.alloc(0), due: undefined, timer: undefined };
+    const conn: Connection = { socket, buffered: Buffer.alloc(0), sentAt: undefined, timer: undefined };
     socket.on('data', (chunk: Buffer) => {
       conn.buffered = conn.buffered.length === 0 ? chunk : Buffer.concat([conn.buffered, chunk]);
       const status = readResponse(conn);
@@ -111,7 +117,7 @@ async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
       target.open--;
       const at = target.idle.indexOf(conn);
       if (at >= 0) target.idle.splice(at, 1);
-      if (conn.due !== undefined) finish(target, conn, undefined);
+      if (conn.sentAt !== undefined) finish(target, conn, undefined);
     };
     socket.on('error', () => {});
     socket.on('close', lost);
@@ -120,7 +126,8 @@ async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
 
   const send = (index: number, due: number) => {
     const target = targets[index % targets.length] as (typeof targets)[number];
-    let conn = target.idle.pop();
+    // First in, first out: every connection stays busy enough that the server never closes it as idle.
+    let conn = target.idle.shift();
     if (!conn) {
       if (target.open >= MAX_SOCKETS_PER_TARGET) {
         failed++;
@@ -129,11 +136,24 @@ async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
       }
       conn = open(target);
     }
-    conn.due = due;
     const sending = conn;
     conn.timer = setTimeout(() => sending.socket.destroy(), TIMEOUT_MS);
+    conn.sentAt = performance.now();
+    lateness.push(conn.sentAt - due);
     conn.socket.write(requests[index] as Buffer);
   };
+
+  // Enough connections for 10 ms of answers in flight, opened before the clock starts.
+  const warm = Math.min(MAX_SOCKETS_PER_TARGET, Math.ceil(plan.rate / targets.length / 100) + 8);
+  await Promise.all(
+    targets.flatMap((target) =>
+      Array.from({ length: warm }, () => {
+        const conn = open(target);
+        target.idle.push(conn);
+        return new Promise((resolve) => conn.socket.once('connect', resolve).once('close', resolve));
+      }),
+    ),
+  );
 
   const interval = 1000 / plan.rate;
   const started = performance.now();
@@ -150,7 +170,9 @@ async function runPaced(plan: PacedPlan): Promise<PacedOutcome> {
   const seconds = (performance.now() - started) / 1000;
   for (const target of targets) for (const conn of target.idle) conn.socket.destroy();
   latencies.sort((a, b) => a - b);
-  return { seconds, latencies, statuses, failed, exhausted };
+  lateness.sort((a, b) => a - b);
+  const lateP99 = lateness[Math.floor(lateness.length * 0.99)] ?? 0;
+  return { seconds, latencies, lateP99, statuses, failed, exhausted };
 }
 
 /**

@@ -384,6 +384,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   statuses: Record<string, number>;
+  /** The paced client's own lateness in writing requests, p99 (ms): its floor under every latency. */
+  lateP99?: number;
 }
 
 /**
@@ -463,6 +465,7 @@ function loadResult(run: {
   /** Socket errors and timeouts; non-2xx answers are added from `statuses`. */
   failed: number;
   exhausted: number;
+  lateP99?: number;
 }): LoadResult {
   let ok = 0;
   let failed = run.failed;
@@ -483,6 +486,7 @@ function loadResult(run: {
     p50: pct(50),
     p99: pct(99),
     statuses: run.statuses,
+    ...(run.lateP99 === undefined ? {} : { lateP99: run.lateP99 }),
   };
 }
 
@@ -606,7 +610,7 @@ function summary(r: LoadResult): string {
   const statuses = Object.entries(r.statuses)
     .map(([s, n]) => `${s}×${n}`)
     .join(' ');
-  return `${r.rps.toFixed(0)} req/s ok, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, failed ${r.failed} [${statuses}]${r.exhausted ? `, ${r.exhausted} past the pool` : ''}`;
+  return `${r.rps.toFixed(0)} req/s ok, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, failed ${r.failed} [${statuses}]${r.exhausted ? `, ${r.exhausted} past the pool` : ''}${r.lateP99 === undefined ? '' : `, client late p99 ${r.lateP99.toFixed(2)} ms`}`;
 }
 
 /** Distinct error lines (level ≥ 50) in the logs of one configuration, at most five. */
