@@ -196,8 +196,8 @@ function readResponse(conn: Connection): number | undefined {
   return Number(head.slice(9, 12));
 }
 
-// A script: the harness imports only its types. The outcome goes to a file: a
-// pipe takes ~64 KB before a write turns asynchronous, and exiting then cuts it short.
+// A script: the harness imports only its types. The outcome goes to a file: on
+// POSIX, stdout into a pipe is written asynchronously, and exiting cuts a large one short.
 const [planPath, outcomePath] = process.argv.slice(2) as [string, string];
 const plan = JSON.parse(readFileSync(planPath, 'utf8')) as PacedPlan;
 writeFileSync(outcomePath, JSON.stringify(await runPaced(plan)));
