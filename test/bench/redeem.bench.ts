@@ -493,7 +493,7 @@ function loadResult(run: {
 /**
  * Offers `rate` requests per second evenly spread over time (open loop),
  * round-robin over `targets`, from a lean client in its own process
- * (paced-client.ts), each timed from when it was due.
+ * (paced-client.ts), each timed from when it was written.
  */
 export async function drivePaced(
   targets: string[],
@@ -748,7 +748,7 @@ export function renderTable(
     `${options.seconds} s per run after a ${options.warmupSeconds} s warm-up, ${options.connections} connections (autocannon, in the harness process, sharing the cores), ` +
       `${grants} distinct grants, a fresh DPoP proof per request, ${bodyBytes}-byte answers; "× ceiling" is req/s over the one-process bare Hono route measured in this run.`,
     'Issue 6 targets: one process ≥ 20% of the ceiling; two processes ≥ 1.6× one; p99 < 10 ms at half load.',
-    'Half load: requests evenly paced from a client process of its own (open loop, each timed from when it was due).',
+    "Half load: requests evenly paced from a client process of its own (open loop, each timed from when it was written; the client's own lateness is in the log).",
     '',
   ];
   return [...head, ...lines, '', ...scaling.map((s) => `- ${s}`)].join('\n');
