@@ -15,8 +15,8 @@ const fsyncAsync = promisify(fsync);
  * The fsync runs off the event loop: the group commits with
  * `synchronous = NORMAL` (SQLite writes the WAL frames but does not sync
  * them), then syncs the WAL file on libuv's thread pool and only then
- * settles its units. While one group's sync is in flight the next group can
- * already run. A power cut loses nothing a caller was told: everything up to
+ * settles its units. While one group's sync is in flight, the units that
+ * arrive gather for the group after it. A power cut loses nothing a caller was told: everything up to
  * the group's commit frame was on disk before any of its units resolved.
  */
 export interface GroupCommit {
@@ -84,8 +84,15 @@ export function createGroupCommit(
   let walFd: number | undefined;
   const syncs = new Set<Promise<void>>();
 
+  // Groups whose fsync is in flight. While there is one, the next group waits
+  // for it (unless a whole group's worth is queued): the units that arrive
+  // meanwhile then share one commit and one fsync, instead of each turn paying
+  // for its own — fewer WAL pages written twice, fewer syncs, less CPU per unit.
+  let syncing = 0;
+
   const schedule = () => {
     if (scheduled) return;
+    if (syncing > 0 && queue.length < MAX_GROUP) return;
     scheduled = true;
     // After the I/O phase: every request that arrived in this turn joins the group.
     setImmediate(() => void flush());
@@ -99,12 +106,13 @@ export function createGroupCommit(
       outcomes = await runGroupWhenWritable(units);
     } catch (error) {
       for (const unit of units) unit.reject(error);
-      return;
-    } finally {
       if (queue.length > 0) schedule();
+      return;
     }
     const synced = syncWal();
     syncs.add(synced);
+    syncing++;
+    schedule();
     try {
       await synced;
     } catch (error) {
@@ -113,6 +121,8 @@ export function createGroupCommit(
       return;
     } finally {
       syncs.delete(synced);
+      syncing--;
+      if (queue.length > 0) schedule();
     }
     units.forEach((unit, i) => {
       const outcome = outcomes[i] as Outcome;

@@ -89,6 +89,45 @@ describe('SQLite group commit', () => {
     await group.close();
   });
 
+  it('gathers the units that arrive during a sync into one group after it', async () => {
+    const { sqlite, db } = openScratch(join(dir.path, 'gather.sqlite'));
+    const syncs: Array<() => void> = [];
+    const group = createGroupCommit(db, sqlite, {
+      syncFile: () => new Promise<void>((release) => syncs.push(release)),
+    });
+    const insert = sqlite.prepare('INSERT INTO notes (text) VALUES (?)');
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const waitFor = async (check: () => boolean) => {
+      while (!check()) await pause(5);
+    };
+    const settled: string[] = [];
+    const write = (text: string) => group.run(() => insert.run(text)).then(() => void settled.push(text));
+
+    const first = write('first');
+    await waitFor(() => syncs.length === 1);
+    // Two units in two later turns, while the first group's sync is out: they wait for it.
+    const second = write('second');
+    await pause(10);
+    const third = write('third');
+    await pause(20);
+    expect(countNotes(sqlite)).toBe(1);
+    expect(syncs).toHaveLength(1);
+
+    syncs[0]?.();
+    await first;
+    // Then one commit and one sync for both.
+    await waitFor(() => syncs.length === 2);
+    expect(countNotes(sqlite)).toBe(3);
+    await pause(20);
+    expect(settled).toEqual(['first']);
+    syncs[1]?.();
+    await Promise.all([second, third]);
+    expect(settled).toEqual(['first', 'second', 'third']);
+    expect(syncs).toHaveLength(2);
+    await db.destroy();
+    await group.close();
+  });
+
   it('waits for a Kysely transaction in progress instead of writing inside it', async () => {
     const { sqlite, db } = openScratch(join(dir.path, 'interleave.sqlite'));
     const group = createGroupCommit(db, sqlite);
