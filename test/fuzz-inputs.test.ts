@@ -145,6 +145,17 @@ function nearMisses<V extends Record<string, fc.Arbitrary<unknown>>>(
   );
 }
 
+/** Mostly `bodies`; now and then JSON of any shape, or text that is not JSON at all. */
+function orGarbage(
+  bodies: fc.Arbitrary<{ body: Record<string, unknown>; intact: boolean }>,
+): fc.Arbitrary<{ body: unknown; intact: boolean }> {
+  return fc.oneof(
+    { weight: 8, arbitrary: bodies as fc.Arbitrary<{ body: unknown; intact: boolean }> },
+    { weight: 1, arbitrary: garbageJson.map((body) => ({ body, intact: false })) },
+    { weight: 1, arbitrary: rawBody.map((body) => ({ body, intact: false })) },
+  );
+}
+
 /**
  * A case's body as sent: a string as it is, anything else as JSON, an
  * object's values marked `later` made first (in key order); the kinds made,
@@ -541,11 +552,7 @@ describeEachDatabase(
         },
         { intact: 2, spoiled: 5 },
       );
-      const cases = fc.oneof(
-        { weight: 8, arbitrary: bodies },
-        { weight: 1, arbitrary: garbageJson.map((body) => ({ body, intact: false })) },
-        { weight: 1, arbitrary: rawBody.map((body) => ({ body, intact: false })) },
-      );
+      const cases = orGarbage(bodies);
       const runs = share(3);
       let accepted = 0;
       await fc.assert(
@@ -890,11 +897,7 @@ describeEachDatabase(
         },
         { intact: 3, spoiled: 5 },
       );
-      const cases = fc.oneof(
-        { weight: 8, arbitrary: bodies },
-        { weight: 1, arbitrary: garbageJson.map((body) => ({ body, intact: false })) },
-        { weight: 1, arbitrary: rawBody.map((body) => ({ body, intact: false })) },
-      );
+      const cases = orGarbage(bodies);
       const runs = share(2);
       let acknowledgedNow = 0;
       const make = async (kind: string) => {
