@@ -29,12 +29,11 @@ import { join } from 'node:path';
 import { verifyWebhook } from '@kith/client';
 import type { VendorMetadata } from '@kith/schemas';
 import { createLogger, loadConfig, openVault, systemClock } from '@kith/server';
-import pg from 'pg';
 import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
 import { startSession } from '../../server/src/owners/session.service.ts';
-import { findPostgresBinaries, freePort, startCluster } from '../support/postgres-cluster.ts';
+import { freePort } from '../support/postgres-cluster.ts';
 import { renderSelfTimes, selfTimes } from './profile.ts';
-import { benchWorkDir, onCleanup, startKith } from './redeem.bench.ts';
+import { benchDatabases, benchWorkDir, onCleanup, startKith } from './redeem.bench.ts';
 import { describeSeed, type SeededVendor, seedBulk } from './seed.ts';
 
 export interface FanoutOptions {
@@ -89,7 +88,7 @@ export async function runFanoutBench(options: FanoutOptions = DEFAULT_FANOUT_OPT
   const startedAt = new Date();
   const results: FanoutResult[] = [];
   for (const kind of options.databases) {
-    const url = await databaseUrl(kind, workDir, log);
+    const url = (await benchDatabases(kind, ['fanout'], workDir, log))?.fanout;
     if (url) results.push(await fanOutOnce(kind, url, workDir, options, log));
   }
   const seconds = (ms: number) => (Number.isNaN(ms) ? 'not all in time' : (ms / 1000).toFixed(1));
@@ -335,30 +334,4 @@ async function startReceiver(): Promise<Receiver> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A fresh database of that kind; for PostgreSQL in a throwaway cluster. Null if PostgreSQL is missing. */
-async function databaseUrl(
-  kind: 'sqlite' | 'postgres',
-  workDir: string,
-  log: (line: string) => void,
-): Promise<string | null> {
-  if (kind === 'sqlite') return `sqlite:${join(workDir, 'fanout.sqlite')}`;
-  const binaries = findPostgresBinaries();
-  if (!binaries) {
-    log('PostgreSQL binaries not found (apt-get install postgresql): PostgreSQL skipped.');
-    return null;
-  }
-  const cluster = await startCluster(binaries);
-  onCleanup(() => cluster.stop());
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  try {
-    await admin.query('CREATE DATABASE kith_fanout');
-  } finally {
-    await admin.end();
-  }
-  const at = new URL(cluster.url);
-  at.pathname = '/kith_fanout';
-  return at.toString();
 }

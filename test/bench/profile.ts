@@ -13,8 +13,8 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPostgresBinaries, startCluster } from '../support/postgres-cluster.ts';
 import {
+  benchDatabases,
   cleanupAll,
   DEFAULT_OPTIONS,
   drive,
@@ -149,14 +149,8 @@ export async function runProfile(options: {
   const workDir = mkdtempSync(join(tmpdir(), 'kith-profile-'));
   const profDir = join(workDir, 'cpuprofile');
   try {
-    let url = `sqlite:${join(workDir, 'kith.sqlite')}`;
-    if (options.kind === 'postgres') {
-      const binaries = findPostgresBinaries();
-      if (!binaries) throw new Error('PostgreSQL binaries not found');
-      const cluster = await startCluster(binaries);
-      process.on('exit', () => cluster.stop());
-      url = cluster.url;
-    }
+    const url = (await benchDatabases(options.kind, ['profile'], workDir, log))?.profile;
+    if (!url) throw new Error('PostgreSQL binaries not found');
     log(`seeding ${options.kind}…`);
     const seeded = await seedVault(options.kind, url, {
       owners: DEFAULT_OPTIONS.owners,

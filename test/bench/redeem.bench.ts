@@ -30,14 +30,10 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createDpopProof, type SigningKey } from '@kith/client';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { requestJson } from '../support/http.ts';
 import { inPool } from '../support/load.ts';
-import {
-  findPostgresBinaries,
-  freePort,
-  type RunningCluster,
-  startCluster,
-} from '../support/postgres-cluster.ts';
+import { findPostgresBinaries, freePort, startCluster } from '../support/postgres-cluster.ts';
 import { openTestVault } from '../support/test-vault.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
 import type { PacedOutcome, PacedPlan } from './paced-client.ts';
@@ -85,6 +81,45 @@ export function benchWorkDir(prefix: string, log: (line: string) => void): strin
   if (process.env.KITH_BENCH_KEEP === '1') log(`work dir (kept): ${workDir}`);
   else onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
   return workDir;
+}
+
+/**
+ * Fresh databases of `kind` for one benchmark, one per name: SQLite files in
+ * `workDir`, or databases `kith_NAME` in one throwaway PostgreSQL cluster
+ * (stopped by `cleanupAll`). Null, said in the log, when PostgreSQL is not
+ * installed.
+ */
+export async function benchDatabases<Name extends string>(
+  kind: 'sqlite' | 'postgres',
+  names: readonly Name[],
+  workDir: string,
+  log: (line: string) => void,
+): Promise<Record<Name, string> | null> {
+  const urls = {} as Record<Name, string>;
+  if (kind === 'sqlite') {
+    for (const name of names) urls[name] = `sqlite:${join(workDir, `${name}.sqlite`)}`;
+    return urls;
+  }
+  const binaries = findPostgresBinaries();
+  if (!binaries) {
+    log('PostgreSQL binaries not found (apt-get install postgresql): PostgreSQL skipped.');
+    return null;
+  }
+  const cluster = await startCluster(binaries);
+  onCleanup(() => cluster.stop());
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    for (const name of names) {
+      await admin.query(`CREATE DATABASE kith_${name}`);
+      const url = new URL(cluster.url);
+      url.pathname = `/kith_${name}`;
+      urls[name] = url.toString();
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
 }
 
 /** Stops everything this harness started (idempotent). */
@@ -644,24 +679,12 @@ export async function runRedeemBench(options: BenchOptions = DEFAULT_OPTIONS): P
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const workDir = benchWorkDir('kith-bench-', log);
   const rows: Row[] = [];
-  let cluster: RunningCluster | undefined;
   const startedAt = new Date();
 
   const seeds: SeededVault[] = [];
   for (const kind of options.databases) {
-    let url: string;
-    if (kind === 'sqlite') url = `sqlite:${join(workDir, 'kith.sqlite')}`;
-    else {
-      const binaries = findPostgresBinaries();
-      if (!binaries) {
-        log('PostgreSQL binaries not found (apt-get install postgresql): PostgreSQL rows skipped.');
-        continue;
-      }
-      cluster = await startCluster(binaries);
-      const running = cluster;
-      cleanups.push(() => running.stop());
-      url = cluster.url;
-    }
+    const url = (await benchDatabases(kind, ['redeem'], workDir, log))?.redeem;
+    if (!url) continue;
     const t = performance.now();
     log(`seeding ${kind}: ${options.owners} owners × ${options.vendors} vendors through the SDK…`);
     const seeded = await seedVault(kind, url, options);

@@ -24,15 +24,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
-import { findPostgresBinaries, startCluster } from '../support/postgres-cluster.ts';
 import {
+  benchDatabases,
   benchWorkDir,
   drive,
   type LoadResult,
   makeProofPool,
-  onCleanup,
   type SeededVault,
   type Served,
   seedVault,
@@ -80,7 +78,7 @@ export async function runScaleBench(options: ScaleOptions = DEFAULT_SCALE_OPTION
   const summaries: string[] = [];
 
   for (const kind of options.databases) {
-    const urls = await databaseUrls(kind, workDir, log);
+    const urls = await benchDatabases(kind, ['empty', 'big'], workDir, log);
     if (!urls) continue;
     const variants: Variant[] = [];
     for (const name of ['empty', 'big'] as const) {
@@ -179,36 +177,6 @@ function summarise(kind: 'sqlite' | 'postgres', variants: Variant[]): string {
   const ratio = median(big.runs, (r) => r.rps) / median(empty.runs, (r) => r.rps);
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
   return `| ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${mb(empty.bytes)} → ${mb(big.bytes)} | ${median(empty.runs, (r) => r.rps).toFixed(0)} (${rates(empty)}) | ${median(big.runs, (r) => r.rps).toFixed(0)} (${rates(big)}) | ${ratio.toFixed(2)} | ${median(empty.runs, (r) => r.p99).toFixed(2)} | ${median(big.runs, (r) => r.p99).toFixed(2)} |`;
-}
-
-/** Two fresh databases of that kind; for PostgreSQL in one throwaway cluster. Null if PostgreSQL is missing. */
-async function databaseUrls(
-  kind: 'sqlite' | 'postgres',
-  workDir: string,
-  log: (line: string) => void,
-): Promise<{ empty: string; big: string } | null> {
-  if (kind === 'sqlite')
-    return { empty: `sqlite:${join(workDir, 'empty.sqlite')}`, big: `sqlite:${join(workDir, 'big.sqlite')}` };
-  const binaries = findPostgresBinaries();
-  if (!binaries) {
-    log('PostgreSQL binaries not found (apt-get install postgresql): PostgreSQL rows skipped.');
-    return null;
-  }
-  const cluster = await startCluster(binaries);
-  onCleanup(() => cluster.stop());
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  try {
-    for (const name of ['kith_empty', 'kith_big']) await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const at = (name: string) => {
-    const url = new URL(cluster.url);
-    url.pathname = `/${name}`;
-    return url.toString();
-  };
-  return { empty: at('kith_empty'), big: at('kith_big') };
 }
 
 async function databaseBytes(kind: 'sqlite' | 'postgres', url: string): Promise<number> {
