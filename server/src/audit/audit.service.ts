@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import type { Db, Trx } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
+import { sha256 } from '../sha256.ts';
 import {
   findAccessLogChain,
   findAccessLogEntries,
@@ -155,10 +155,6 @@ function entryHash(row: Omit<AccessLogRow, 'hash'>): string {
       row.detail,
     ].join('\u001f'),
   );
-}
-
-function sha256(text: string): string {
-  return hash('sha256', text, 'base64url');
 }
 
 function toEntry(row: AccessLogRow): AccessLogEntry {

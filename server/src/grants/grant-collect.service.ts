@@ -11,6 +11,7 @@ import { appendAccessLog } from '../audit/audit.service.ts';
 import { ensureWebhookSecret } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { signJwt } from '../keys/signing-key.service.ts';
+import { sha256 } from '../sha256.ts';
 import { collectUncollectedGrant, findGrantById, updateGrant } from './grant.repository.ts';
 import type { GrantRequestRow, GrantRow } from './grant.table.ts';
 import {
@@ -20,7 +21,6 @@ import {
   transitionGrantRequest,
 } from './grant-request.repository.ts';
 import type { GrantDeps } from './grant-request.service.ts';
-import { sha256 } from './sha256.ts';
 
 /** RFC 8628 §3.5: each slow_down adds 5 seconds to the interval. */
 const SLOW_DOWN_STEP_SECONDS = 5;

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { KithError } from '../http/kith-error.ts';
+import { sha256 } from '../sha256.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { findGrantById } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
 import type { GrantDeps } from './grant-request.service.ts';
-import { sha256 } from './sha256.ts';
 
 /** How a vendor presents a grant: RFC 9449 §7.1, `Authorization: DPoP <token>` plus a `DPoP` proof. */
 export interface GrantPresentation {

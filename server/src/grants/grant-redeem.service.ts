@@ -6,6 +6,7 @@ import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
 import { openField } from '../profile/profile.service.ts';
+import { sha256 } from '../sha256.ts';
 import { type CheckedDpopProof, checkDpopProof } from '../vendors/verify-dpop-proof.ts';
 import {
   checkGrantStanding,
@@ -17,7 +18,6 @@ import { redeemOnPostgres } from './grant-redeem.postgres.ts';
 import type { RedeemedField, RedeemingOwner, RedeemStore } from './grant-redeem.repository.ts';
 import { sqliteRedeemStore } from './grant-redeem.sqlite.ts';
 import type { GrantDeps } from './grant-request.service.ts';
-import { sha256 } from './sha256.ts';
 
 /** What a redeem answers: the granted fields that are set, and their entity tag. */
 export interface Redeemed {

@@ -4,6 +4,7 @@ import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import type { SigningKeyDeps } from '../keys/signing-key.service.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
+import { sha256 } from '../sha256.ts';
 import { insertGrant } from './grant.repository.ts';
 import type { GrantRequestRow } from './grant.table.ts';
 import {
@@ -13,7 +14,6 @@ import {
   transitionGrantRequest,
 } from './grant-request.repository.ts';
 import { pairwiseSubject } from './pairwise-subject.ts';
-import { sha256 } from './sha256.ts';
 import { newUserCode, normaliseUserCode } from './user-code.ts';
 
 export type GrantDeps = SigningKeyDeps;

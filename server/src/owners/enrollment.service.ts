@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { KithError } from '../http/kith-error.ts';
 import { newToken } from '../ids.ts';
+import { sha256 } from '../sha256.ts';
 import {
   claimEnrollment,
   findEnrollment,
@@ -166,5 +166,5 @@ export async function completeEnrollment(
 }
 
 function hashEnrollmentToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return sha256(token);
 }

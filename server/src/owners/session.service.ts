@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { newToken } from '../ids.ts';
+import { sha256 } from '../sha256.ts';
 import {
   deleteOwnerSessions,
   deleteSession,
@@ -156,5 +156,5 @@ export async function endSession(deps: Pick<SessionDeps, 'db'>, idHash: string):
 }
 
 export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return sha256(token);
 }

@@ -1,6 +1,6 @@
-import { hash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import { sha256 } from '../sha256.ts';
 import { deleteExpiredJtis, insertJtiOnce } from './replay.repository.ts';
 
 export interface ReplayCacheDeps {
@@ -27,7 +27,7 @@ export async function useJtiOnce(
  * raw ids at rest.
  */
 export function jtiKey(presenter: string, jti: string): string {
-  return hash('sha256', `${presenter}\n${jti}`, 'base64url');
+  return sha256(`${presenter}\n${jti}`);
 }
 
 /**
