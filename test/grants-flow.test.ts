@@ -79,6 +79,8 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       email: 'ada@example.com',
       address: { street_address: '12 St James Square', locality: 'London', country: 'GB' },
     });
+    // By path, on either database.
+    expect(Object.keys(data.fields)).toEqual(['address', 'email', 'name']);
     expect(data.sub).toBe(grant.sub);
 
     // Nothing granted changed: a conditional redeem is 304.

@@ -16,8 +16,9 @@ const fsyncAsync = promisify(fsync);
  * `synchronous = NORMAL` (SQLite writes the WAL frames but does not sync
  * them), then syncs the WAL file on libuv's thread pool and only then
  * settles its units. While one group's sync is in flight, the units that
- * arrive gather for the group after it. A power cut loses nothing a caller was told: everything up to
- * the group's commit frame was on disk before any of its units resolved.
+ * arrive gather for the group after it. A power cut loses nothing a caller
+ * was told: everything up to the group's commit frame was on disk before any
+ * of its units resolved.
  */
 export interface GroupCommit {
   /**

@@ -32,7 +32,8 @@ const LOCK_GRANT_AND_OWNER = {
     )
     SELECT g.*, o.id AS locked_owner_id, o.data_key_wrapped, o.audit_seq, o.audit_hash,
       p.path, p.version, p.value_sealed
-    FROM g LEFT JOIN o ON true LEFT JOIN profile_fields p ON p.owner_id = o.id`,
+    FROM g LEFT JOIN o ON true LEFT JOIN profile_fields p ON p.owner_id = o.id
+    ORDER BY p.path`,
 };
 
 /** Spends the jti and, only if it was fresh, appends the log entry and moves the chain head. */

@@ -35,7 +35,7 @@ export interface RedeemStore {
    * after the grant, if the token is the grant's.
    */
   lockGrant(id: string): Promise<RedeemedGrant | undefined> | RedeemedGrant | undefined;
-  /** The owner, locked (its row holds the data key and the access log's head), and their profile fields. */
+  /** The owner, locked (its row holds the data key and the access log's head), and their profile fields by path. */
   lockOwnerWithFields(ownerId: string): Promise<OwnerWithFields | undefined> | OwnerWithFields | undefined;
   /**
    * Spends the proof's `jti` and, only if it was not spent before, writes the

@@ -22,7 +22,7 @@ export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore 
     'SELECT id, data_key_wrapped, audit_seq, audit_hash FROM owners WHERE id = ?',
   );
   const fieldsOf = sqlite.prepare(
-    'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ?',
+    'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ? ORDER BY path',
   );
   const spendJti = sqlite.prepare(
     'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (expires_at, jti_hash) DO NOTHING',
