@@ -576,7 +576,7 @@ export interface Row {
 }
 
 /** Warm-up, a run at maximum load, and a run capped at half the rate just measured. */
-async function measure(
+export async function measure(
   label: string,
   processes: number,
   served: Served,

@@ -11,6 +11,7 @@ import {
   type VendorSigningAlg,
 } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
+import { verifyEd25519 } from './verify-ed25519.ts';
 
 export interface DpopDeps {
   db: Db;
@@ -59,6 +60,8 @@ export interface CheckedDpopProof extends VerifiedDpopProof {
 interface ProofKey {
   alg: VendorSigningAlg;
   key: KeyObject;
+  /** An Ed25519 key's 32 bytes, as libsodium takes them. */
+  raw: Buffer | undefined;
   jwk: JWK;
   jkt: string;
 }
@@ -106,12 +109,13 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   const [encodedHeader, encodedPayload, encodedSignature] = proof.split('.') as [string, string, string];
 
   // §4.3 (4, 5, 7): typ, alg and a public jwk, checked once per distinct header.
-  const { alg, key, jwk, jkt } = await proofKeyOf(encodedHeader);
+  const proofKey = await proofKeyOf(encodedHeader);
+  const { jwk, jkt } = proofKey;
 
   // §4.3 (6): the JWT signature verifies with the public key in the jwk header.
   const signingInput = Buffer.from(proof.slice(0, encodedHeader.length + 1 + encodedPayload.length));
   const signature = Buffer.from(encodedSignature, 'base64url');
-  if (!(await signatureVerifies(alg, key, signingInput, signature)))
+  if (!(await signatureVerifies(proofKey, signingInput, signature)))
     throw refuse('the signature does not verify');
   const payload = parseJsonObject(encodedPayload);
   if (!payload) throw refuse('the proof payload is not a JSON object');
@@ -181,9 +185,13 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
   if ('problem' in imported) throw refuse(`jwk: ${imported.problem}`);
 
   const jwk: JWK = { ...(header.jwk as JWK) };
-  const proofKey = {
+  const proofKey: ProofKey = {
     alg: imported.alg,
     key: imported.key,
+    raw:
+      imported.alg === 'EdDSA'
+        ? Buffer.from(imported.key.export({ format: 'jwk' }).x as string, 'base64url')
+        : undefined,
     jwk,
     jkt: await calculateJwkThumbprint(jwk, 'sha256'),
   };
@@ -193,21 +201,27 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
 }
 
 /**
- * The signature check, on libuv's thread pool: one verification is most of
- * a redeem's CPU, and off the event loop it runs on another core while the
- * loop parses, reads and answers other requests.
+ * The signature check. Ed25519, what vendors sign with by default, runs
+ * inline through libsodium (see verify-ed25519.ts). ES256 goes to libuv's
+ * thread pool: a P-256 verification is slow enough that the hand-off costs
+ * the event loop less than the check would.
  */
 function signatureVerifies(
-  alg: VendorSigningAlg,
-  key: KeyObject,
+  proofKey: ProofKey,
   signingInput: Buffer,
   signature: Buffer,
-): Promise<boolean> {
+): Promise<boolean> | boolean {
+  if (proofKey.raw !== undefined) return verifyEd25519(proofKey.raw, signingInput, signature);
   return new Promise((resolve) => {
     // A signature OpenSSL cannot even parse does not verify.
     const done = (error: Error | null, verified: boolean) => resolve(error === null && verified);
-    if (alg === 'EdDSA') verifySignature(null, signingInput, key, signature, done);
-    else verifySignature('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+    verifySignature(
+      'sha256',
+      signingInput,
+      { key: proofKey.key, dsaEncoding: 'ieee-p1363' },
+      signature,
+      done,
+    );
   });
 }
 
