@@ -75,15 +75,15 @@ interface Esbuild {
   }): Promise<unknown>;
 }
 
-/** The database drivers and libsodium, loaded from where they are installed (better-sqlite3 and sodium-native are native code). */
-const unbundled = /^(better-sqlite3|pg|sodium-native)(\/|$)/;
+/** The database drivers, loaded from where they are installed (better-sqlite3 is native code). */
+const unbundled = /^(better-sqlite3|pg)(\/|$)/;
 const realRoot = `${realpathSync(repoRoot)}/`;
 const isOwnSource = (path: string) => path.startsWith(realRoot) && !path.includes('/node_modules/');
 
 const bundles = new Map<string, Promise<string>>();
 
 /**
- * `server/src/main.ts` and everything it imports (but the native and database packages) as one ES module, built into
+ * `server/src/main.ts` and everything it imports (but the database drivers) as one ES module, built into
  * `DIR/.kith-bundle/` once per test process and directory, and gone when the caller removes `DIR`. The same
  * sources tsx would run, compiled by the same esbuild, without tsx's per-module resolve and load hooks:
  * `kith serve` starts in about a quarter of the CPU time, which is most of a test that restarts it twenty

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
+import { createEd25519Verifier } from './ed25519-verifier.ts';
 import {
   importVendorJwk,
   isVendorSigningAlg,
@@ -11,7 +12,6 @@ import {
   type VendorSigningAlg,
 } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
-import { verifyEd25519 } from './verify-ed25519.ts';
 
 export interface DpopDeps {
   db: Db;
@@ -65,6 +65,9 @@ interface ProofKey {
   jwk: JWK;
   jkt: string;
 }
+
+/** Ed25519 proofs' signatures, checked on a thread of their own in batches. */
+const ed25519 = createEd25519Verifier();
 
 /** Vendors sign every proof with the same few keys: each header is parsed and imported once. */
 const PROOF_KEY_CACHE_LIMIT = 10_000;
@@ -201,17 +204,11 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
 }
 
 /**
- * The signature check. Ed25519, what vendors sign with by default, runs
- * inline through libsodium (see verify-ed25519.ts). ES256 goes to libuv's
- * thread pool: a P-256 verification is slow enough that the hand-off costs
- * the event loop less than the check would.
+ * The signature check, off the event loop: Ed25519 (what vendors sign with
+ * by default) on the batching verifier's thread, ES256 on libuv's pool.
  */
-function signatureVerifies(
-  proofKey: ProofKey,
-  signingInput: Buffer,
-  signature: Buffer,
-): Promise<boolean> | boolean {
-  if (proofKey.raw !== undefined) return verifyEd25519(proofKey.raw, signingInput, signature);
+function signatureVerifies(proofKey: ProofKey, signingInput: Buffer, signature: Buffer): Promise<boolean> {
+  if (proofKey.raw !== undefined) return ed25519.verify(proofKey.raw, signingInput, signature);
   return new Promise((resolve) => {
     // A signature OpenSSL cannot even parse does not verify.
     const done = (error: Error | null, verified: boolean) => resolve(error === null && verified);
