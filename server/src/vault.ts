@@ -34,7 +34,13 @@ export async function openVault(
       `!!! A new master key was generated at ${generatedAt}. Back it up now: without it this vault cannot be read. !!!`,
     );
   }
-  const { db, kind, close } = openDatabase(config.database);
+  const { db, kind, close } = openDatabase(config.database, {
+    onConnectionLost: (error) =>
+      logger.warn(
+        { code: (error as { code?: string }).code },
+        'a database connection was lost; opening another',
+      ),
+  });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');

@@ -29,7 +29,13 @@ const FALLBACK_CHECKPOINT_PAGES = 10_000;
  * @example
  * const { db, close } = openDatabase({ kind: 'sqlite', url: 'sqlite:./kith.sqlite', path: './kith.sqlite' });
  */
-export function openDatabase(config: DatabaseConfig): OpenDatabase {
+export function openDatabase(
+  config: DatabaseConfig,
+  options: {
+    /** Told when PostgreSQL ends an idle connection (a restart, an operator); the pool opens another. */
+    onConnectionLost?: (error: Error) => void;
+  } = {},
+): OpenDatabase {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: config.connectionString,
@@ -42,6 +48,9 @@ export function openDatabase(config: DatabaseConfig): OpenDatabase {
             : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // pg-pool re-emits an idle connection's error on the pool; unheard, it would be an
+    // uncaught exception, and a PostgreSQL restart would take every server process down with it.
+    pool.on('error', (error) => options.onConnectionLost?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     registerPostgresPool(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };
