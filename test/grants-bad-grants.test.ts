@@ -94,6 +94,13 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     expect(((await res.json()) as RedeemedData).fields).toEqual({ email: 'matrix@example.com' });
   });
 
+  /** The genuine grant with its payload segment replaced by `encoded`. */
+  const withPayload = (encoded: string) => {
+    const [header, , signature] = grant.split('.');
+    return `${header}.${encoded}.${signature}`;
+  };
+  const withProof = async (token: string) => ({ token, dpop: await proofFor(token) });
+
   const badGrants: [string, () => Promise<{ token: string | null; dpop: string | null }>][] = [
     [
       'alg: none',
@@ -169,11 +176,17 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     ],
     [
       'a tampered payload',
-      async () => {
-        const [header, , signature] = grant.split('.');
-        const token = `${header}.${b64({ ...claims, fields: ['email', 'address', 'birthdate'] })}.${signature}`;
-        return { token, dpop: await proofFor(token) };
-      },
+      () => withProof(withPayload(b64({ ...claims, fields: ['email', 'address', 'birthdate'] }))),
+    ],
+    // What the vault reads from a token to find its grant (the jti), each way wrong.
+    ['something that is not a JWT', () => withProof('not-a-jwt')],
+    ['a JWT of four parts', () => withProof(`${grant}.${b64({})}`)],
+    ['a payload that is not JSON', () => withProof(withPayload(Buffer.from('{jti').toString('base64url')))],
+    ['a payload without a jti', () => withProof(withPayload(b64({ ...claims, jti: undefined })))],
+    ['a payload that is JSON null', () => withProof(withPayload(b64(null)))],
+    [
+      'the genuine grant with its jti changed',
+      () => withProof(withPayload(b64({ ...claims, jti: `${claims.jti}x` }))),
     ],
     ['no DPoP proof', async () => ({ token: grant, dpop: null })],
     ['a Bearer token instead of DPoP', async () => ({ token: null, dpop: await proofFor(grant) })],
