@@ -166,12 +166,19 @@ async function waitHealthy(url: string, child: ChildProcess, logPath: string, ti
 async function spawnNode(
   script: string,
   args: string[],
-  options: { port: number; env: Record<string, string>; logPath: string; nodeArgs?: string[] },
+  options: {
+    port: number;
+    env: Record<string, string>;
+    logPath: string;
+    nodeArgs?: string[];
+    /** The checkout whose `script` runs; this one by default. */
+    root?: string;
+  },
 ): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KITH_')));
   const log = createWriteStream(options.logPath);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
-    cwd: repoRoot,
+    cwd: options.root ?? repoRoot,
     env: { ...base, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -233,7 +240,11 @@ export async function startKith(
   seeded: SeededVault,
   count: number,
   workDir: string,
-  options: { nodeArgs?: string[] } = {},
+  options: {
+    nodeArgs?: string[];
+    /** Another checkout's server on the same database (pnpm bench --compare); this one's by default. */
+    root?: string;
+  } = {},
 ): Promise<Served> {
   const started: Array<{ url: string; pid: number; stop(): Promise<void> }> = [];
   try {
@@ -244,6 +255,7 @@ export async function startKith(
         await spawnNode('server/src/main.ts', ['serve'], {
           port,
           nodeArgs: options.nodeArgs ?? [],
+          root: options.root,
           logPath: join(workDir, `kith-${seeded.kind}-${count}p-${i}.log`),
           env: {
             KITH_DATABASE_URL: seeded.databaseUrl,

@@ -9,6 +9,8 @@
  *                                   redeem on an empty database vs one of 10,000 owners, 1M grants, 10M log rows
  *   pnpm bench --fanout [--quick] [--sqlite | --postgres] [--vendors N] [--cpu-prof]
  *                                   one profile change held by 10,000 vendors: time until every webhook arrived
+ *   pnpm bench --compare REF [--rounds N]
+ *                                   redeem on one SQLite process: this checkout against git revision REF, alternating rounds
  *   pnpm bench --seed DATABASE_URL [--owners N --vendors N --grants N --log-rows N]
  *                                   only seed a database (test/bench/seed.ts), KITH_MASTER_KEY or a new key
  *
@@ -17,6 +19,7 @@
  * killed and it exits 1.
  */
 
+import { DEFAULT_COMPARE_OPTIONS, runCompareBench } from './compare.bench.ts';
 import { DEFAULT_FANOUT_OPTIONS, type FanoutOptions, runFanoutBench } from './fanout.bench.ts';
 import { runProfile } from './profile.ts';
 import { type BenchOptions, cleanupAll, DEFAULT_OPTIONS, runRedeemBench } from './redeem.bench.ts';
@@ -43,6 +46,16 @@ try {
     args.has('--sqlite') ? ['sqlite' as const] : args.has('--postgres') ? ['postgres' as const] : all;
   if (args.has('--profile')) {
     await runProfile({ kind: args.has('--postgres') ? 'postgres' : 'sqlite' });
+  } else if (args.has('--compare')) {
+    const ref = argv[argv.indexOf('--compare') + 1];
+    if (!ref || ref.startsWith('--'))
+      throw new Error('--compare needs a git revision, e.g. --compare HEAD~3');
+    const rounds = args.has('--rounds')
+      ? Number(argv[argv.indexOf('--rounds') + 1])
+      : DEFAULT_COMPARE_OPTIONS.rounds;
+    if (!Number.isInteger(rounds) || rounds < 1)
+      throw new Error('--rounds needs a whole number of at least 1');
+    await runCompareBench({ ...DEFAULT_COMPARE_OPTIONS, ref, rounds });
   } else if (args.has('--seed')) {
     code = await seedCommand(argv);
   } else if (args.has('--scale')) {
