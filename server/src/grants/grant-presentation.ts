@@ -52,7 +52,8 @@ export function readPresentedToken(presented: GrantPresentation): PresentedToken
   if (parts.length !== 3) throw refuseGrant('not a JWT');
   let jti: unknown;
   try {
-    jti = (JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as { jti?: unknown })?.jti;
+    const payload: unknown = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8'));
+    jti = (payload as { jti?: unknown } | null)?.jti;
   } catch {
     throw refuseGrant('not a JWT');
   }
