@@ -1,5 +1,5 @@
 /**
- * `pnpm bench --compare REF`: the redeem on one SQLite process, this checkout
+ * `pnpm bench --compare REF [--postgres]`: the redeem on one process, this checkout
  * against git revision REF, in alternating rounds on one seeded vault, with
  * the bare-route ceiling measured in the same run. On a shared machine the
  * figures of two separate runs drift more than most changes move them;
@@ -27,6 +27,8 @@ export interface CompareOptions extends BenchOptions {
   ref: string;
   /** Rounds of the pair (REF, this checkout). */
   rounds: number;
+  /** The database both servers run on. */
+  kind: 'sqlite' | 'postgres';
 }
 
 export const DEFAULT_COMPARE_OPTIONS: Omit<CompareOptions, 'ref'> = {
@@ -34,6 +36,7 @@ export const DEFAULT_COMPARE_OPTIONS: Omit<CompareOptions, 'ref'> = {
   seconds: 8,
   warmupSeconds: 2,
   rounds: 3,
+  kind: 'sqlite',
 };
 
 /** Checks REF out beside the work dir, installed from pnpm's store, removed at cleanup. */
@@ -67,9 +70,10 @@ export async function runCompareBench(options: CompareOptions): Promise<string> 
     { name: options.ref, root: checkOut(options.ref, workDir, log) },
     { name: 'this checkout', root: repoRoot },
   ];
-  const url = (await benchDatabases('sqlite', ['compare'], workDir, log))?.compare as string;
-  log(`seeding sqlite: ${options.owners} owners × ${options.vendors} vendors through the SDK…`);
-  const seeded = await seedVault('sqlite', url, options);
+  const url = (await benchDatabases(options.kind, ['compare'], workDir, log))?.compare;
+  if (!url) throw new Error(`no ${options.kind} database to compare on`);
+  log(`seeding ${options.kind}: ${options.owners} owners × ${options.vendors} vendors through the SDK…`);
+  const seeded = await seedVault(options.kind, url, options);
 
   log('bare Hono route, 1 process:');
   const bare = await startBare(seeded.sampleBody, 1, workDir);
@@ -80,7 +84,7 @@ export async function runCompareBench(options: CompareOptions): Promise<string> 
   const rows = new Map<string, Row[]>(sides.map((side) => [side.name, []]));
   for (let round = 1; round <= options.rounds; round++) {
     for (const side of sides) {
-      log(`round ${round}, redeem on sqlite by ${side.name}:`);
+      log(`round ${round}, redeem on ${options.kind} by ${side.name}:`);
       const kith = await startKith(seeded, 1, workDir, { root: side.root });
       try {
         rows.get(side.name)?.push(await measure(side.name, 1, kith, options, seeded, log));
@@ -92,7 +96,7 @@ export async function runCompareBench(options: CompareOptions): Promise<string> 
 
   const c = ceiling.max.rps;
   const lines = [
-    `Run ${new Date().toISOString()}: one SQLite process, ${options.rounds} alternating rounds of ${options.seconds} s; ceiling ${c.toFixed(0)} req/s (bare Hono route, same run).`,
+    `Run ${new Date().toISOString()}: one ${options.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} process, ${options.rounds} alternating rounds of ${options.seconds} s; ceiling ${c.toFixed(0)} req/s (bare Hono route, same run).`,
     '',
     '| server | redeems/s (each round) | × ceiling (median) | server CPU µs/req | of which event loop | p99 ms at half load |',
     '|---|---|---:|---|---|---|',

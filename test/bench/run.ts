@@ -9,8 +9,8 @@
  *                                   redeem on an empty database vs one of 10,000 owners, 1M grants, 10M log rows
  *   pnpm bench --fanout [--quick] [--sqlite | --postgres] [--vendors N] [--cpu-prof]
  *                                   one profile change held by 10,000 vendors: time until every webhook arrived
- *   pnpm bench --compare REF [--rounds N]
- *                                   redeem on one SQLite process: this checkout against git revision REF, alternating rounds
+ *   pnpm bench --compare REF [--rounds N] [--postgres]
+ *                                   redeem on one SQLite (or PostgreSQL) process: this checkout against git revision REF, alternating rounds
  *   pnpm bench --seed DATABASE_URL [--owners N --vendors N --grants N --log-rows N]
  *                                   only seed a database (test/bench/seed.ts), KITH_MASTER_KEY or a new key
  *
@@ -55,7 +55,8 @@ try {
       : DEFAULT_COMPARE_OPTIONS.rounds;
     if (!Number.isInteger(rounds) || rounds < 1)
       throw new Error('--rounds needs a whole number of at least 1');
-    await runCompareBench({ ...DEFAULT_COMPARE_OPTIONS, ref, rounds });
+    const kind = args.has('--postgres') ? 'postgres' : 'sqlite';
+    await runCompareBench({ ...DEFAULT_COMPARE_OPTIONS, ref, rounds, kind });
   } else if (args.has('--seed')) {
     code = await seedCommand(argv);
   } else if (args.has('--scale')) {

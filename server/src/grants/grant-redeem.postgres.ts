@@ -107,6 +107,30 @@ export async function redeemOnPostgres<T>(
   }
 }
 
+/**
+ * Sends what `send` queues in one write. pg writes each protocol message
+ * (parse, bind, execute, sync, and the BEGIN or COMMIT beside them) with a
+ * write of its own: on a loopback socket each is a system call that runs
+ * the receiving side's network stack and wakes PostgreSQL's backend, about
+ * ten per redeem. pg hands its pipelined queries to the socket as `query()`
+ * is called (pg 8.23, pinned), so a corked socket gathers them all.
+ */
+function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
+  const { stream } = (client as unknown as { connection: { stream: NodeJS.WritableStream & Corkable } })
+    .connection;
+  stream.cork();
+  try {
+    return send();
+  } finally {
+    stream.uncork();
+  }
+}
+
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 function setPipeline(client: pg.PoolClient, on: boolean): void {
   (client as { pipeline: boolean }).pipeline = on;
 }
@@ -115,10 +139,12 @@ function postgresRedeemStore(client: pg.PoolClient, tokenHash: string): RedeemSt
   let locked: OwnerWithFields | undefined;
   return {
     async lockGrant(id) {
-      const [, { rows }] = await Promise.all([
-        client.query('BEGIN'),
-        client.query<LockedRow>({ ...LOCK_GRANT_AND_OWNER, values: [id, tokenHash] }),
-      ]);
+      const [, { rows }] = await inOneWrite(client, () =>
+        Promise.all([
+          client.query('BEGIN'),
+          client.query<LockedRow>({ ...LOCK_GRANT_AND_OWNER, values: [id, tokenHash] }),
+        ]),
+      );
       const first = rows[0];
       if (!first) return undefined;
       const ownerId = first.locked_owner_id;
@@ -135,25 +161,27 @@ function postgresRedeemStore(client: pg.PoolClient, tokenHash: string): RedeemSt
     // Locked with the grant, by the same statement.
     lockOwnerWithFields: (ownerId) => (locked?.owner.id === ownerId ? locked : undefined),
     async recordRead(jti, entry) {
-      const [{ rows }, committed] = await Promise.all([
-        client.query<{ fresh: boolean }>({
-          ...RECORD_READ,
-          values: [
-            jti.hash,
-            jti.expiresAt,
-            entry.owner_id,
-            entry.seq,
-            entry.at,
-            entry.action,
-            entry.client_id,
-            entry.grant_id,
-            entry.detail,
-            entry.prev_hash,
-            entry.hash,
-          ],
-        }),
-        client.query('COMMIT'),
-      ]);
+      const [{ rows }, committed] = await inOneWrite(client, () =>
+        Promise.all([
+          client.query<{ fresh: boolean }>({
+            ...RECORD_READ,
+            values: [
+              jti.hash,
+              jti.expiresAt,
+              entry.owner_id,
+              entry.seq,
+              entry.at,
+              entry.action,
+              entry.client_id,
+              entry.grant_id,
+              entry.detail,
+              entry.prev_hash,
+              entry.hash,
+            ],
+          }),
+          client.query('COMMIT'),
+        ]),
+      );
       // PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK.
       if (committed.command !== 'COMMIT') throw new Error(`redeem: COMMIT answered ${committed.command}`);
       return rows[0]?.fresh === true;
