@@ -91,4 +91,19 @@ describe('createEd25519Verifier', () => {
     await refused;
     expect(await verifier.verify(alice.raw, message, signature)).toBe(true);
   });
+
+  it('refuses the checks a dying thread held, and starts a new thread for the next ones instead of hanging', async () => {
+    // A thread that dies on its first batch, every time it is started.
+    verifier = createEd25519Verifier({
+      threadSource: "require('node:worker_threads').parentPort.on('message', () => process.exit(3));",
+    });
+    const alice = signer();
+    const message = Buffer.from('m');
+    const signature = alice.sign(message);
+    const twice = [alice.sign(Buffer.from('n')), signature];
+    await expect(Promise.all(twice.map((s) => verifier.verify(alice.raw, message, s)))).rejects.toThrow(
+      /exited \(3\)/,
+    );
+    await expect(verifier.verify(alice.raw, message, signature)).rejects.toThrow(/exited \(3\)/);
+  });
 });

@@ -64,7 +64,12 @@ interface Pending {
  * const verifier = createEd25519Verifier();
  * const ok = await verifier.verify(rawPublicKey, signingInput, signature);
  */
-export function createEd25519Verifier(): Ed25519Verifier {
+export function createEd25519Verifier({
+  threadSource = WORKER_SOURCE,
+}: {
+  /** The thread's CommonJS source; tests give one that fails. */
+  threadSource?: string;
+} = {}): Ed25519Verifier {
   let worker: Worker | undefined;
   const queue: Pending[] = [];
   let scheduled = false;
@@ -79,7 +84,7 @@ export function createEd25519Verifier(): Ed25519Verifier {
   const started = (): Worker => {
     if (worker) return worker;
     const sodium = createRequire(import.meta.url).resolve('sodium-native');
-    const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodium } });
+    const thread = new Worker(threadSource, { eval: true, workerData: { sodium } });
     thread.unref();
     thread.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
       const batch = inFlight.get(id);
