@@ -5,12 +5,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { createEd25519Verifier } from './ed25519-verifier.ts';
-import {
-  importVendorJwk,
-  isVendorSigningAlg,
-  VENDOR_SIGNING_ALGS,
-  type VendorSigningAlg,
-} from './public-jwk.ts';
+import { importVendorJwk, isVendorSigningAlg, VENDOR_SIGNING_ALGS } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
 
 export interface DpopDeps {
@@ -56,9 +51,8 @@ export interface CheckedDpopProof extends VerifiedDpopProof {
   jtiExpiresAt: number;
 }
 
-/** A proof key, its algorithm and thumbprint, as its protected header names them. */
+/** A proof key and its thumbprint, as its protected header names them. */
 interface ProofKey {
-  alg: VendorSigningAlg;
   key: KeyObject;
   /** An Ed25519 key's 32 bytes, as libsodium takes them. */
   raw: Buffer | undefined;
@@ -189,7 +183,6 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
 
   const jwk: JWK = { ...(header.jwk as JWK) };
   const proofKey: ProofKey = {
-    alg: imported.alg,
     key: imported.key,
     raw:
       imported.alg === 'EdDSA'
