@@ -6,6 +6,8 @@ import { openDatabase } from './open-database.ts';
 
 // Under CI=true a missing PostgreSQL fails (createTestDatabase says why); elsewhere the suite says it skipped.
 const noPostgres = postgresAdminUrl().url === null && process.env.CI !== 'true';
+if (noPostgres)
+  console.warn(`*** ${postgresAdminUrl().reason}: the PostgreSQL openDatabase suite is SKIPPED. ***`);
 
 describe.skipIf(noPostgres)('openDatabase on PostgreSQL', () => {
   it('outlives connections the server ends: the process keeps running and the pool opens new ones', async () => {
