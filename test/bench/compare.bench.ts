@@ -14,6 +14,7 @@ import {
   benchWorkDir,
   DEFAULT_OPTIONS,
   measure,
+  median,
   onCleanup,
   type Row,
   repoRoot,
@@ -60,8 +61,6 @@ function checkOut(ref: string, workDir: string, log: (line: string) => void): st
     );
   return dir;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function runCompareBench(options: CompareOptions): Promise<string> {
   const log = (line: string) => process.stdout.write(`${line}\n`);

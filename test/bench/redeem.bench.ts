@@ -587,6 +587,16 @@ export interface Row {
   loopCpuPerRequestUs: number;
 }
 
+/** The median of `values` (the mean of the middle two for an even count): the figure one disturbed round moves least. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Warm-up, a run at maximum load, and a run capped at half the rate just measured. */
 export async function measure(
   label: string,

@@ -31,6 +31,7 @@ import {
   drive,
   type LoadResult,
   makeProofPool,
+  median as medianOf,
   type SeededVault,
   type Served,
   seedVault,
@@ -164,14 +165,7 @@ async function maxLoad(
 
 function summarise(kind: 'sqlite' | 'postgres', variants: Variant[]): string {
   const [empty, big] = variants as [Variant, Variant];
-  // The median of the rounds: one run disturbed by the machine's other work moves it least.
-  const median = (runs: LoadResult[], pick: (r: LoadResult) => number) => {
-    const sorted = runs.map(pick).sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  };
+  const median = (runs: LoadResult[], pick: (r: LoadResult) => number) => medianOf(runs.map(pick));
   // A run whose proofs ran out understates its rate: marked with *.
   const rates = (v: Variant) => v.runs.map((r) => `${r.rps.toFixed(0)}${r.exhausted ? '*' : ''}`).join(', ');
   const ratio = median(big.runs, (r) => r.rps) / median(empty.runs, (r) => r.rps);
