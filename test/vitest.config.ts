@@ -11,9 +11,11 @@ export default defineConfig({
     jsx: { runtime: 'automatic', importSource: 'hono/jsx' },
   },
   test: {
+    // test/test-files.test.ts holds this list equal to every *.test.ts(x) in the repository.
     include: [
       'server/src/**/*.test.{ts,tsx}',
       'schemas/src/**/*.test.ts',
+      'schemas/scripts/**/*.test.ts',
       'client-sdk/src/**/*.test.ts',
       'test/**/*.test.{ts,tsx}',
     ],
