@@ -231,10 +231,24 @@ describe('SQLite background checkpoints', () => {
     await db.destroy();
   });
 
-  it('stops cleanly, and a second stop is harmless', async () => {
-    const checkpointer = startSqliteCheckpointer(join(dir.path, 'idle.sqlite'), 1000);
+  it('checkpoints nothing once stopped, and a second stop is harmless', async () => {
+    const path = join(dir.path, 'stopped.sqlite');
+    const { sqlite, db } = openScratch(path);
+    sqlite.pragma('wal_autocheckpoint = 0');
+    const checkpointer = startSqliteCheckpointer(path, 20);
     await checkpointer.stop();
     // Stopping twice, or after the thread ended, is fine.
-    await checkpointer.stop();
+    await expect(checkpointer.stop()).resolves.toBeUndefined();
+
+    const insert = sqlite.prepare('INSERT INTO notes (text) VALUES (?)');
+    sqlite.transaction(() => {
+      for (let i = 0; i < 5000; i++) insert.run(`note ${i} ${'x'.repeat(200)}`);
+    })();
+    const before = statSync(path).size;
+    // Ten of its intervals: a thread still running would have copied the WAL by now.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(statSync(path).size).toBe(before);
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(1_000_000);
+    await db.destroy();
   });
 });
