@@ -79,6 +79,7 @@ export async function createFakeVault(options: FakeVaultOptions) {
   };
 
   const discovery: Discovery = {
+    terms_supported: [],
     issuer,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     grant_request_endpoint: `${issuer}/v1/grant-requests`,

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { contactTermsSchema, grantFieldSchema } from './grants.ts';
 import { purposeSchema } from './purposes.ts';
+import { agreementRefSchema } from './terms.ts';
 
 // Events a vault sends a vendor by webhook (Standard Webhooks). Types are
 // `entity.past_tense`. A payload never carries personal values: field names,
@@ -15,6 +16,7 @@ export const webhookEventTypes = [
   'relationship.ended',
   'erasure.requested',
   'contact.terms_changed',
+  'terms.changed',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -69,6 +71,18 @@ export const contactTermsChangedDataSchema = z.object({
   do_not_contact: z.boolean().optional(),
 });
 
+/**
+ * `terms.changed`: the owner now proffers another agreement to this vendor.
+ * Grants already given keep the terms they were given under; a new request
+ * is judged by the new one.
+ */
+export const termsChangedDataSchema = z.object({
+  sub: z.string(),
+  grant_ids: z.array(z.string()),
+  /** The agreement the owner now proffers to you, or null when they proffer none. */
+  terms: agreementRefSchema.nullable(),
+});
+
 const envelope = <T extends WebhookEventType, D extends z.ZodType>(type: T, data: D) =>
   z.object({
     type: z.literal(type),
@@ -94,6 +108,7 @@ export const webhookEventSchema = z.discriminatedUnion('type', [
   envelope('relationship.ended', relationshipEndedDataSchema),
   envelope('erasure.requested', erasureRequestedDataSchema),
   envelope('contact.terms_changed', contactTermsChangedDataSchema),
+  envelope('terms.changed', termsChangedDataSchema),
 ]);
 export type WebhookEvent = z.output<typeof webhookEventSchema>;
 

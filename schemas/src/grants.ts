@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { contactChannels } from './fields/contact-terms.ts';
 import { profileFields } from './profile-fields.ts';
 import { purposeSchema } from './purposes.ts';
+import { agreementListingSchema, agreementRefSchema } from './terms.ts';
 
 // Wire names are snake_case, as in OAuth: vendors' existing libraries and
 // habits carry over (client_id, redirect_uri, expires_in, user_code…).
@@ -108,6 +109,8 @@ export const grantCollectedSchema = z.object({
   receipt: z.string(),
   /** The `state` the vendor sent, echoed back. */
   state: z.string().optional(),
+  /** The owner's agreement the grant was given under, as you accepted it; absent when the owner proffered none. */
+  terms: agreementRefSchema.optional(),
   /**
    * The vendor's webhook secret (`whsec_…`, Standard Webhooks): the `v1`
    * HMAC signature of every event this vault sends is made with it. The same
@@ -138,6 +141,7 @@ export const grantClaimsSchema = z.object({
   fields: z.array(z.string()),
   purpose: purposeSchema,
   contact: contactTermsSchema.optional(),
+  terms: agreementRefSchema.optional(),
   cnf: z.object({ jkt: z.string() }),
 });
 export type GrantClaims = z.output<typeof grantClaimsSchema>;
@@ -156,5 +160,7 @@ export const discoverySchema = z.object({
   grant_signing_alg_values_supported: z.array(z.string()),
   dpop_signing_alg_values_supported: z.array(z.string()),
   token_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
+  /** The standard agreements an owner of this vault may proffer; accept them by reference when asking. */
+  terms_supported: z.array(agreementListingSchema).default([]),
 });
 export type Discovery = z.output<typeof discoverySchema>;

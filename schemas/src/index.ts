@@ -227,3 +227,4 @@ export {
 } from './profile-fields.ts';
 export * from './purposes.ts';
 export * from './relationships.ts';
+export * from './terms.ts';

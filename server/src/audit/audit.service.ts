@@ -25,7 +25,8 @@ export type AccessAction =
   | 'contact.terms_changed'
   | 'grant.shared'
   | 'relationship.ended'
-  | 'erasure.acknowledged';
+  | 'erasure.acknowledged'
+  | 'terms.changed';
 
 export interface AccessLogInput {
   ownerId: string;

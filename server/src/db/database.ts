@@ -13,6 +13,7 @@ import type { SessionTable } from '../owners/session.table.ts';
 import type { WebauthnChallengeTable } from '../owners/webauthn-challenge.table.ts';
 import type { ProfileFieldTable } from '../profile/profile.table.ts';
 import type { ErasureRequestTable } from '../relationships/erasure.table.ts';
+import type { OwnerTermsTable } from '../terms/terms.table.ts';
 import type { ClientAssertionJtiTable, DpopProofJtiTable } from '../vendors/replay.table.ts';
 import type { VendorTable } from '../vendors/vendor.table.ts';
 import type { MetaTable } from './meta.table.ts';
@@ -41,6 +42,7 @@ export interface Database {
   contact_terms: ContactTermsTable;
   contact_events: ContactEventTable;
   erasure_requests: ErasureRequestTable;
+  owner_terms: OwnerTermsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -28,6 +28,10 @@ export interface GrantRequestTable {
   /** SHA-256 of the one-time redirect code. */
   code_hash: string | null;
   code_expires_at: number | null;
+  /** JSON array of the agreement references the vendor accepted, or null when it stated none. */
+  terms_accepted: string | null;
+  /** The vendor's client assertion (a JWS) that states that acceptance under its signature. */
+  terms_assertion: string | null;
 }
 
 /** A grant an owner gave a vendor: what it may read, why, until when. */
@@ -54,6 +58,10 @@ export interface GrantTable {
   revoked_by: 'owner' | 'vendor' | null;
   /** `request`: the vendor asked and the owner approved; `owner`: the owner shared unasked. */
   origin: Generated<GrantOrigin>;
+  /** JSON agreement reference the grant was given under, or null when the owner proffered none. */
+  terms: string | null;
+  /** The vendor's signed acceptance of those terms (its client assertion, a JWS), or null. */
+  terms_acceptance: string | null;
 }
 
 export type GrantOrigin = 'request' | 'owner';

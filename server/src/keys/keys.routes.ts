@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { type Discovery, discoverySchema, profileFields, purposeIds, purposes } from '@kith/schemas';
 import { commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
+import { agreementListings } from '../terms/agreement-listings.ts';
 import { VENDOR_SIGNING_ALGS } from '../vendors/public-jwk.ts';
 import {
   JWKS_MAX_AGE_SECONDS,
@@ -78,6 +79,7 @@ export function discoveryDocument(publicUrl: URL): Discovery {
     grant_signing_alg_values_supported: [VAULT_SIGNING_ALG],
     dpop_signing_alg_values_supported: [...VENDOR_SIGNING_ALGS],
     token_endpoint_auth_signing_alg_values_supported: [...VENDOR_SIGNING_ALGS],
+    terms_supported: agreementListings(publicUrl),
   };
 }
 

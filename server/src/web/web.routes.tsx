@@ -4,6 +4,7 @@ import type { AppEnv } from '../env.ts';
 import { handleError } from '../http/error-handler.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
+import { createTermsPageRoutes } from '../terms/terms-pages.routes.tsx';
 import { createAuthRoutes } from './auth.routes.ts';
 import { createGrantPageRoutes } from './grant-pages.routes.tsx';
 import { ErrorPage } from './pages/error.page.tsx';
@@ -51,6 +52,7 @@ export function createWebRoutes(deps: PasskeyDeps) {
   app.route('/', createAuthRoutes(deps));
   app.route('/', createPageRoutes(deps));
   app.route('/', createGrantPageRoutes(deps));
+  app.route('/', createTermsPageRoutes(deps));
   app.onError(async (error, c) => {
     // The API's handler answers ceremony requests, and logs anything unexpected either way.
     const problem = await handleError(error, c as unknown as Context<AppEnv>);

@@ -44,6 +44,7 @@ const actionText: Record<string, string> = {
   'contact.recorded': 'Contacted you',
   'contact.refused': 'Tried to contact you (refused)',
   'contact.terms_changed': 'You changed how it may contact you',
+  'terms.changed': 'You changed the terms you offer it',
 };
 
 /** One vendor: its grants (revoke in one click, receipts to download) and everything it did. */
