@@ -15,6 +15,8 @@ export interface CreateClientAssertionOptions {
   audience: string;
   /** The current time, in milliseconds since the epoch. */
   now: number;
+  /** Extra claims to state under the vendor's signature, e.g. the agreements it accepts. */
+  claims?: Record<string, unknown>;
 }
 
 /**
@@ -30,10 +32,11 @@ export async function createClientAssertion({
   clientId,
   audience,
   now,
+  claims = {},
 }: CreateClientAssertionOptions): Promise<string> {
   const iat = Math.floor(now / 1000);
   // RFC 7523 §3: iss and sub are both the client id; aud identifies the vault; exp, jti for replay protection.
-  return new SignJWT({})
+  return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
     .setIssuer(clientId)
     .setSubject(clientId)

@@ -1,4 +1,4 @@
-import { type FieldPath, grantCollectedSchema, type Purpose } from '@kith/schemas';
+import { type AgreementRef, type FieldPath, grantCollectedSchema, type Purpose } from '@kith/schemas';
 import { chooseVault, clientAuthentication, type KithContext } from './context.ts';
 import { createDpopProof } from './dpop.ts';
 import { clientError } from './errors.ts';
@@ -32,6 +32,12 @@ export interface CollectedGrant {
   receipt: string;
   /** The `state` you sent with the request. */
   state?: string;
+  /**
+   * The owner's agreement the grant was given under, as you accepted it
+   * (`{ id, version, sha256 }`); absent when the owner proffered none.
+   * Honour it: its retention days set your erasure deadline at goodbye.
+   */
+  terms?: AgreementRef;
   /**
    * Your webhook secret (`whsec_…`) for the `v1` signatures of this vault's
    * events; sent on your first collect. Keep it with your secrets and pass it
@@ -128,6 +134,7 @@ export async function collectGrant(
     expiresAt: collected.expires_at,
     receipt: collected.receipt,
     ...(collected.state === undefined ? {} : { state: collected.state }),
+    ...(collected.terms === undefined ? {} : { terms: collected.terms }),
     ...(collected.webhook_secret === undefined ? {} : { webhookSecret: collected.webhook_secret }),
   };
 }

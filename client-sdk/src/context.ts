@@ -39,12 +39,14 @@ export function chooseVault(context: KithContext, vault: string | undefined): st
 export async function clientAuthentication(
   context: KithContext,
   issuer: string,
+  claims?: Record<string, unknown>,
 ): Promise<{ client_assertion_type: typeof CLIENT_ASSERTION_TYPE; client_assertion: string }> {
   const assertion = await createClientAssertion({
     key: await context.signingKey(),
     clientId: context.clientId,
     audience: issuer,
     now: context.transport.clock.now(),
+    ...(claims ? { claims } : {}),
   });
   return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
 }

@@ -1,12 +1,16 @@
 import {
+  type AgreementRef,
   type ContactChannel,
+  type Discovery,
   type FieldPath,
   type GrantRequestInput,
   grantRequestCreatedSchema,
   type Purpose,
+  TERMS_ACCEPTED_CLAIM,
 } from '@kith/schemas';
 import { chooseVault, clientAuthentication, type KithContext } from './context.ts';
 import { type Duration, parseDuration } from './duration.ts';
+import { clientError } from './errors.ts';
 import { readJson, send } from './http.ts';
 
 /** The contact terms a vendor asks for; the owner may tighten them. */
@@ -36,6 +40,14 @@ export interface RequestGrantOptions {
   redirectUri?: string;
   /** Echoed back on the redirect and when collecting: tie it to the person's session and check it. */
   state?: string;
+  /**
+   * The owner's standard agreements you accept, by id (`discover()` lists them as
+   * `terms_supported`), e.g. `['service-only', 'service-with-processors']`. Stated
+   * inside your signed client assertion, pinned to the exact version and SHA-256
+   * the vault lists, so your acceptance is provable. An owner who proffers an
+   * agreement you did not accept cannot approve under it: accept those you honour.
+   */
+  terms?: string[];
   signal?: AbortSignal;
 }
 
@@ -82,11 +94,13 @@ export async function requestGrant(
     purposes: options.contact.purposes,
     max_per_week: options.contact.maxPerWeek,
   };
+  const accepted = acceptedTerms(discovery, options.terms);
   const response = await send(
     context.transport,
     async () => {
+      const claims = accepted.length > 0 ? { [TERMS_ACCEPTED_CLAIM]: accepted } : undefined;
       const body: GrantRequestInput = {
-        ...(await clientAuthentication(context, discovery.issuer)),
+        ...(await clientAuthentication(context, discovery.issuer, claims)),
         fields: options.fields,
         optional_fields: options.optionalFields ?? [],
         purpose: options.purpose,
@@ -115,4 +129,17 @@ export async function requestGrant(
     expiresAt: created.expires_at,
     interval: created.interval,
   };
+}
+
+/** The exact references, from the vault's own list, of the agreements named by id. */
+function acceptedTerms(discovery: Discovery, ids: string[] | undefined): AgreementRef[] {
+  return (ids ?? []).map((id) => {
+    const listed = discovery.terms_supported.find((terms) => terms.id === id);
+    if (!listed) {
+      throw clientError('INVALID_ARGUMENT', {
+        detail: `The vault offers no agreement "${id}"; it offers ${discovery.terms_supported.map((t) => t.id).join(', ') || 'none'}.`,
+      });
+    }
+    return { id: listed.id, version: listed.version, sha256: listed.sha256 };
+  });
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { contactTermsSchema, grantFieldSchema } from './grants.ts';
 import { purposeSchema } from './purposes.ts';
+import { agreementRefSchema } from './terms.ts';
 
 // The owner's side of grants, camelCase like the rest of the owner API.
 
@@ -16,6 +17,8 @@ export const pendingGrantRequestSchema = z.object({
   durationSeconds: z.int(),
   contact: contactTermsSchema.nullable(),
   expiresAt: z.iso.datetime(),
+  /** The agreement the owner proffers to this vendor, and those the vendor accepted in its signed request. */
+  terms: z.object({ proffered: agreementRefSchema.nullable(), accepted: z.array(agreementRefSchema) }),
 });
 export type PendingGrantRequestView = z.output<typeof pendingGrantRequestSchema>;
 
@@ -23,6 +26,11 @@ export type PendingGrantRequestView = z.output<typeof pendingGrantRequestSchema>
 export const approveGrantInputSchema = z.strictObject({
   optionalFields: z.array(grantFieldSchema).default([]),
   durationSeconds: z.int().min(60).optional(),
+  /**
+   * Approve under this agreement (by id) instead of the one the owner proffers to
+   * the vendor; it must be among those the vendor accepted.
+   */
+  agreement: z.string().min(1).max(100).optional(),
 });
 export type ApproveGrantInput = z.input<typeof approveGrantInputSchema>;
 

@@ -30,8 +30,11 @@ export type ErasureAcknowledged = z.output<typeof erasureAcknowledgedSchema>;
 /** `POST /v1/me/relationships/end` body (owner API). */
 export const endRelationshipInputSchema = z.strictObject({
   clientId: z.string().min(1).max(2000),
-  /** Days the vendor has to erase and acknowledge. */
-  erasureDays: z.int().min(1).max(MAX_ERASURE_DAYS).default(DEFAULT_ERASURE_DAYS),
+  /**
+   * Days the vendor has to erase and acknowledge. By default, the retention days of the
+   * agreement the vendor's grants were given under (the shortest), else the vault's default.
+   */
+  erasureDays: z.int().min(1).max(MAX_ERASURE_DAYS).optional(),
 });
 export type EndRelationshipInput = z.input<typeof endRelationshipInputSchema>;
 

@@ -19,6 +19,7 @@ import { createHealthRoutes } from './ops/health.routes.ts';
 import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
+import { createTermsRoutes } from './terms/terms.routes.ts';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createOwnerGrantRoutes(deps));
   app.route('/', createContactRoutes(deps));
   app.route('/', createRelationshipRoutes(deps));
+  app.route('/', createTermsRoutes(deps));
   app.route('/', createDocsRoutes());
   app.route('/', createWebRoutes(deps));
 

@@ -1,4 +1,5 @@
 import {
+  type AgreementRef,
   type ContactTerms,
   type FieldPath,
   GRANT_TOKEN_TYPE,
@@ -59,6 +60,7 @@ export async function collectGrant(
   const fields = JSON.parse(grant.fields) as FieldPath[];
   const purpose = grant.purpose as Purpose;
   const contact = grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : undefined;
+  const terms = grant.terms ? (JSON.parse(grant.terms) as AgreementRef) : undefined;
   const iat = Math.floor(now / 1000);
   const exp = Math.floor(grant.expires_at / 1000);
 
@@ -76,6 +78,7 @@ export async function collectGrant(
       fields,
       purpose,
       ...(contact ? { contact } : {}),
+      ...(terms ? { terms } : {}),
       cnf: { jkt },
     },
   });
@@ -88,6 +91,7 @@ export async function collectGrant(
       fields,
       purpose,
       contact,
+      terms: terms && { ...terms, acceptance: grant.terms_acceptance },
       iat,
       exp,
     }),
@@ -122,6 +126,7 @@ export async function collectGrant(
     expires_at: new Date(grant.expires_at).toISOString(),
     receipt,
     ...(request === undefined || request.state === null ? {} : { state: request.state }),
+    ...(terms ? { terms } : {}),
     ...(webhookSecret === undefined ? {} : { webhook_secret: webhookSecret }),
   };
 }
@@ -207,6 +212,8 @@ function consentReceipt(input: {
   fields: FieldPath[];
   purpose: Purpose;
   contact: ContactTerms | undefined;
+  /** The agreement, with the vendor's signed acceptance (its client assertion) when it gave one. */
+  terms: (AgreementRef & { acceptance: string | null }) | undefined;
   iat: number;
   exp: number;
 }) {
@@ -230,6 +237,18 @@ function consentReceipt(input: {
       personal_data: input.fields,
       ...(input.contact ? { contact_terms: input.contact } : {}),
     },
+    // IEEE 7012: the owner proffered these terms and the vendor agreed, under its own signature.
+    ...(input.terms
+      ? {
+          agreement: {
+            id: input.terms.id,
+            version: input.terms.version,
+            sha256: input.terms.sha256,
+            proffered_by: 'data_subject',
+            ...(input.terms.acceptance ? { accepted_by_controller: input.terms.acceptance } : {}),
+          },
+        }
+      : {}),
     consent: { type: 'explicit', given_at: input.iat, expires_at: input.exp, withdrawable: true },
   };
 }

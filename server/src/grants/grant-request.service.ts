@@ -1,10 +1,18 @@
-import type { ContactTerms, FieldPath, GrantRequestCreated, Purpose, VendorMetadata } from '@kith/schemas';
+import type {
+  AgreementRef,
+  ContactTerms,
+  FieldPath,
+  GrantRequestCreated,
+  Purpose,
+  VendorMetadata,
+} from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import type { SigningKeyDeps } from '../keys/signing-key.service.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
 import { sha256 } from '../sha256.ts';
+import { agreedTerms } from './agreed-terms.ts';
 import { insertGrant } from './grant.repository.ts';
 import type { GrantRequestRow } from './grant.table.ts';
 import {
@@ -33,6 +41,10 @@ export interface NewGrantRequest {
   contact?: ContactTerms | undefined;
   redirectUri?: string | undefined;
   state?: string | undefined;
+  /** The agreements the vendor accepts, from its signed client assertion. */
+  termsAccepted?: AgreementRef[];
+  /** That client assertion (a JWS): the vendor's provable acceptance. */
+  assertion?: string;
 }
 
 /** A pending request as the approval page shows it. */
@@ -48,6 +60,10 @@ export interface PendingGrantRequest {
   expiresAt: number;
   redirectUri: string | null;
   state: string | null;
+  /** The agreements the vendor accepted; empty when it stated none. */
+  termsAccepted: AgreementRef[];
+  /** The client assertion that states the acceptance, or null. */
+  termsAssertion: string | null;
 }
 
 /**
@@ -92,6 +108,9 @@ export async function createGrantRequest(
     decided_at: null,
     code_hash: null,
     code_expires_at: null,
+    ...(input.termsAccepted?.length
+      ? { terms_accepted: JSON.stringify(input.termsAccepted), terms_assertion: input.assertion ?? null }
+      : {}),
   });
   const origin = deps.config.publicUrl.origin;
   return {
@@ -129,10 +148,12 @@ export async function approveGrantRequest(
   deps: GrantDeps,
   ownerId: string,
   requestId: string,
-  choice: { optionalFields: string[]; durationSeconds?: number },
+  choice: { optionalFields: string[]; durationSeconds?: number; agreement?: string },
 ): Promise<{ grantId: string; redirectTo: string | null }> {
   const request = await findPendingGrantRequest(deps, { id: requestId });
   const now = deps.clock.now();
+  // The owner's terms first: a vendor that did not accept them gets no grant under them.
+  const terms = await agreedTerms(deps.db, ownerId, request, choice.agreement);
   const fields = [
     ...request.fields,
     ...request.optionalFields.filter((f) => choice.optionalFields.includes(f)),
@@ -164,7 +185,9 @@ export async function approveGrantRequest(
       subject: pairwiseSubject(deps.keys, ownerId, request.clientId),
       fields: JSON.stringify(fields),
       purpose: request.purpose,
-      contact: request.contact ? JSON.stringify(request.contact) : null,
+      contact: terms.contact ? JSON.stringify(terms.contact) : null,
+      terms: terms.ref ? JSON.stringify(terms.ref) : null,
+      terms_acceptance: terms.ref ? request.termsAssertion : null,
       created_at: now,
       expires_at: now + durationSeconds * 1000,
       collected_at: null,
@@ -180,7 +203,12 @@ export async function approveGrantRequest(
       action: 'grant.approved',
       clientId: request.clientId,
       grantId,
-      detail: { fields, purpose: request.purpose, durationSeconds },
+      detail: {
+        fields,
+        purpose: request.purpose,
+        durationSeconds,
+        ...(terms.ref ? { terms: terms.ref } : {}),
+      },
     });
   });
   return { grantId, redirectTo: code ? redirectWith(request, { code }) : null };
@@ -232,5 +260,7 @@ function toPending(row: GrantRequestRow): PendingGrantRequest {
     expiresAt: row.expires_at,
     redirectUri: row.redirect_uri,
     state: row.state,
+    termsAccepted: row.terms_accepted ? (JSON.parse(row.terms_accepted) as AgreementRef[]) : [],
+    termsAssertion: row.terms_assertion,
   };
 }

@@ -19,6 +19,7 @@ import { collectGrant } from './grant-collect.service.ts';
 import type { GrantPresentation } from './grant-presentation.ts';
 import { redeemGrant } from './grant-redeem.service.ts';
 import { createGrantRequest, type GrantDeps } from './grant-request.service.ts';
+import { termsAcceptedBy } from './terms-acceptance.ts';
 
 const tags = ['Vendors'];
 
@@ -148,6 +149,8 @@ export function createGrantRoutes(deps: GrantDeps & VendorDeps & VendorRateLimit
         contact: body.contact,
         redirectUri: body.redirect_uri,
         state: body.state,
+        termsAccepted: termsAcceptedBy(vendor.claims),
+        assertion: body.client_assertion,
       } as Parameters<typeof createGrantRequest>[2]);
       return c.json(created, 201, { 'cache-control': 'no-store' });
     })

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   accessLogEntrySchema,
   accessLogVerificationSchema,
+  agreementRef,
   approveGrantInputSchema,
   grantDecisionSchema,
   ownerGrantSchema,
@@ -12,6 +13,7 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
+import { profferedAgreement } from '../terms/proffered-agreement.ts';
 import { grantReceipt, listOwnerGrants, type OwnerGrant, revokeGrant } from './grant.service.ts';
 import {
   approveGrantRequest,
@@ -163,13 +165,14 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
     .openapi(showRequestRoute, async (c) => {
       const { id } = c.req.valid('param');
       const request = await findPendingGrantRequest(deps, id.startsWith('grq_') ? { id } : { userCode: id });
-      return c.json(await pendingView(deps, request), 200, noStore);
+      return c.json(await pendingView(deps, c.get('owner').id, request), 200, noStore);
     })
     .openapi(approveRoute, async (c) => {
       const body = c.req.valid('json');
       const decision = await approveGrantRequest(deps, c.get('owner').id, c.req.valid('param').id, {
         optionalFields: body.optionalFields ?? [],
         ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
+        ...(body.agreement === undefined ? {} : { agreement: body.agreement }),
       });
       return c.json(decision, 200, noStore);
     })
@@ -207,8 +210,9 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
     );
 }
 
-async function pendingView(deps: GrantDeps, request: PendingGrantRequest) {
+async function pendingView(deps: GrantDeps, ownerId: string, request: PendingGrantRequest) {
   const vendor = await vendorDisplay(deps.db, request.clientId);
+  const proffered = await profferedAgreement(deps.db, ownerId, request.clientId);
   return {
     id: request.id,
     clientId: request.clientId,
@@ -220,6 +224,10 @@ async function pendingView(deps: GrantDeps, request: PendingGrantRequest) {
     durationSeconds: request.durationSeconds,
     contact: request.contact,
     expiresAt: new Date(request.expiresAt).toISOString(),
+    terms: {
+      proffered: proffered ? agreementRef(proffered) : null,
+      accepted: request.termsAccepted,
+    },
   };
 }
 

@@ -132,9 +132,12 @@ export function createRelationshipRoutes(deps: GrantDeps & VendorDeps & VendorRa
     })
     .openapi(endRoute, async (c) => {
       const body = c.req.valid('json');
-      const ended = await endRelationship(deps, c.get('owner').id, body.clientId, {
-        erasureDays: body.erasureDays,
-      });
+      const ended = await endRelationship(
+        deps,
+        c.get('owner').id,
+        body.clientId,
+        body.erasureDays === undefined ? {} : { erasureDays: body.erasureDays },
+      );
       return c.json(
         { revokedGrantIds: ended.revokedGrantIds, erasure: erasureView(ended.erasure) },
         200,

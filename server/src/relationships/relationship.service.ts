@@ -1,13 +1,16 @@
 import {
+  type AgreementRef,
   DEFAULT_ERASURE_DAYS,
   type ErasureAcknowledged,
   type ErasureView,
+  findAgreement,
   MAX_ERASURE_DAYS,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import { revokeInTransaction } from '../grants/grant.service.ts';
+import type { GrantRow } from '../grants/grant.table.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -62,8 +65,8 @@ export async function endRelationship(
   clientId: string,
   options: { erasureDays?: number } = {},
 ): Promise<{ revokedGrantIds: string[]; erasure: Erasure }> {
-  const erasureDays = options.erasureDays ?? DEFAULT_ERASURE_DAYS;
-  if (!Number.isInteger(erasureDays) || erasureDays < 1 || erasureDays > MAX_ERASURE_DAYS) {
+  const asked = options.erasureDays;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > MAX_ERASURE_DAYS)) {
     throw new KithError('VALIDATION_FAILED', {
       detail: `The erasure deadline is 1 to ${MAX_ERASURE_DAYS} days.`,
       errors: [{ path: '/erasureDays', code: 'too_big', message: `Pick 1 to ${MAX_ERASURE_DAYS} days.` }],
@@ -87,6 +90,8 @@ export async function endRelationship(
       if (await revokeInTransaction(deps, trx, grant, 'owner')) revokedGrantIds.push(grant.id);
     }
     const now = deps.clock.now();
+    // The owner's terms say how long the vendor may keep the data after goodbye.
+    const erasureDays = asked ?? retentionDaysOf(grants) ?? DEFAULT_ERASURE_DAYS;
     const erasure: ErasureRequestRow = {
       id: newId('era'),
       owner_id: ownerId,
@@ -222,4 +227,14 @@ function toErasure(row: ErasureRequestRow, now: number): Erasure {
     status,
     overdueDays: status === 'overdue' ? Math.max(1, Math.floor((now - row.deadline) / DAY_MS)) : 0,
   };
+}
+
+/** The shortest retention the agreements of these grants allow, within the erasure range; undefined if none has terms. */
+function retentionDaysOf(grants: readonly GrantRow[]): number | undefined {
+  const days = grants.flatMap((grant) => {
+    const agreement = grant.terms ? findAgreement(JSON.parse(grant.terms) as AgreementRef) : undefined;
+    return agreement ? [agreement.terms.retention_days] : [];
+  });
+  if (days.length === 0) return undefined;
+  return Math.min(MAX_ERASURE_DAYS, Math.max(1, Math.min(...days)));
 }

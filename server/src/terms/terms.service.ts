@@ -17,20 +17,9 @@ import { findLiveGrants } from '../grants/grant.repository.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
-import { findOwnerTerms, findTermsFor, putOwnerTerms } from './terms.repository.ts';
+import { agreementOf, profferedAgreement } from './proffered-agreement.ts';
+import { findOwnerTerms, putOwnerTerms } from './terms.repository.ts';
 import { DEFAULT_TERMS_CLIENT, type OwnerTermsRow } from './terms.table.ts';
-
-/** The agreement the owner proffers to one vendor: its own override, else the default, else none. */
-export async function profferedAgreement(
-  db: Executor,
-  ownerId: string,
-  clientId: string,
-): Promise<Agreement | undefined> {
-  const rows = await findTermsFor(db, ownerId, clientId);
-  const row =
-    rows.find((r) => r.client_id === clientId) ?? rows.find((r) => r.client_id === DEFAULT_TERMS_CLIENT);
-  return row ? agreementOf(row) : undefined;
-}
 
 /** The owner's default agreement and their per-vendor ones. */
 export async function readOwnerTerms(db: Executor, ownerId: string): Promise<OwnerTerms> {
@@ -117,10 +106,6 @@ export function agreementFromJson(json: string | null): AgreementRef | undefined
   if (json === null) return undefined;
   const ref = JSON.parse(json) as AgreementRef;
   return findAgreement(ref) ? ref : undefined;
-}
-
-function agreementOf(row: OwnerTermsRow): Agreement | undefined {
-  return findAgreement({ id: row.agreement_id, version: row.agreement_version });
 }
 
 function sameAgreement(a: Agreement | undefined, b: Agreement | undefined): boolean {

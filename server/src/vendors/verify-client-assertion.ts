@@ -47,7 +47,7 @@ const FOREIGN_TYPES = new Set([GRANT_TOKEN_TYPE, RECEIPT_TYPE, DPOP_PROOF_TYPE].
 export async function authenticateVendor(
   deps: VendorDeps,
   input: AuthenticateVendorInput,
-): Promise<{ clientId: string; metadata: VendorMetadata }> {
+): Promise<{ clientId: string; metadata: VendorMetadata; claims: JWTPayload }> {
   const assertion = input.clientAssertion;
 
   // RFC 7523 §2.2: the assertion type names a JWT bearer assertion.
@@ -143,7 +143,7 @@ export async function authenticateVendor(
     throw refuse('the jti was used before');
   }
 
-  return { clientId, metadata };
+  return { clientId, metadata, claims: payload };
 }
 
 // Media types compare case-insensitively, with or without `application/` (RFC 7515 §4.1.9).

@@ -22,6 +22,7 @@ import type { SessionDeps } from '../owners/session.service.ts';
 import { readProfile } from '../profile/profile.service.ts';
 import { latestErasures, readRelationship } from '../relationships/relationship.service.ts';
 import { createRelationshipPageRoutes } from '../relationships/relationship-pages.routes.tsx';
+import { approveTerms } from '../terms/approve-terms.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { describeFieldValue } from './field-value.ts';
@@ -95,7 +96,11 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
       values[path] = entry ? describeFieldValue(path, entry.value) : undefined;
     }
     if (request.redirectUri) c.set('cspFormActions', [new URL(request.redirectUri).origin]);
-    return render(c, <ApprovePage {...chrome(c)} request={request} vendor={vendor} values={values} />);
+    const terms = await approveTerms(deps.db, c.get('owner').id, request);
+    return render(
+      c,
+      <ApprovePage {...chrome(c)} request={request} vendor={vendor} values={values} terms={terms} />,
+    );
   });
 
   app.post('/approve/:id', csp, csrf, owner, async (c) => {
@@ -112,9 +117,11 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
         (f): f is string => typeof f === 'string',
       );
       const duration = Number(formString(body, 'duration'));
+      const agreement = formString(body, 'agreement');
       ({ redirectTo } = await approveGrantRequest(deps, ownerId, id, {
         optionalFields,
         ...(Number.isInteger(duration) && duration > 0 ? { durationSeconds: duration } : {}),
+        ...(agreement ? { agreement } : {}),
       }));
     } else {
       ({ redirectTo } = await declineGrantRequest(deps, ownerId, id));

@@ -1,6 +1,7 @@
 import { findProfileField, purposes } from '@kith/schemas';
 import type { PendingGrantRequest } from '../../grants/grant-request.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
+import { type ApproveTerms, TermsChoice } from '../../terms/terms-choice.tsx';
 import { CsrfField } from '../csrf.tsx';
 import { describeDuration } from '../field-value.ts';
 import { formatMoment } from '../format.ts';
@@ -13,6 +14,8 @@ export interface ApprovePageProps {
   vendor: VendorDisplay;
   /** Each requested field's current value as text, or undefined when not filled in. */
   values: Record<string, string | undefined>;
+  /** The owner's terms and the agreements the vendor accepted. */
+  terms: ApproveTerms;
 }
 
 const SHORTER_CHOICES = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400];
@@ -52,6 +55,7 @@ export function ApprovePage(props: ApprovePageProps) {
         <p>
           <strong>{purpose.label}.</strong> {purpose.description}
         </p>
+        <TermsChoice terms={props.terms} />
         <fieldset class="grant-fields" aria-describedby="fields-hint">
           <legend class="grant-fields__legend">What they will be able to read</legend>
           <p id="fields-hint" class="small">
