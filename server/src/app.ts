@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps) {
       description:
         'A personal-data vault. Owners keep their profile here and give vendors scoped, expiring, revocable grants. ' +
         'Every error is an RFC 9457 problem document with a stable `code`.',
-      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     servers: [{ url: deps.config.publicUrl.origin }],
   });

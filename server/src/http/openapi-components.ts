@@ -40,9 +40,8 @@ import {
 import { SESSION_COOKIE } from '../owners/require-owner.ts';
 
 /**
- * The security schemes operations name in their `security`. OpenAPI has no
- * scheme for either vendor credential, so each is the nearest honest fit, and
- * its description says exactly what to send.
+ * The security schemes operations name in their `security`, each with a
+ * description that says exactly what to send.
  */
 export const securitySchemes = {
   ownerSession: {
@@ -99,8 +98,8 @@ export function eventTypeName(type: WebhookEventType): string {
 /**
  * Names for the wire shapes of `@kith/schemas`, under which the OpenAPI
  * document lists them once in `components.schemas` and refers to them
- * (generated clients name their types after these). Shared parts come before
- * the shapes that hold them only for reading's sake: order does not matter.
+ * (generated clients name their types after these), in this order. A shape
+ * left out here stays inline where it is used.
  */
 export const componentSchemas: Record<string, z.ZodType> = {
   Problem: problemSchema,
