@@ -33,6 +33,7 @@ const requestParam = z.object({ id: z.string().min(1).max(100) });
 const showRequestRoute = createRoute({
   method: 'get',
   path: '/v1/me/grant-requests/{id}',
+  operationId: 'getGrantRequest',
   tags,
   security,
   summary: 'See what a vendor asks for',
@@ -47,6 +48,7 @@ const showRequestRoute = createRoute({
 const approveRoute = createRoute({
   method: 'post',
   path: '/v1/me/grant-requests/{id}/approve',
+  operationId: 'approveGrantRequest',
   tags,
   security,
   summary: 'Approve, keeping some optional fields and perhaps a shorter duration',
@@ -70,6 +72,7 @@ const approveRoute = createRoute({
 const declineRoute = createRoute({
   method: 'post',
   path: '/v1/me/grant-requests/{id}/decline',
+  operationId: 'declineGrantRequest',
   tags,
   security,
   summary: 'Decline',
@@ -83,6 +86,7 @@ const declineRoute = createRoute({
 const listGrantsRoute = createRoute({
   method: 'get',
   path: '/v1/me/grants',
+  operationId: 'listGrants',
   tags,
   security,
   summary: 'Every grant I gave',
@@ -96,6 +100,7 @@ const listGrantsRoute = createRoute({
 const revokeRoute = createRoute({
   method: 'post',
   path: '/v1/me/grants/{id}/revoke',
+  operationId: 'revokeGrant',
   tags,
   security,
   summary: 'Revoke a grant, at once',
@@ -109,6 +114,7 @@ const revokeRoute = createRoute({
 const receiptRoute = createRoute({
   method: 'get',
   path: '/v1/me/grants/{id}/receipt',
+  operationId: 'getGrantReceipt',
   tags,
   security,
   summary: 'Download the signed consent receipt',
@@ -125,6 +131,7 @@ const receiptRoute = createRoute({
 const accessLogRoute = createRoute({
   method: 'get',
   path: '/v1/me/access-log',
+  operationId: 'listAccessLog',
   tags,
   security,
   summary: 'Who read what, and when',
@@ -144,6 +151,7 @@ const accessLogRoute = createRoute({
 const verifyLogRoute = createRoute({
   method: 'get',
   path: '/v1/me/access-log/verify',
+  operationId: 'verifyAccessLog',
   tags,
   security,
   summary: 'Check my access log’s hash chain',
