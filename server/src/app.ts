@@ -11,12 +11,12 @@ import { createGrantRoutes } from './grants/grant.routes.ts';
 import { createOwnerGrantRoutes } from './grants/owner-grant.routes.ts';
 import { handleError, handleNotFound } from './http/error-handler.ts';
 import { jsonBody } from './http/json-body.ts';
+import { serveOpenApiDocument } from './http/openapi-document.ts';
 import { problemResponse } from './http/problem.ts';
 import { createKeysRoutes } from './keys/keys.routes.ts';
 import type { VaultKeys } from './keys/vault-keys.ts';
 import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
-import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createTermsRoutes } from './terms/terms.routes.ts';
@@ -96,13 +96,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createDocsRoutes());
   app.route('/', createWebRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'ownerSession', {
-    type: 'apiKey',
-    in: 'cookie',
-    name: SESSION_COOKIE,
-    description: 'The session cookie set when the owner signs in with a passkey.',
-  });
-  app.doc31('/openapi.json', {
+  serveOpenApiDocument(app, {
     openapi: '3.1.0',
     info: {
       title: 'Kith',
@@ -110,6 +104,7 @@ export function createApp(deps: AppDeps) {
       description:
         'A personal-data vault. Owners keep their profile here and give vendors scoped, expiring, revocable grants. ' +
         'Every error is an RFC 9457 problem document with a stable `code`.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     servers: [{ url: deps.config.publicUrl.origin }],
   });

@@ -44,6 +44,8 @@ const vendorParam = z.object({
 const checkRoute = createRoute({
   method: 'post',
   path: '/v1/contact/check',
+  operationId: 'checkContact',
+  security: [{ dpop: [] }],
   tags: vendorTags,
   summary: 'Ask whether you may contact the person now',
   description:
@@ -56,6 +58,8 @@ const checkRoute = createRoute({
 const recordRoute = createRoute({
   method: 'post',
   path: '/v1/contact/record',
+  operationId: 'recordContact',
+  security: [{ dpop: [] }],
   tags: vendorTags,
   summary: 'Check and count a contact, atomically',
   description:
@@ -68,6 +72,7 @@ const recordRoute = createRoute({
 const readTermsRoute = createRoute({
   method: 'get',
   path: '/v1/me/vendors/{key}/contact-terms',
+  operationId: 'getContactTerms',
   tags: ownerTags,
   security,
   summary: 'How this vendor may contact me',
@@ -81,6 +86,7 @@ const readTermsRoute = createRoute({
 const setTermsRoute = createRoute({
   method: 'put',
   path: '/v1/me/vendors/{key}/contact-terms',
+  operationId: 'setContactTerms',
   tags: ownerTags,
   security,
   summary: 'Change how this vendor may contact me, at once',
@@ -106,6 +112,7 @@ const setTermsRoute = createRoute({
 const listEventsRoute = createRoute({
   method: 'get',
   path: '/v1/me/vendors/{key}/contact-events',
+  operationId: 'listContactEvents',
   tags: ownerTags,
   security,
   summary: 'Every contact check and contact of this vendor',

@@ -26,6 +26,8 @@ const tags = ['Vendors'];
 const requestRoute = createRoute({
   method: 'post',
   path: '/v1/grant-requests',
+  operationId: 'requestGrant',
+  security: [{ privateKeyJwt: [] }],
   tags,
   summary: 'Ask an owner for a grant',
   description:
@@ -53,6 +55,8 @@ const requestRoute = createRoute({
 const collectRoute = createRoute({
   method: 'post',
   path: '/v1/grants/collect',
+  operationId: 'collectGrant',
+  security: [{ privateKeyJwt: [] }],
   tags,
   summary: 'Collect an approved grant',
   description:
@@ -85,6 +89,8 @@ const collectRoute = createRoute({
 const dataRoute = createRoute({
   method: 'get',
   path: '/v1/data',
+  operationId: 'redeemGrant',
+  security: [{ dpop: [] }],
   tags,
   summary: 'Redeem a grant: read the granted fields',
   description:
@@ -93,7 +99,6 @@ const dataRoute = createRoute({
   // Documented, not validated by zod: the redeem checks each header itself, and a
   // validator would copy every header of every request on the hottest path.
   parameters: [
-    { name: 'Authorization', in: 'header', required: true, schema: { type: 'string', example: 'DPoP eyJ…' } },
     {
       name: 'DPoP',
       in: 'header',
@@ -116,6 +121,8 @@ const dataRoute = createRoute({
 const relinquishRoute = createRoute({
   method: 'post',
   path: '/v1/grants/relinquish',
+  operationId: 'relinquishGrant',
+  security: [{ dpop: [] }],
   tags,
   summary: 'Give a grant back',
   description:

@@ -35,6 +35,7 @@ const requestParam = z.object({ id: z.string().min(1).max(100) });
 const showRequestRoute = createRoute({
   method: 'get',
   path: '/v1/me/grant-requests/{id}',
+  operationId: 'getGrantRequest',
   tags,
   security,
   summary: 'See what a vendor asks for',
@@ -49,6 +50,7 @@ const showRequestRoute = createRoute({
 const approveRoute = createRoute({
   method: 'post',
   path: '/v1/me/grant-requests/{id}/approve',
+  operationId: 'approveGrantRequest',
   tags,
   security,
   summary: 'Approve, keeping some optional fields and perhaps a shorter duration',
@@ -72,6 +74,7 @@ const approveRoute = createRoute({
 const declineRoute = createRoute({
   method: 'post',
   path: '/v1/me/grant-requests/{id}/decline',
+  operationId: 'declineGrantRequest',
   tags,
   security,
   summary: 'Decline',
@@ -85,6 +88,7 @@ const declineRoute = createRoute({
 const listGrantsRoute = createRoute({
   method: 'get',
   path: '/v1/me/grants',
+  operationId: 'listGrants',
   tags,
   security,
   summary: 'Every grant I gave',
@@ -98,6 +102,7 @@ const listGrantsRoute = createRoute({
 const revokeRoute = createRoute({
   method: 'post',
   path: '/v1/me/grants/{id}/revoke',
+  operationId: 'revokeGrant',
   tags,
   security,
   summary: 'Revoke a grant, at once',
@@ -111,6 +116,7 @@ const revokeRoute = createRoute({
 const receiptRoute = createRoute({
   method: 'get',
   path: '/v1/me/grants/{id}/receipt',
+  operationId: 'getGrantReceipt',
   tags,
   security,
   summary: 'Download the signed consent receipt',
@@ -127,6 +133,7 @@ const receiptRoute = createRoute({
 const accessLogRoute = createRoute({
   method: 'get',
   path: '/v1/me/access-log',
+  operationId: 'listAccessLog',
   tags,
   security,
   summary: 'Who read what, and when',
@@ -146,6 +153,7 @@ const accessLogRoute = createRoute({
 const verifyLogRoute = createRoute({
   method: 'get',
   path: '/v1/me/access-log/verify',
+  operationId: 'verifyAccessLog',
   tags,
   security,
   summary: 'Check my access log’s hash chain',

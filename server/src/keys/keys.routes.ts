@@ -33,6 +33,8 @@ const jwksSchema = z.object({ keys: z.array(jwkSchema) });
 const jwksRoute = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
+  security: [],
   tags,
   summary: "The vault's public signing keys (RFC 7517)",
   description:
@@ -46,6 +48,8 @@ const jwksRoute = createRoute({
 const discoveryRoute = createRoute({
   method: 'get',
   path: '/.well-known/kith',
+  operationId: 'getDiscovery',
+  security: [],
   tags,
   summary: 'What a vendor needs to talk to this vault',
   responses: {

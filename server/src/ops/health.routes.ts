@@ -10,6 +10,8 @@ const statusSchema = z.object({ status: z.string() });
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'checkLiveness',
+  security: [],
   tags: ['Operations'],
   summary: 'Is the process up?',
   responses: {
@@ -20,6 +22,8 @@ const healthRoute = createRoute({
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'checkReadiness',
+  security: [],
   tags: ['Operations'],
   summary: 'Can it serve? (the database answers)',
   responses: {

@@ -22,6 +22,7 @@ const profileResponse = {
 const getProfileRoute = createRoute({
   method: 'get',
   path: '/v1/me/profile',
+  operationId: 'getProfile',
   tags,
   security,
   summary: 'Read my profile',
@@ -31,6 +32,7 @@ const getProfileRoute = createRoute({
 const patchProfileRoute = createRoute({
   method: 'patch',
   path: '/v1/me/profile',
+  operationId: 'updateProfile',
   tags,
   security,
   summary: 'Change some fields of my profile',
@@ -55,6 +57,7 @@ const patchProfileRoute = createRoute({
 const clearFieldRoute = createRoute({
   method: 'delete',
   path: '/v1/me/profile/{path}',
+  operationId: 'clearProfileField',
   tags,
   security,
   summary: 'Clear one field of my profile',
@@ -68,6 +71,7 @@ const clearFieldRoute = createRoute({
 const exportRoute = createRoute({
   method: 'get',
   path: '/v1/me/export',
+  operationId: 'exportVault',
   tags,
   security,
   summary: 'Download my whole vault',

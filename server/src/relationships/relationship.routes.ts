@@ -28,6 +28,8 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 const acknowledgeRoute = createRoute({
   method: 'post',
   path: '/v1/erasure/acknowledge',
+  operationId: 'acknowledgeErasure',
+  security: [{ privateKeyJwt: [] }],
   tags: ['Vendors'],
   summary: 'Confirm you erased what an `erasure.requested` event asked',
   description:
@@ -53,6 +55,7 @@ const acknowledgeRoute = createRoute({
 const endRoute = createRoute({
   method: 'post',
   path: '/v1/me/relationships/end',
+  operationId: 'endRelationship',
   tags: ownerTags,
   security,
   summary: 'End a relationship: revoke every grant to a vendor and ask it to erase',
@@ -77,6 +80,7 @@ const endRoute = createRoute({
 const erasuresRoute = createRoute({
   method: 'get',
   path: '/v1/me/erasures',
+  operationId: 'listErasures',
   tags: ownerTags,
   security,
   summary: 'Where each erasure I asked for stands',
@@ -89,6 +93,7 @@ const erasuresRoute = createRoute({
 const shareRoute = createRoute({
   method: 'post',
   path: '/v1/me/grants/share',
+  operationId: 'shareGrants',
   tags: ownerTags,
   security,
   summary: 'Share details with vendors that did not ask',
