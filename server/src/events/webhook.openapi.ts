@@ -14,6 +14,7 @@ const summaries: Record<WebhookEventType, string> = {
   'relationship.ended': 'The owner ended every grant to you at once',
   'erasure.requested': 'Erase what you hold about this person by the deadline, then acknowledge',
   'contact.terms_changed': 'The owner changed how you may contact them',
+  'terms.changed': 'The owner now proffers you another standard agreement; new requests are judged by it',
 };
 
 // The Standard Webhooks headers, once in `components.parameters`: every event carries them all.

@@ -2,6 +2,8 @@ import type { z } from '@hono/zod-openapi';
 import {
   accessLogEntrySchema,
   accessLogVerificationSchema,
+  agreementListingSchema,
+  agreementRefSchema,
   approveGrantInputSchema,
   collectGrantInputSchema,
   contactDecisionSchema,
@@ -23,6 +25,7 @@ import {
   grantRequestInputSchema,
   grantsSharedSchema,
   ownerGrantSchema,
+  ownerTermsSchema,
   pendingGrantRequestSchema,
   problemErrorSchema,
   problemSchema,
@@ -31,6 +34,7 @@ import {
   purposeSchema,
   redeemedDataSchema,
   relationshipEndedSchema,
+  setTermsInputSchema,
   shareGrantsInputSchema,
   vendorContactTermsSchema,
   type WebhookEventType,
@@ -135,6 +139,10 @@ export const componentSchemas: Record<string, z.ZodType> = {
   ErasureView: erasureViewSchema,
   ShareGrantsInput: shareGrantsInputSchema,
   GrantsShared: grantsSharedSchema,
+  AgreementRef: agreementRefSchema,
+  AgreementListing: agreementListingSchema,
+  OwnerTerms: ownerTermsSchema,
+  SetTermsInput: setTermsInputSchema,
   // Each event's body and its `data`, e.g. `ProfileUpdatedEvent` and `ProfileUpdatedData`.
   ...Object.fromEntries(
     webhookEventTypes.flatMap((type) => {
