@@ -1,5 +1,7 @@
 import { agreementRef, agreements, findAgreement } from '@kith/schemas';
 import { Hono } from 'hono';
+import { clientIdOfKey } from '../contact/contact.routes.ts';
+import type { Executor } from '../db/database.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
@@ -64,5 +66,37 @@ export function createTermsPageRoutes(deps: PasskeyDeps) {
     return c.redirect('/terms?saved=1', 303);
   });
 
+  app.post('/vendors/:key/terms', csp, csrf, owner, async (c) => {
+    const key = c.req.param('key');
+    const clientId = clientIdOfKey(key);
+    const chosen = formString(await c.req.parseBody({ all: true }), 'agreement');
+    await setProfferedTerms(deps, c.get('owner').id, { agreementId: chosen ? chosen : null, clientId });
+    return c.redirect(`/vendors/${key}?terms=saved#terms-title`, 303);
+  });
+
   return app;
+}
+
+/**
+ * The terms section of a vendor's page: what the owner offers this vendor.
+ *
+ * @example
+ * <VendorPage … terms={await vendorTermsProps(deps.db, ownerId, clientId, key, saved)} />
+ */
+export async function vendorTermsProps(
+  db: Executor,
+  ownerId: string,
+  clientId: string,
+  vendorKey: string,
+  saved: boolean,
+) {
+  const terms = await readOwnerTerms(db, ownerId);
+  const override = terms.vendors.find((v) => v.client_id === clientId)?.terms.id ?? null;
+  return {
+    vendorKey,
+    agreements,
+    override,
+    fallback: terms.default ? (findAgreement(terms.default) ?? null) : null,
+    saved,
+  };
 }

@@ -23,6 +23,7 @@ import { readProfile } from '../profile/profile.service.ts';
 import { latestErasures, readRelationship } from '../relationships/relationship.service.ts';
 import { createRelationshipPageRoutes } from '../relationships/relationship-pages.routes.tsx';
 import { approveTerms } from '../terms/approve-terms.ts';
+import { vendorTermsProps } from '../terms/terms-pages.routes.tsx';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { describeFieldValue } from './field-value.ts';
@@ -178,6 +179,15 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
           saved: c.req.query('contact') === 'saved',
           invalid: c.req.query('contact') === 'invalid',
         }}
+        terms={
+          await vendorTermsProps(
+            deps.db,
+            ownerId,
+            clientId,
+            c.req.param('key'),
+            c.req.query('terms') === 'saved',
+          )
+        }
       />,
     );
   });

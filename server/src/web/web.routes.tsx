@@ -35,6 +35,11 @@ const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>>
     message:
       'It was already answered, or it never existed. If a vendor is waiting, ask them to send a new one.',
   },
+  TERMS_NOT_ACCEPTED: {
+    title: 'They have not accepted your terms',
+    message:
+      'This vendor did not accept the agreement you offer. Go back to approve under one they did accept, or decline; you can also change your terms for them on their page.',
+  },
   EXPIRED_TOKEN: {
     title: 'This request has expired',
     message: 'Requests wait 15 minutes for an answer. Ask the vendor to send a new one.',

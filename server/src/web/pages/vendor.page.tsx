@@ -9,6 +9,7 @@ import {
   ShareSection,
   type ShareSectionProps,
 } from '../../relationships/relationship.section.tsx';
+import { VendorTermsSection, type VendorTermsSectionProps } from '../../terms/vendor-terms.section.tsx';
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -27,6 +28,8 @@ export interface VendorPageProps {
   share?: Omit<ShareSectionProps, 'csrfToken' | 'vendorName'>;
   /** How the vendor may contact the owner, and every time it asked. */
   contact?: Omit<ContactSectionProps, 'csrfToken' | 'vendorName'>;
+  /** The agreement the owner offers this vendor. */
+  terms?: Omit<VendorTermsSectionProps, 'csrfToken' | 'vendorName'>;
 }
 
 const actionText: Record<string, string> = {
@@ -95,6 +98,9 @@ export function VendorPage(props: VendorPageProps) {
       )}
       {props.contact && (
         <ContactSection {...props.contact} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
+      )}
+      {props.terms && (
+        <VendorTermsSection {...props.terms} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
       )}
       <section class="card" aria-labelledby="log-title">
         <h2 id="log-title">What they did</h2>

@@ -33,7 +33,7 @@ export function VendorsPage(props: VendorsPageProps) {
       </p>
       <p>
         <a href="/approve">Enter a code from a vendor</a> · <a href="/share">Share details with several</a> ·{' '}
-        <a href="/activity">All activity</a>
+        <a href="/activity">All activity</a> · <a href="/terms">Your terms</a>
       </p>
       {props.vendors.length === 0 ? (
         <div class="empty">
