@@ -15,6 +15,7 @@ import {
   NEXT_KEY_MIN_PUBLISHED_MS,
   rotateSigningKeys,
 } from './keys/signing-key.service.ts';
+import { resealVault } from './keys/vault-reseal.service.ts';
 import { createLogger } from './logger.ts';
 import {
   createOwnerWithEnrollment,
@@ -41,6 +42,9 @@ Usage:
                         add an owner; prints a one-time enrollment link (24 h)
   kith owner reset NAME void an owner's passkeys, recovery codes and sessions
                         (when all are lost); prints a new enrollment link
+  kith vault reseal     seal every value still in the v1 envelope (AES-256-GCM)
+                        anew in v2 (XChaCha20-Poly1305); safe while serving,
+                        and a second run changes nothing
   kith audit verify [--name NAME]
                         check every owner's access-log hash chain (or one
                         owner's); exits 1 if any chain is broken
@@ -78,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     case 'owner':
       return runOwner(config, positionals.slice(1), values.name);
+    case 'vault':
+      if (positionals[1] === 'reseal') return runVaultReseal(config);
+      process.stderr.write(`kith: unknown vault command "${positionals[1] ?? ''}"\n\n${usage}`);
+      return 2;
     case 'audit':
       if (positionals[1] === 'verify') return runAuditVerify(config, values.name);
       process.stderr.write(`kith: unknown audit command "${positionals[1] ?? ''}"\n\n${usage}`);
@@ -253,6 +261,17 @@ async function runAuditVerify(config: Config, name: string | undefined): Promise
     }
     process.stdout.write(`${ownerIds.length} chain(s) checked, ${broken} broken\n`);
     return broken === 0 ? 0 : 1;
+  } finally {
+    await vault.close();
+  }
+}
+
+async function runVaultReseal(config: Config): Promise<number> {
+  const vault = await openVault(config, createLogger(config.logLevel));
+  try {
+    const { owners, resealed } = await resealVault(vault);
+    process.stdout.write(`${owners} owner(s) checked, ${resealed} value(s) resealed in the v2 envelope\n`);
+    return 0;
   } finally {
     await vault.close();
   }

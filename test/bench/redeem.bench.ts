@@ -36,6 +36,7 @@ import { inPool } from '../support/load.ts';
 import { findPostgresBinaries, freePort, startCluster } from '../support/postgres-cluster.ts';
 import { openTestVault } from '../support/test-vault.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
+import { postgresCpuMs, registerCluster } from './database-cpu.ts';
 import type { PacedOutcome, PacedPlan } from './paced-client.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -107,6 +108,7 @@ export async function benchDatabases<Name extends string>(
   }
   const cluster = await startCluster(binaries);
   onCleanup(() => cluster.stop());
+  registerCluster(cluster.url, cluster.dataDir);
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   try {
@@ -144,6 +146,8 @@ export interface Served {
   targets: string[];
   /** The server processes, for their CPU time. */
   pids: number[];
+  /** The database they serve from, for its CPU time (PostgreSQL). */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -277,6 +281,7 @@ export async function startKith(
   return {
     targets: started.map((s) => s.url),
     pids: started.map((s) => s.pid),
+    databaseUrl: seeded.databaseUrl,
     stop: async () => void (await Promise.all(started.map((s) => s.stop()))),
   };
 }
@@ -585,6 +590,8 @@ export interface Row {
   cpuPerRequestUs: number;
   /** Of that, on the processes' main threads (the event loops). */
   loopCpuPerRequestUs: number;
+  /** PostgreSQL's CPU time per answered request in the same run (its backends and helpers), in µs; null on SQLite. */
+  databaseCpuPerRequestUs: number | null;
 }
 
 /** The median of `values` (the mean of the middle two for an even count): the figure one disturbed round moves least. */
@@ -624,8 +631,10 @@ export async function measure(
   // A warm-up runs colder than the run after it (two processes: far colder), and a
   // run past its pool answers 401s that are not the server's: size it generously.
   const maxPool = await pool(Math.max(warm.rps * 3, seeded ? 3000 * processes : 0), options.seconds);
+  const databaseCpu = () => (served.databaseUrl ? postgresCpuMs(served.databaseUrl) : null);
   const cpuBefore = cpuMs(served.pids);
   const loopBefore = cpuMs(served.pids, { mainThreads: true });
+  const databaseBefore = databaseCpu();
   const max = await drive(served.targets, {
     seconds: options.seconds,
     connections: options.connections,
@@ -634,15 +643,21 @@ export async function measure(
   const perRequest = (ms: number) => (ms * 1000) / Math.max(1, max.requests);
   const cpuPerRequestUs = perRequest(cpuMs(served.pids) - cpuBefore);
   const loopCpuPerRequestUs = perRequest(cpuMs(served.pids, { mainThreads: true }) - loopBefore);
+  const databaseAfter = databaseCpu();
+  const databaseCpuPerRequestUs =
+    databaseBefore === null || databaseAfter === null ? null : perRequest(databaseAfter - databaseBefore);
   log(
-    `    max:  ${summary(max)}, server CPU ${cpuPerRequestUs.toFixed(0)} µs/request (event loop ${loopCpuPerRequestUs.toFixed(0)})`,
+    `    max:  ${summary(max)}, server CPU ${cpuPerRequestUs.toFixed(0)} µs/request (event loop ${loopCpuPerRequestUs.toFixed(0)})` +
+      (databaseCpuPerRequestUs === null
+        ? ''
+        : `, PostgreSQL CPU ${databaseCpuPerRequestUs.toFixed(0)} µs/request`),
   );
   const halfRate = Math.max(1, Math.round(max.rps / 2));
   // Offered evenly paced from a client process of its own (see drivePaced), the bare route too.
   const halfPool = await pool(halfRate, options.seconds);
   const half = await drivePaced(served.targets, { seconds: options.seconds, rate: halfRate, pool: halfPool });
   log(`    half (${halfRate}/s): ${summary(half)}`);
-  return { label, processes, max, half, cpuPerRequestUs, loopCpuPerRequestUs };
+  return { label, processes, max, half, cpuPerRequestUs, loopCpuPerRequestUs, databaseCpuPerRequestUs };
 }
 
 /**
@@ -693,6 +708,33 @@ function serverErrors(workDir: string, prefix: string): string[] {
     }
   }
   return [...found].slice(0, 5).map(([k, n]) => `${n}× ${k}`);
+}
+
+/**
+ * CPU per redeem as ratios within the run, one process each: PostgreSQL's
+ * (Kith's and PostgreSQL's own, counted together) over SQLite's (whose
+ * database works inside Kith's process), and SQLite's over the bare route's.
+ */
+export function cpuRatios(rows: Row[]): string[] {
+  const one = (prefix: string) => rows.find((r) => r.label.startsWith(prefix) && r.processes === 1);
+  const bare = one('bare');
+  const sqlite = one('redeem, SQLite');
+  const postgres = one('redeem, PostgreSQL');
+  const lines: string[] = [];
+  if (postgres && sqlite && postgres.databaseCpuPerRequestUs !== null) {
+    const both = postgres.cpuPerRequestUs + postgres.databaseCpuPerRequestUs;
+    lines.push(
+      `Kith + PostgreSQL CPU ÷ SQLite CPU, per redeem: ${(both / sqlite.cpuPerRequestUs).toFixed(2)}× ` +
+        `(${postgres.cpuPerRequestUs.toFixed(0)} + ${postgres.databaseCpuPerRequestUs.toFixed(0)} µs against ${sqlite.cpuPerRequestUs.toFixed(0)} µs; ` +
+        `Kith's alone ${(postgres.cpuPerRequestUs / sqlite.cpuPerRequestUs).toFixed(2)}×)`,
+    );
+  }
+  if (sqlite && bare) {
+    lines.push(
+      `SQLite server CPU ÷ bare route CPU, per request: ${(sqlite.cpuPerRequestUs / bare.cpuPerRequestUs).toFixed(2)}×`,
+    );
+  }
+  return lines;
 }
 
 // ─── the whole benchmark ─────────────────────────────────────────────────────
@@ -774,12 +816,12 @@ export function renderTable(
   const pct = (x: number) => `${((100 * x) / c).toFixed(1)}%`;
   const ms = (x: number) => x.toFixed(2);
   const lines = [
-    '| server | processes | req/s (max) | × ceiling | p50 ms | p99 ms | p99 ms at half load | server CPU µs/req | of which event loop | failed |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | processes | req/s (max) | × ceiling | p50 ms | p99 ms | p99 ms at half load | server CPU µs/req | of which event loop | PostgreSQL CPU µs/req | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.label} | ${r.processes} | ${r.max.rps.toFixed(0)} | ${pct(r.max.rps)} | ${ms(r.max.p50)} | ${ms(r.max.p99)} | ${ms(r.half.p99)} (at ${Math.round(r.max.rps / 2)}/s) | ${r.cpuPerRequestUs.toFixed(0)} | ${r.loopCpuPerRequestUs.toFixed(0)} | ${r.max.failed + r.half.failed} |`,
+      `| ${r.label} | ${r.processes} | ${r.max.rps.toFixed(0)} | ${pct(r.max.rps)} | ${ms(r.max.p50)} | ${ms(r.max.p99)} | ${ms(r.half.p99)} (at ${Math.round(r.max.rps / 2)}/s) | ${r.cpuPerRequestUs.toFixed(0)} | ${r.loopCpuPerRequestUs.toFixed(0)} | ${r.databaseCpuPerRequestUs === null ? '—' : r.databaseCpuPerRequestUs.toFixed(0)} | ${r.max.failed + r.half.failed} |`,
     );
   }
   const scaling: string[] = [];
@@ -793,8 +835,15 @@ export function renderTable(
     `${options.seconds} s per run after a ${options.warmupSeconds} s warm-up, ${options.connections} connections (autocannon, in the harness process, sharing the cores), ` +
       `${grants} distinct grants, a fresh DPoP proof per request, ${bodyBytes}-byte answers; "× ceiling" is req/s over the one-process bare Hono route measured in this run.`,
     'Issue 6 targets: one process ≥ 20% of the ceiling; two processes ≥ 1.6× one; p99 < 10 ms at half load.',
+    "Issue 15 targets: PostgreSQL's Kith + PostgreSQL CPU per redeem ≤ 1.5× SQLite's; SQLite's server CPU per redeem ≤ 7× the bare route's.",
     "Half load: requests evenly paced from a client process of its own (open loop, each timed from when it was written; the client's own lateness is in the log).",
     '',
   ];
-  return [...head, ...lines, '', ...scaling.map((s) => `- ${s}`)].join('\n');
+  return [
+    ...head,
+    ...lines,
+    '',
+    ...scaling.map((s) => `- ${s}`),
+    ...cpuRatios(rows).map((s) => `- ${s}`),
+  ].join('\n');
 }

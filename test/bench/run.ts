@@ -1,9 +1,11 @@
 /**
  * `pnpm bench` — the benchmarks of issue 6. Prints figures; never fails on speed.
  *
- *   pnpm bench                      redeem: SQLite and PostgreSQL, one and two processes, vs a bare Hono ceiling
- *   pnpm bench --quick              a short smoke run (SQLite only, 2 s runs)
- *   pnpm bench --sqlite | --postgres  one database only
+ *   pnpm bench                      redeem: SQLite and PostgreSQL, one and two processes, vs a bare Hono ceiling;
+ *                                   CPU per redeem of Kith and of PostgreSQL (its backends, from /proc), and
+ *                                   Kith + PostgreSQL CPU ÷ SQLite CPU
+ *   pnpm bench --quick              a short smoke run (SQLite only unless named, 2 s runs)
+ *   pnpm bench --sqlite | --postgres  one database only (both flags: both)
  *   pnpm bench --profile [--postgres] a CPU profile of the redeem path and its top self-time functions
  *   pnpm bench --scale [--quick] [--sqlite | --postgres] [--owners N --vendors N --grants N --log-rows N]
  *                                   redeem on an empty database vs one of 10,000 owners, 1M grants, 10M log rows
@@ -42,8 +44,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 let code = 0;
 try {
-  const databases = (all: Array<'sqlite' | 'postgres'>) =>
-    args.has('--sqlite') ? ['sqlite' as const] : args.has('--postgres') ? ['postgres' as const] : all;
+  // --sqlite, --postgres, or both (e.g. `--quick --sqlite --postgres`): the databases named; none named: `all`.
+  const databases = (all: Array<'sqlite' | 'postgres'>): Array<'sqlite' | 'postgres'> => {
+    const named = (['sqlite', 'postgres'] as const).filter((kind) => args.has(`--${kind}`));
+    return named.length > 0 ? named : all;
+  };
   if (args.has('--profile')) {
     await runProfile({ kind: args.has('--postgres') ? 'postgres' : 'sqlite' });
   } else if (args.has('--compare')) {
@@ -86,8 +91,7 @@ try {
     const options: BenchOptions = { ...DEFAULT_OPTIONS };
     if (args.has('--quick'))
       Object.assign(options, { owners: 10, vendors: 2, seconds: 2, warmupSeconds: 1, databases: ['sqlite'] });
-    if (args.has('--sqlite')) options.databases = ['sqlite'];
-    if (args.has('--postgres')) options.databases = ['postgres'];
+    options.databases = databases(options.databases);
     await runRedeemBench(options);
   }
 } catch (error) {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
 import { createGroupCommit } from './group-commit.ts';
-import { registerPostgresPool } from './postgres-pool.ts';
+import { REDEEM_GROUPS_IN_FLIGHT, registerPostgresPools } from './postgres-pool.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
 
@@ -37,9 +37,8 @@ export function openDatabase(
   } = {},
 ): OpenDatabase {
   if (config.kind === 'postgres') {
-    const pool = new pg.Pool({
+    const poolConfig: pg.PoolConfig = {
       connectionString: config.connectionString,
-      max: 10,
       // Timestamps are epoch milliseconds in BIGINT columns: well inside 2^53.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -47,13 +46,24 @@ export function openDatabase(
             ? Number
             : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
-    });
+    };
+    const pool = new pg.Pool({ ...poolConfig, max: 10 });
+    // The redeem's own: one connection per group of redeems in flight (grant-redeem.postgres.ts).
+    const pipelined = new pg.Pool({ ...poolConfig, max: REDEEM_GROUPS_IN_FLIGHT, pipeline: true });
     // pg-pool re-emits an idle connection's error on the pool; unheard, it would be an
     // uncaught exception, and a PostgreSQL restart would take every server process down with it.
     pool.on('error', (error) => options.onConnectionLost?.(error));
+    pipelined.on('error', (error) => options.onConnectionLost?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    registerPostgresPool(db, pool);
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    registerPostgresPools(db, { pool, pipelined });
+    return {
+      db,
+      kind: 'postgres',
+      close: async () => {
+        await db.destroy();
+        await pipelined.end();
+      },
+    };
   }
   mkdirSync(dirname(config.path), { recursive: true });
   const sqlite = new SqliteDatabase(config.path);

@@ -131,6 +131,7 @@ export function openWebhookSecret(deps: { keys: VaultKeys }, clientId: string, s
 }
 
 // Binds the sealed secret to its vendor: copied onto another vendor's row, it does not open.
-function webhookSecretContext(clientId: string): string {
+/** The AAD of a vendor's sealed webhook secret. */
+export function webhookSecretContext(clientId: string): string {
   return `webhook-secret|${clientId}`;
 }

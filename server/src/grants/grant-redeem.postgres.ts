@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { AccessLogRow } from '../audit/audit.table.ts';
+import { REDEEM_GROUPS_IN_FLIGHT } from '../db/postgres-pool.ts';
 import {
   GRANT_COLUMNS,
   type OwnerWithFields,
@@ -6,185 +8,341 @@ import {
   type RedeemedGrant,
   type RedeemingOwner,
   type RedeemStore,
+  type SpentJti,
 } from './grant-redeem.repository.ts';
 
 // Named statements: each connection has PostgreSQL parse and plan them once,
-// not on every redeem. Their text must never change under the same name.
+// not on every group. Their text must never change under the same name.
+// Every statement takes arrays, one element per redeem of the group.
 
 /**
- * The grant and its owner, both locked, and the owner's profile fields, in
- * one statement. Locks are taken grant first, owner second, as revokes and
- * goodbyes take them: `o` finds the owner through `g`'s `owner_id`, and `g`
- * yields its row only once its `FOR SHARE` lock is held, so no plan can lock
- * the owner before the grant. (`MATERIALIZED` keeps each lock in its own
- * scan.) Only the token's holder gets as far as the owner: a stranger who
- * names a grant id locks no owner row.
+ * Spends the group's proof `jti`s, returning those that were fresh. First in
+ * the transaction, so a proof replayed at the same moment from another group
+ * or process waits here for this transaction, then finds it spent. In one
+ * order (the key's), so two groups never wait on each other's.
  */
-const LOCK_GRANT_AND_OWNER = {
-  name: 'kith_redeem_lock',
+const SPEND_JTIS = {
+  name: 'kith_redeem_group_spend',
+  text: `
+    INSERT INTO dpop_proof_jtis (jti_hash, expires_at)
+    SELECT * FROM unnest($1::text[], $2::bigint[])
+    ON CONFLICT (expires_at, jti_hash) DO NOTHING
+    RETURNING jti_hash, expires_at`,
+};
+
+/**
+ * The grants and their owners, all locked, and the owners' profile fields,
+ * in one statement. Locks are taken grants first (`FOR SHARE`, by id), then
+ * owners (`FOR UPDATE`, by id), as revokes and goodbyes take them: every
+ * grant is locked before the owners' scan starts, because the owners' ids
+ * come from an aggregate over all of `g`, and `ORDER BY … FOR …` locks rows
+ * as they leave the sort. Only a token's holder gets as far as the owner: a
+ * stranger who names a grant id locks no owner row.
+ */
+const LOCK_GRANTS_AND_OWNERS = {
+  name: 'kith_redeem_group_lock',
   text: `
     WITH g AS MATERIALIZED (
-      SELECT ${GRANT_COLUMNS} FROM grants WHERE id = $1 FOR SHARE
+      SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE
     ), o AS MATERIALIZED (
       SELECT id, data_key_wrapped, audit_seq, audit_hash FROM owners
-      WHERE id = (SELECT owner_id FROM g WHERE token_hash = $2)
-      FOR UPDATE
+      WHERE id = ANY((
+        SELECT array_agg(g.owner_id) FROM g
+        JOIN unnest($1::text[], $2::text[]) AS r(id, token_hash) ON r.id = g.id AND r.token_hash = g.token_hash
+      )::text[])
+      ORDER BY id FOR UPDATE
     )
     SELECT g.*, o.id AS locked_owner_id, o.data_key_wrapped, o.audit_seq, o.audit_hash,
       p.path, p.version, p.value_sealed
-    FROM g LEFT JOIN o ON true LEFT JOIN profile_fields p ON p.owner_id = o.id
-    ORDER BY p.path`,
-};
-
-/** Spends the jti and, only if it was fresh, appends the log entry and moves the chain head. */
-const RECORD_READ = {
-  name: 'kith_redeem_record',
-  text: `
-    WITH spent AS (
-      INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES ($1, $2)
-      ON CONFLICT (expires_at, jti_hash) DO NOTHING
-      RETURNING 1
-    ), logged AS (
-      INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
-      SELECT $3, $4::integer, $5::bigint, $6, $7, $8, $9, $10, $11
-      WHERE EXISTS (SELECT 1 FROM spent)
-      RETURNING 1
-    ), head AS (
-      UPDATE owners SET audit_seq = $4::integer, audit_hash = $11
-      WHERE id = $3 AND EXISTS (SELECT 1 FROM spent)
-      RETURNING 1
-    )
-    SELECT EXISTS (SELECT 1 FROM spent) AS fresh`,
+    FROM g LEFT JOIN o ON o.id = g.owner_id LEFT JOIN profile_fields p ON p.owner_id = o.id
+    ORDER BY g.id, p.path`,
 };
 
 /**
- * One row per profile field of the owner (one without, if none or no owner
- * was locked). The owner's and the field's columns are all NOT NULL: null
- * here means no such row.
+ * Everything the group's redeems write, in one statement: the log entries,
+ * each owner's new chain head, and — for redeems that were refused after
+ * their `jti` was spent — the `jti` given back (a refused redeem spends nothing).
+ */
+const RECORD_READS = {
+  name: 'kith_redeem_group_record',
+  text: `
+    WITH unspent AS (
+      DELETE FROM dpop_proof_jtis AS d
+      USING unnest($1::text[], $2::bigint[]) AS j(jti_hash, expires_at)
+      WHERE d.jti_hash = j.jti_hash AND d.expires_at = j.expires_at
+    ), logged AS (
+      INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
+      SELECT * FROM unnest($3::text[], $4::integer[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+        $9::text[], $10::text[], $11::text[])
+    )
+    UPDATE owners AS o SET audit_seq = h.seq, audit_hash = h.hash
+    FROM unnest($12::text[], $13::integer[], $14::text[]) AS h(id, seq, hash)
+    WHERE o.id = h.id`,
+};
+
+/**
+ * One row per profile field of each grant's owner (one without, if none or no
+ * owner was locked). The owner's and the field's columns are all NOT NULL:
+ * null here means no such row.
  */
 type LockedRow = RedeemedGrant & { locked_owner_id: string | null } & {
   [K in Exclude<keyof RedeemingOwner, 'id'> | 'path' | 'version']: (RedeemingOwner & RedeemedField)[K] | null;
 } & Pick<RedeemedField, 'value_sealed'>;
 
+/** One redeem waiting for its group. */
+export interface RedeemRequest {
+  grantId: string;
+  tokenHash: string;
+  /** The proof's `jti`, if the proof checked out (it is spent only then). */
+  jti: SpentJti | undefined;
+}
+
+interface Unit extends RedeemRequest {
+  work: (store: RedeemStore) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Redeems per group at most: one group's arrays and answers stay small. */
+const MAX_GROUP = 256;
+/** A deadlock PostgreSQL broke by cancelling this group (none is expected: every lock is taken in one order). */
+const DEADLOCK_DETECTED = '40P01';
+const ATTEMPTS = 3;
+
+/** Runs redeems on PostgreSQL in groups: one transaction, two round trips, for every redeem of a moment. */
+export interface PostgresRedeemGroups {
+  /** Runs `work` in the next group's transaction; settles once that transaction has committed. */
+  run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T>;
+}
+
+const groupsByPool = new WeakMap<pg.Pool, PostgresRedeemGroups>();
+
 /**
- * Runs one redeem in one PostgreSQL transaction, straight on a pooled pg
- * connection (no query builder on the hottest path), in two round trips:
- * `BEGIN` travels with the lock statement and `COMMIT` with the write,
- * pipelined — the server runs them in order and answers each. So the store
- * `work` gets commits in `recordRead`: it must be the redeem's last step.
- * Whatever fails, the transaction is rolled back before the connection goes
- * back to the pool, and a connection that broke is not given back at all.
+ * The redeem groups over a pool of pipelined connections (pg's `pipeline`
+ * option), as SQLite's group commit groups its redeems. The redeems that
+ * arrive in one turn of the event loop share a transaction:
+ *
+ * 1. `BEGIN`, spend their `jti`s, lock their grants and owners and read the
+ *    owners' fields — three statements in one round trip;
+ * 2. each redeem's rules run here, one after another, against what was read:
+ *    a proof spent before or earlier in the group is refused, and each
+ *    owner's log chain continues from the entry the previous redeem of that
+ *    owner wrote;
+ * 3. every log entry, chain head and given-back `jti` in one statement, and
+ *    `COMMIT`, in the second round trip.
+ *
+ * Each redeem's promise settles only once `COMMIT` has answered, so nothing is
+ * answered before it is durable; if anything fails, the transaction is rolled
+ * back and every redeem of the group fails. At most
+ * `REDEEM_GROUPS_IN_FLIGHT` groups are in flight; redeems arriving meanwhile
+ * gather for the next.
+ *
+ * @example
+ * const groups = postgresRedeemGroups(pipelinedPool);
+ * const answer = await groups.run({ grantId, tokenHash, jti }, (store) => redeemInStore(deps, store, attempt));
  */
-export async function redeemOnPostgres<T>(
-  pool: pg.Pool,
-  tokenHash: string,
-  work: (store: RedeemStore) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
+export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
+  const known = groupsByPool.get(pool);
+  if (known) return known;
+  const queue: Unit[] = [];
+  let scheduled = false;
+  let inFlight = 0;
+
+  const schedule = () => {
+    if (scheduled || inFlight >= REDEEM_GROUPS_IN_FLIGHT || queue.length === 0) return;
+    scheduled = true;
+    // After the I/O phase: every redeem that arrived in this turn joins the group.
+    setImmediate(() => {
+      scheduled = false;
+      if (inFlight >= REDEEM_GROUPS_IN_FLIGHT) return;
+      const units = queue.splice(0, MAX_GROUP);
+      if (units.length === 0) return;
+      inFlight++;
+      void runGroup(pool, units).finally(() => {
+        inFlight--;
+        schedule();
+      });
+      schedule();
+    });
+  };
+
+  const groups: PostgresRedeemGroups = {
+    run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ ...request, work, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
+      });
+    },
+  };
+  groupsByPool.set(pool, groups);
+  return groups;
+}
+
+type Outcome = { value: unknown } | { error: unknown };
+
+async function runGroup(pool: pg.Pool, units: Unit[]): Promise<void> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    for (const unit of units) unit.reject(error);
+    return;
+  }
   let broken: Error | undefined;
   // Checked out, a client has no listener of the pool's: a connection that
-  // dies here fails this redeem's queries, not the process.
+  // dies here fails this group's queries, not the process.
   const onError = (error: Error) => {
     broken = error;
   };
   client.on('error', onError);
-  // pg reads `pipeline` each time it sends (pg 8.23, pinned), and nothing is
-  // in flight at either switch: pipelined only while this redeem holds it.
-  setPipeline(client, true);
   try {
-    return await work(postgresRedeemStore(client, tokenHash));
-  } catch (error) {
-    // Pipelined, it runs after whatever is still in flight, and answers after it.
-    // After a commit there is no transaction left, and PostgreSQL only warns.
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken ??= rollbackError;
-    });
-    throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcomes = await runGroupOnce(client, units);
+        units.forEach((unit, i) => {
+          const outcome = outcomes[i] as Outcome;
+          if ('error' in outcome) unit.reject(outcome.error);
+          else unit.resolve(outcome.value);
+        });
+        return;
+      } catch (error) {
+        // Pipelined, it runs after whatever is still in flight, and answers after it.
+        // After a commit there is no transaction left, and PostgreSQL only warns.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken ??= rollbackError;
+        });
+        const retry =
+          !broken && attempt < ATTEMPTS && (error as { code?: string }).code === DEADLOCK_DETECTED;
+        if (!retry) {
+          for (const unit of units) unit.reject(error);
+          return;
+        }
+      }
+    }
   } finally {
-    setPipeline(client, false);
     client.removeListener('error', onError);
     client.release(broken);
   }
 }
 
-/**
- * Sends what `send` queues in one write. pg writes each protocol message
- * (parse, bind, execute, sync, and the BEGIN or COMMIT beside them) with a
- * write of its own: on a loopback socket each is a system call that runs
- * the receiving side's network stack and wakes PostgreSQL's backend, about
- * ten per redeem. pg hands its pipelined queries to the socket as `query()`
- * is called (pg 8.23, pinned), so a corked socket gathers them all.
- */
-function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
-  const { stream } = (client as unknown as { connection: { stream: NodeJS.WritableStream & Corkable } })
-    .connection;
-  stream.cork();
-  try {
-    return send();
-  } finally {
-    stream.uncork();
+async function runGroupOnce(client: pg.PoolClient, units: Unit[]): Promise<Outcome[]> {
+  const jtis = units
+    .flatMap((u) => (u.jti ? [u.jti] : []))
+    .sort((a, b) => a.expiresAt - b.expiresAt || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  const [, spent, { rows }] = await Promise.all([
+    client.query('BEGIN'),
+    jtis.length === 0
+      ? { rows: [] }
+      : client.query<{ jti_hash: string; expires_at: number }>({
+          ...SPEND_JTIS,
+          values: [jtis.map((j) => j.hash), jtis.map((j) => j.expiresAt)],
+        }),
+    client.query<LockedRow>({
+      ...LOCK_GRANTS_AND_OWNERS,
+      values: [units.map((u) => u.grantId), units.map((u) => u.tokenHash)],
+    }),
+  ]);
+
+  // Spent by this transaction, and not yet claimed by a redeem of the group.
+  const fresh = new Map(
+    spent.rows.map((r) => [jtiKey({ hash: r.jti_hash, expiresAt: r.expires_at }), r] as const),
+  );
+  const { grants, owners } = readLocked(rows);
+  const entries: AccessLogRow[] = [];
+  const outcomes: Outcome[] = [];
+  for (const unit of units) {
+    const store: RedeemStore = {
+      lockGrant: (id) => grants.get(id),
+      lockOwnerWithFields: (ownerId) => owners.get(ownerId),
+      recordRead(jti, entry) {
+        if (!fresh.delete(jtiKey(jti))) return false;
+        entries.push(entry);
+        // The next redeem of this owner in the group chains from this entry.
+        const owner = owners.get(entry.owner_id)?.owner;
+        if (owner) {
+          owner.audit_seq = entry.seq;
+          owner.audit_hash = entry.hash;
+        }
+        return true;
+      },
+    };
+    try {
+      outcomes.push({ value: await unit.work(store) });
+    } catch (error) {
+      outcomes.push({ error });
+    }
   }
+
+  // What is still in `fresh` was spent for redeems that were refused: given back.
+  const unspent = [...fresh.values()];
+  const heads = new Map<string, AccessLogRow>();
+  for (const entry of entries) heads.set(entry.owner_id, entry);
+  const [, committed] = await Promise.all([
+    entries.length === 0 && unspent.length === 0
+      ? undefined
+      : client.query({
+          ...RECORD_READS,
+          values: [
+            unspent.map((j) => j.jti_hash),
+            unspent.map((j) => j.expires_at),
+            ...logColumns(entries),
+            [...heads.keys()],
+            [...heads.values()].map((e) => e.seq),
+            [...heads.values()].map((e) => e.hash),
+          ],
+        }),
+    client.query('COMMIT'),
+  ]);
+  // PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK.
+  if (committed.command !== 'COMMIT') throw new Error(`redeem group: COMMIT answered ${committed.command}`);
+  return outcomes;
 }
 
-interface Corkable {
-  cork(): void;
-  uncork(): void;
+/** The grants of the group by id, and the owners locked for them with their fields by path. */
+function readLocked(rows: LockedRow[]): {
+  grants: Map<string, RedeemedGrant>;
+  owners: Map<string, OwnerWithFields>;
+} {
+  const grants = new Map<string, RedeemedGrant>();
+  const owners = new Map<string, OwnerWithFields>();
+  // An owner's rows come once per grant of theirs in the group: the fields are taken from the first's.
+  const fieldsFrom = new Map<string, string>();
+  for (const row of rows) {
+    if (!grants.has(row.id)) {
+      const { id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt } = row;
+      grants.set(id, { id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt });
+    }
+    const ownerId = row.locked_owner_id;
+    if (ownerId === null) continue;
+    let found = owners.get(ownerId);
+    if (!found) {
+      const { data_key_wrapped, audit_seq, audit_hash } = row as LockedRow & RedeemingOwner;
+      found = { owner: { id: ownerId, data_key_wrapped, audit_seq, audit_hash }, fields: [] };
+      owners.set(ownerId, found);
+      fieldsFrom.set(ownerId, row.id);
+    }
+    if (row.path !== null && fieldsFrom.get(ownerId) === row.id) {
+      found.fields.push(row as LockedRow & RedeemedField);
+    }
+  }
+  return { grants, owners };
 }
 
-function setPipeline(client: pg.PoolClient, on: boolean): void {
-  (client as { pipeline: boolean }).pipeline = on;
+function jtiKey(jti: SpentJti): string {
+  return `${jti.expiresAt}|${jti.hash}`;
 }
 
-function postgresRedeemStore(client: pg.PoolClient, tokenHash: string): RedeemStore {
-  let locked: OwnerWithFields | undefined;
-  return {
-    async lockGrant(id) {
-      const [, { rows }] = await inOneWrite(client, () =>
-        Promise.all([
-          client.query('BEGIN'),
-          client.query<LockedRow>({ ...LOCK_GRANT_AND_OWNER, values: [id, tokenHash] }),
-        ]),
-      );
-      const first = rows[0];
-      if (!first) return undefined;
-      const ownerId = first.locked_owner_id;
-      if (ownerId !== null) {
-        const { data_key_wrapped, audit_seq, audit_hash } = first as LockedRow & RedeemingOwner;
-        locked = {
-          owner: { id: ownerId, data_key_wrapped, audit_seq, audit_hash },
-          fields: rows.filter((r): r is LockedRow & RedeemedField => r.path !== null),
-        };
-      }
-      const { owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt } = first;
-      return { id: first.id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt };
-    },
-    // Locked with the grant, by the same statement.
-    lockOwnerWithFields: (ownerId) => (locked?.owner.id === ownerId ? locked : undefined),
-    async recordRead(jti, entry) {
-      const [{ rows }, committed] = await inOneWrite(client, () =>
-        Promise.all([
-          client.query<{ fresh: boolean }>({
-            ...RECORD_READ,
-            values: [
-              jti.hash,
-              jti.expiresAt,
-              entry.owner_id,
-              entry.seq,
-              entry.at,
-              entry.action,
-              entry.client_id,
-              entry.grant_id,
-              entry.detail,
-              entry.prev_hash,
-              entry.hash,
-            ],
-          }),
-          client.query('COMMIT'),
-        ]),
-      );
-      // PostgreSQL answers the COMMIT of a failed transaction with ROLLBACK.
-      if (committed.command !== 'COMMIT') throw new Error(`redeem: COMMIT answered ${committed.command}`);
-      return rows[0]?.fresh === true;
-    },
-  };
+/** The entries as one array per access_log column, in RECORD_READS's order. */
+function logColumns(entries: AccessLogRow[]): unknown[][] {
+  return [
+    entries.map((e) => e.owner_id),
+    entries.map((e) => e.seq),
+    entries.map((e) => e.at),
+    entries.map((e) => e.action),
+    entries.map((e) => e.client_id),
+    entries.map((e) => e.grant_id),
+    entries.map((e) => e.detail),
+    entries.map((e) => e.prev_hash),
+    entries.map((e) => e.hash),
+  ];
 }

@@ -24,15 +24,16 @@ export interface SpentJti {
  * statements as the rules allow: the redeem is the hottest path, and every
  * statement is a round trip on PostgreSQL and a query's worth of overhead on
  * either. On SQLite the statements are prepared once and run synchronously
- * inside a group commit (grant-redeem.sqlite.ts); on PostgreSQL they are
- * named statements on a pg connection, two round trips in all
- * (grant-redeem.postgres.ts).
+ * inside a group commit (grant-redeem.sqlite.ts); on PostgreSQL the redeems
+ * of a moment share one transaction whose statements take arrays, two round
+ * trips for the whole group (grant-redeem.postgres.ts).
  */
 export interface RedeemStore {
   /**
    * The grant, locked against a concurrent revoke (a revoke waits for the
-   * redeems holding it). PostgreSQL locks the owner in the same statement,
-   * after the grant, if the token is the grant's.
+   * redeems holding it). PostgreSQL locks the group's grants and then their
+   * owners (where the token is the grant's) in one statement, before any
+   * redeem's rules run.
    */
   lockGrant(id: string): Promise<RedeemedGrant | undefined> | RedeemedGrant | undefined;
   /** The owner, locked (its row holds the data key and the access log's head), and their profile fields by path. */
@@ -40,7 +41,9 @@ export interface RedeemStore {
   /**
    * Spends the proof's `jti` and, only if it was not spent before, writes the
    * access-log entry and moves the owner's chain head to it. False: spent
-   * before, nothing written. PostgreSQL commits here, so this is the last step.
+   * before (or earlier in the same group), nothing written. It must be the
+   * redeem's last step: on PostgreSQL what it records is written with the
+   * group's, after every redeem of the group has run.
    */
   recordRead(jti: SpentJti, entry: AccessLogRow): Promise<boolean> | boolean;
 }

@@ -1,7 +1,7 @@
 import type { FieldPath, RedeemedData } from '@kith/schemas';
 import { chainAccessLogEntry } from '../audit/audit.service.ts';
 import { groupCommitOf } from '../db/group-commit.ts';
-import { postgresPoolOf } from '../db/postgres-pool.ts';
+import { postgresPoolsOf } from '../db/postgres-pool.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
@@ -14,7 +14,7 @@ import {
   readPresentedToken,
   refuseGrant,
 } from './grant-presentation.ts';
-import { redeemOnPostgres } from './grant-redeem.postgres.ts';
+import { postgresRedeemGroups } from './grant-redeem.postgres.ts';
 import type { RedeemedField, RedeemingOwner, RedeemStore } from './grant-redeem.repository.ts';
 import { sqliteRedeemStore } from './grant-redeem.sqlite.ts';
 import type { GrantDeps } from './grant-request.service.ts';
@@ -43,9 +43,10 @@ interface RedeemAttempt {
  * The work that needs no database — the token's hash, the DPoP proof's
  * signature and claims — comes first; then one transaction re-reads the
  * grant (so a revoke that committed a moment ago wins), spends the proof's
- * `jti`, reads the fields and appends the log entry. On SQLite that
- * transaction is shared with the other redeems of the moment (one fsync for
- * all); either way the answer leaves only after its entry is durable.
+ * `jti`, reads the fields and appends the log entry. That transaction is
+ * shared with the other redeems of the moment — on SQLite one commit and one
+ * fsync for all, on PostgreSQL one transaction and two round trips for all —
+ * and the answer leaves only after its entry is durable.
  */
 export async function redeemGrant(
   deps: GrantDeps,
@@ -68,12 +69,16 @@ export async function redeemGrant(
     }),
     ifNoneMatch: options.ifNoneMatch,
   };
-  // openDatabase gives SQLite a group commit, and registers PostgreSQL's pool.
+  // openDatabase gives SQLite a group commit, and registers PostgreSQL's pools.
   const group = groupCommitOf(deps.db);
   if (group) return group.run((sqlite) => redeemInStore(deps, sqliteRedeemStore(sqlite), attempt));
-  const pool = postgresPoolOf(deps.db);
-  if (!pool) throw new Error('redeem: a database not opened by openDatabase');
-  return redeemOnPostgres(pool, tokenHash, (store) => redeemInStore(deps, store, attempt));
+  const pools = postgresPoolsOf(deps.db);
+  if (!pools) throw new Error('redeem: a database not opened by openDatabase');
+  const { proof } = attempt;
+  const jti = proof instanceof KithError ? undefined : { hash: proof.jtiHash, expiresAt: proof.jtiExpiresAt };
+  return postgresRedeemGroups(pools.pipelined).run({ grantId, tokenHash, jti }, (store) =>
+    redeemInStore(deps, store, attempt),
+  );
 }
 
 async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: RedeemAttempt): Promise<Redeemed> {

@@ -370,6 +370,7 @@ function toSigningKeyInfo(row: SigningKeyRow): SigningKeyInfo {
 }
 
 // Binds the sealed private key to its kid: a sealed key copied onto another row does not open.
-function signingKeyContext(kid: string): string {
+/** The AAD of a signing key's sealed private half. */
+export function signingKeyContext(kid: string): string {
   return `signing-key|${kid}`;
 }

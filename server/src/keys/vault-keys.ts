@@ -8,6 +8,8 @@ import { open, seal } from './envelope.ts';
 export interface VaultKeys {
   /** Wraps a fresh data key for a new owner; returns the data key and its wrapped form. */
   newDataKey(ownerId: string): { dataKey: Buffer; wrapped: Buffer };
+  /** Wraps an owner's existing data key anew (in the current envelope format). */
+  wrapDataKey(ownerId: string, dataKey: Buffer): Buffer;
   /** Unwraps an owner's data key (cached); throws `SealBrokenError` under a wrong master key. */
   dataKey(ownerId: string, wrapped: Uint8Array): Buffer;
   /** Seals a server secret (not owner data) under the master key, bound to `context`. */
@@ -47,6 +49,7 @@ export function createVaultKeys(masterKey: Buffer): VaultKeys {
         wrapped: seal(wrappingKey, dataKey, dataKeyContext(ownerId)),
       };
     },
+    wrapDataKey: (ownerId, dataKey) => seal(wrappingKey, dataKey, dataKeyContext(ownerId)),
     dataKey(ownerId, wrapped) {
       const cached = cache.get(ownerId);
       if (cached) return cached;

@@ -108,6 +108,7 @@ function normaliseOwnerName(raw: string): string {
   return name;
 }
 
-function nameContext(ownerId: string): string {
+/** The AAD of an owner's sealed name. */
+export function nameContext(ownerId: string): string {
   return `owner:${ownerId}|name`;
 }

@@ -6,7 +6,7 @@ export interface OwnerTable {
   /** Blind index of the owner's name, so the CLI can find an owner by name without storing it. */
   name_index: string;
   name_sealed: Uint8Array;
-  /** The owner's AES-256 data key, wrapped by the master key. */
+  /** The owner's 256-bit data key, wrapped by the master key (an envelope of keys/envelope.ts). */
   data_key_wrapped: Uint8Array;
   /** Bumped once per profile change; the version vendors see. */
   profile_version: number;

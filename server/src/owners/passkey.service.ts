@@ -364,6 +364,7 @@ function transportsOf(passkey: Pick<PasskeyRow, 'transports'>): AuthenticatorTra
   return JSON.parse(passkey.transports) as AuthenticatorTransport[];
 }
 
-function passkeyNameContext(ownerId: string, passkeyId: string): string {
+/** The AAD of a passkey's sealed name. */
+export function passkeyNameContext(ownerId: string, passkeyId: string): string {
   return `owner:${ownerId}|passkey:${passkeyId}|name`;
 }

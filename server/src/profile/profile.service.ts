@@ -168,9 +168,11 @@ function toProfileView(
   };
 }
 
-// The AAD binds a value to its owner and field: a ciphertext moved to another
-// row does not open.
-function fieldContext(ownerId: string, path: string): string {
+/**
+ * The AAD of a profile value: it binds the value to its owner and field, so a
+ * ciphertext moved to another row does not open.
+ */
+export function fieldContext(ownerId: string, path: string): string {
   return `owner:${ownerId}|field:${path}`;
 }
 
