@@ -34,6 +34,8 @@ async function signed(options: {
     JSON.stringify({
       type: 'grant.revoked',
       id,
+      iss: 'https://vault.example',
+      sequence: 7,
       timestamp: new Date(NOW).toISOString(),
       data: { sub: 's', grant_id: 'grt_1', revoked_by: 'owner' },
     });
@@ -72,7 +74,13 @@ describe('verifyWebhook', () => {
   it('accepts v1a with the JWKS, v1 with the secret, from a Request or headers and a body', async () => {
     const { privateKey, jwk } = await ed25519('k1');
     const webhook = await signed({ key: privateKey, kid: 'k1' });
-    const expected = { type: 'grant.revoked', id: 'evt_1', data: { grant_id: 'grt_1', revoked_by: 'owner' } };
+    const expected = {
+      type: 'grant.revoked',
+      id: 'evt_1',
+      iss: 'https://vault.example',
+      sequence: 7,
+      data: { grant_id: 'grt_1', revoked_by: 'owner' },
+    };
     expect(await verifyWebhook(webhook, { jwks: { keys: [jwk] }, clock })).toMatchObject(expected);
     expect(await verifyWebhook(webhook, { secret, clock })).toMatchObject(expected);
     const request = new Request('https://shop.example/kith/webhooks', {
