@@ -159,7 +159,10 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
     for (const block of blocks) expect(block).toEqual([block[0], (block[0] ?? 0) + 1, (block[0] ?? 0) + 2]);
     expect(blocks.flat().sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
     // Nothing of this is for the delivery tests below.
-    await tv.vault.db.deleteFrom('deliveries').where('event_id', 'in', [...sequenceOf.keys()]).execute();
+    await tv.vault.db
+      .deleteFrom('deliveries')
+      .where('event_id', 'in', [...sequenceOf.keys()])
+      .execute();
   });
 
   it('backs off with full jitter, doubling the ceiling each attempt, then gives up after the retry period', async () => {

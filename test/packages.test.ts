@@ -108,7 +108,9 @@ describe('the packages vendors install', () => {
       expect(files, name).toContain('package/dist/index.js');
       expect(files, name).toContain('package/dist/index.d.ts');
       expect(
-        files.filter((f) => /\.test\.|\/src\/|examples\/|test-support\/|\.ts$/.test(f) && !f.endsWith('.d.ts')),
+        files.filter(
+          (f) => /\.test\.|\/src\/|examples\/|test-support\/|\.ts$/.test(f) && !f.endsWith('.d.ts'),
+        ),
       ).toEqual([]);
     }
     const manifest = JSON.parse(
@@ -130,7 +132,8 @@ describe('the packages vendors install', () => {
     it(`run under ${runtime} ${version} (its npm package carries the binary)`, (context) => {
       const binary = installNpmRuntime(runtime, version);
       if (!binary) {
-        if (process.env.CI === 'true') throw new Error(`${runtime}@${version} could not be installed and CI=true`);
+        if (process.env.CI === 'true')
+          throw new Error(`${runtime}@${version} could not be installed and CI=true`);
         console.warn(`*** ${runtime}@${version} could not be installed from npm: this check is SKIPPED. ***`);
         context.skip();
         return;

@@ -19,7 +19,12 @@ const metadata = await kith.metadataDocument({
 
 // A DPoP proof (RFC 9449 §4.2) signed with the new key: its header carries the public key.
 const key = await loadSigningKey(privateJwk);
-const proof = await createDpopProof({ key, htm: 'GET', htu: 'https://vault.example/v1/data?x=1', now: Date.now() });
+const proof = await createDpopProof({
+  key,
+  htm: 'GET',
+  htu: 'https://vault.example/v1/data?x=1',
+  now: Date.now(),
+});
 const proofHeader = JSON.parse(atob(proof.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
 
 // A Standard Webhooks `v1` signature made here with WebCrypto, verified by the SDK from a Fetch Request
