@@ -26,6 +26,7 @@ async function signed(options: {
   id?: string;
   timestamp?: number;
   body?: string;
+  iss?: string;
 }) {
   const id = options.id ?? 'evt_1';
   const timestamp = options.timestamp ?? Math.floor(NOW / 1000);
@@ -34,7 +35,7 @@ async function signed(options: {
     JSON.stringify({
       type: 'grant.revoked',
       id,
-      iss: 'https://vault.example',
+      iss: options.iss ?? 'https://vault.example',
       sequence: 7,
       timestamp: new Date(NOW).toISOString(),
       data: { sub: 's', grant_id: 'grt_1', revoked_by: 'owner' },
@@ -175,12 +176,12 @@ describe('verifyWebhook', () => {
     let now = NOW;
     const movingClock = { now: () => now };
     const vault = 'https://vault-a.example';
-    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1' }), {
+    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1', iss: vault }), {
       vault,
       fetch,
       clock: movingClock,
     });
-    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1' }), {
+    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1', iss: vault }), {
       vault,
       fetch,
       clock: movingClock,
@@ -190,7 +191,12 @@ describe('verifyWebhook', () => {
     // The vault rotates; a signature by the new key names a kid not yet seen.
     published = [second.jwk, first.jwk];
     now += 60_000;
-    const rotated = await signed({ key: second.privateKey, kid: 'k2', timestamp: Math.floor(now / 1000) });
+    const rotated = await signed({
+      key: second.privateKey,
+      kid: 'k2',
+      timestamp: Math.floor(now / 1000),
+      iss: vault,
+    });
     expect(await verifyWebhook(rotated, { vault, fetch, clock: movingClock })).toMatchObject({ id: 'evt_1' });
     expect(fetched).toHaveLength(2);
     // A burst of made-up kids does not make it fetch again.
@@ -201,6 +207,17 @@ describe('verifyWebhook', () => {
       );
     }
     expect(fetched).toHaveLength(2);
+  });
+
+  it('refuses an event that names another vault than the one whose keys verified it', async () => {
+    const { privateKey, jwk } = await ed25519('k1');
+    const vault = 'https://vault-b.example';
+    const fetch = (async () => Response.json({ keys: [jwk] })) as unknown as typeof globalThis.fetch;
+    const own = await signed({ key: privateKey, kid: 'k1', iss: `${vault}/` });
+    expect(await verifyWebhook(own, { vault, fetch, clock })).toMatchObject({ iss: `${vault}/` });
+    // Vault B's key signed an event claiming to come from vault C: it cannot speak for C.
+    const claimed = await signed({ key: privateKey, kid: 'k1', iss: 'https://vault-c.example' });
+    expect(await codeOf(verifyWebhook(claimed, { vault, fetch, clock }))).toBe('WEBHOOK_SIGNATURE_INVALID');
   });
 
   it('refuses to run without a vault, a jwks or a secret, and to fetch keys from a plain-http vault', async () => {
