@@ -67,7 +67,8 @@ function expectSmoke(stdout: string): void {
   expect(result.fields).toBeGreaterThan(10);
 }
 
-describe('the packages vendors install', () => {
+// Each check spawns a compiler or a runtime on a small shared machine: minutes, not seconds, are fair.
+describe('the packages vendors install', { timeout: 300_000 }, () => {
   let work: TempDir;
   let project: string;
   const tarballs: Record<'client' | 'schemas', string> = { client: '', schemas: '' };
