@@ -101,7 +101,7 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
     ).toEqual([]);
   });
 
-  it('posts { type, id, timestamp, data } with the Standard Webhooks headers and marks it delivered', async () => {
+  it('posts { type, id, iss, sequence, timestamp, data } with the Standard Webhooks headers and marks it delivered', async () => {
     const clientId = await knownVendor('https://hooks.example/in');
     const [id] = await emit(clientId);
     const sent: { url: string; headers: Record<string, string>; body: string }[] = [];
@@ -127,6 +127,8 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
     expect(JSON.parse(request?.body ?? '')).toEqual({
       type: 'grant.revoked',
       id,
+      iss: tv.config.publicUrl.origin,
+      sequence: 1,
       timestamp: new Date(tv.clock.now()).toISOString(),
       data: { sub: 'sub_1', grant_id: 'grt_0', revoked_by: 'owner' },
     });
@@ -136,6 +138,31 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
       last_status_code: 200,
       delivered_at: tv.clock.now(),
     });
+  });
+
+  it("numbers each vendor's events 1, 2, 3… in commit order, apart from other vendors', even from concurrent transactions", async () => {
+    const [shop, other] = [await knownVendor(undefined), await knownVendor(undefined)];
+    const first = await emit(shop, 2);
+    await emit(other, 1);
+    // Three transactions at once: each takes a block of numbers, none is given twice.
+    const concurrent = await Promise.all([emit(shop, 3), emit(shop, 3), emit(shop, 3)]);
+    const rows = await tv.vault.db
+      .selectFrom('events')
+      .select(['id', 'client_id', 'sequence'])
+      .where('client_id', 'in', [shop, other])
+      .execute();
+    const sequenceOf = new Map(rows.map((r) => [r.id, Number(r.sequence)]));
+    expect(first.map((id) => sequenceOf.get(id))).toEqual([1, 2]);
+    expect(rows.filter((r) => r.client_id === other).map((r) => Number(r.sequence))).toEqual([1]);
+    const blocks = concurrent.map((ids) => ids.map((id) => sequenceOf.get(id) as number));
+    // Within a transaction, the numbers follow the order the events were written.
+    for (const block of blocks) expect(block).toEqual([block[0], (block[0] ?? 0) + 1, (block[0] ?? 0) + 2]);
+    expect(blocks.flat().sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // Nothing of this is for the delivery tests below.
+    await tv.vault.db
+      .deleteFrom('deliveries')
+      .where('event_id', 'in', [...sequenceOf.keys()])
+      .execute();
   });
 
   it('backs off with full jitter, doubling the ceiling each attempt, then gives up after the retry period', async () => {

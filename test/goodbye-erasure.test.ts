@@ -71,9 +71,20 @@ describeEachDatabase(
       // The outbox holds exactly what the vendor must hear, all from the one transaction.
       const events = await vault.vault.db
         .selectFrom('events')
-        .select(['type', 'payload', 'created_at'])
+        .select(['type', 'payload', 'created_at', 'sequence'])
         .where('client_id', '=', shop.clientId)
         .execute();
+      // Delivered in parallel, they may arrive in any order: their sequence numbers say the order they
+      // happened in — every grant revoked, then the relationship ended, then the erasure asked.
+      const inOrder = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+      expect(inOrder.map((e) => e.type)).toEqual([
+        'grant.revoked',
+        'grant.revoked',
+        'relationship.ended',
+        'erasure.requested',
+      ]);
+      const first = Number(inOrder[0]?.sequence);
+      expect(inOrder.map((e) => Number(e.sequence))).toEqual([first, first + 1, first + 2, first + 3]);
       expect(events.map((e) => e.type).sort()).toEqual([
         'erasure.requested',
         'grant.revoked',

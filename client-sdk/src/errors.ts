@@ -101,8 +101,23 @@ export class KithClientError extends Error {
  * throw clientError('INVALID_ARGUMENT', { detail: 'duration must be at least 60 seconds' });
  */
 export function clientError(code: ClientErrorCode, options: KithClientErrorOptions = {}): KithClientError {
-  const message = options.detail ? `${clientErrorCodes[code]} ${options.detail}` : clientErrorCodes[code];
-  return new KithClientError(code, message, options);
+  return new KithClientError(code, errorMessage(clientErrorCodes[code], options.detail), options);
+}
+
+/**
+ * A message from a title and a detail, saying each thing once: a detail that repeats the title (as many
+ * problem documents do) or that the title already contains adds nothing.
+ *
+ * @example
+ * errorMessage('The vendor could not be authenticated.', 'The vendor could not be authenticated.')
+ * // 'The vendor could not be authenticated.'
+ */
+export function errorMessage(title: string, detail: string | undefined): string {
+  const said = title.trim();
+  const more = detail?.trim() ?? '';
+  if (more === '' || said.includes(more)) return said;
+  if (more.includes(said)) return more;
+  return `${said} ${more}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock, createFakeVault, problem, VAULT } from '../test-support/fake-vault.ts';
 import { createKithClient, type KithClientOptions } from './create-kith-client.ts';
-import { KithClientError } from './errors.ts';
+import { clientError, clientErrorCodes, KithClientError } from './errors.ts';
 import { backoffDelay, errorFromResponse, parseRetryAfter, resolveRetryOptions } from './http.ts';
 import { generateKeyPair, type KeyPair } from './key-pair.ts';
 
@@ -171,6 +171,38 @@ describe('errorFromResponse', () => {
       errors: [{ path: '/duration', code: 'too_small', message: 'At least 60.' }],
       requestId: 'req-abc',
     });
+  });
+
+  it('says the title and the detail once each in the message', async () => {
+    const title = 'The vendor could not be authenticated.';
+    for (const [detail, message] of [
+      [undefined, title],
+      ['', title],
+      [title, title],
+      [` ${title} `, title],
+      ['authenticated.', title],
+      [`${title} Its metadata lists no key "k2".`, `${title} Its metadata lists no key "k2".`],
+      ['Its metadata lists no key "k2".', `${title} Its metadata lists no key "k2".`],
+    ] as const) {
+      const response = new Response(
+        JSON.stringify({
+          type: 'urn:kith:problem:invalid-client',
+          title,
+          status: 401,
+          code: 'INVALID_CLIENT',
+          detail,
+        }),
+        { status: 401, headers: { 'content-type': 'application/problem+json' } },
+      );
+      const error = await errorFromResponse(response, now);
+      expect(error.message, String(detail)).toBe(message);
+    }
+    expect(clientError('TIMEOUT', { detail: clientErrorCodes.TIMEOUT }).message).toBe(
+      clientErrorCodes.TIMEOUT,
+    );
+    expect(clientError('TIMEOUT', { detail: 'No answer in 5 ms.' }).message).toBe(
+      `${clientErrorCodes.TIMEOUT} No answer in 5 ms.`,
+    );
   });
 
   it('maps every code the vault can send', async () => {

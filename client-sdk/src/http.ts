@@ -1,6 +1,6 @@
 import { type ErrorCode, problemSchema } from '@kith/schemas';
 import type { Clock } from './clock.ts';
-import { clientError, KithClientError } from './errors.ts';
+import { clientError, errorMessage, KithClientError } from './errors.ts';
 
 /** How the SDK retries a request that failed for a passing reason (429, 5xx, network). */
 export interface RetryOptions {
@@ -111,7 +111,7 @@ export async function errorFromResponse(response: Response, now: number): Promis
   const problem = problemSchema.safeParse(body);
   if (problem.success) {
     const { code, title, detail, errors } = problem.data;
-    return new KithClientError(code, detail ? `${title} ${detail}` : title, {
+    return new KithClientError(code, errorMessage(title, detail), {
       status: response.status,
       detail,
       errors,

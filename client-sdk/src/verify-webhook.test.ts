@@ -26,6 +26,7 @@ async function signed(options: {
   id?: string;
   timestamp?: number;
   body?: string;
+  iss?: string;
 }) {
   const id = options.id ?? 'evt_1';
   const timestamp = options.timestamp ?? Math.floor(NOW / 1000);
@@ -34,6 +35,8 @@ async function signed(options: {
     JSON.stringify({
       type: 'grant.revoked',
       id,
+      iss: options.iss ?? 'https://vault.example',
+      sequence: 7,
       timestamp: new Date(NOW).toISOString(),
       data: { sub: 's', grant_id: 'grt_1', revoked_by: 'owner' },
     });
@@ -72,7 +75,13 @@ describe('verifyWebhook', () => {
   it('accepts v1a with the JWKS, v1 with the secret, from a Request or headers and a body', async () => {
     const { privateKey, jwk } = await ed25519('k1');
     const webhook = await signed({ key: privateKey, kid: 'k1' });
-    const expected = { type: 'grant.revoked', id: 'evt_1', data: { grant_id: 'grt_1', revoked_by: 'owner' } };
+    const expected = {
+      type: 'grant.revoked',
+      id: 'evt_1',
+      iss: 'https://vault.example',
+      sequence: 7,
+      data: { grant_id: 'grt_1', revoked_by: 'owner' },
+    };
     expect(await verifyWebhook(webhook, { jwks: { keys: [jwk] }, clock })).toMatchObject(expected);
     expect(await verifyWebhook(webhook, { secret, clock })).toMatchObject(expected);
     const request = new Request('https://shop.example/kith/webhooks', {
@@ -167,12 +176,12 @@ describe('verifyWebhook', () => {
     let now = NOW;
     const movingClock = { now: () => now };
     const vault = 'https://vault-a.example';
-    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1' }), {
+    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1', iss: vault }), {
       vault,
       fetch,
       clock: movingClock,
     });
-    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1' }), {
+    await verifyWebhook(await signed({ key: first.privateKey, kid: 'k1', iss: vault }), {
       vault,
       fetch,
       clock: movingClock,
@@ -182,7 +191,12 @@ describe('verifyWebhook', () => {
     // The vault rotates; a signature by the new key names a kid not yet seen.
     published = [second.jwk, first.jwk];
     now += 60_000;
-    const rotated = await signed({ key: second.privateKey, kid: 'k2', timestamp: Math.floor(now / 1000) });
+    const rotated = await signed({
+      key: second.privateKey,
+      kid: 'k2',
+      timestamp: Math.floor(now / 1000),
+      iss: vault,
+    });
     expect(await verifyWebhook(rotated, { vault, fetch, clock: movingClock })).toMatchObject({ id: 'evt_1' });
     expect(fetched).toHaveLength(2);
     // A burst of made-up kids does not make it fetch again.
@@ -193,6 +207,17 @@ describe('verifyWebhook', () => {
       );
     }
     expect(fetched).toHaveLength(2);
+  });
+
+  it('refuses an event that names another vault than the one whose keys verified it', async () => {
+    const { privateKey, jwk } = await ed25519('k1');
+    const vault = 'https://vault-b.example';
+    const fetch = (async () => Response.json({ keys: [jwk] })) as unknown as typeof globalThis.fetch;
+    const own = await signed({ key: privateKey, kid: 'k1', iss: `${vault}/` });
+    expect(await verifyWebhook(own, { vault, fetch, clock })).toMatchObject({ iss: `${vault}/` });
+    // Vault B's key signed an event claiming to come from vault C: it cannot speak for C.
+    const claimed = await signed({ key: privateKey, kid: 'k1', iss: 'https://vault-c.example' });
+    expect(await codeOf(verifyWebhook(claimed, { vault, fetch, clock }))).toBe('WEBHOOK_SIGNATURE_INVALID');
   });
 
   it('refuses to run without a vault, a jwks or a secret, and to fetch keys from a plain-http vault', async () => {

@@ -109,6 +109,12 @@ export async function verifyWebhook(
   if (event.id !== id)
     throw clientError('WEBHOOK_SIGNATURE_INVALID', { detail: 'The body is for another webhook-id.' });
 
+  // The event names the vault it came from; the vault whose keys checked it must be that one, or
+  // vault B could sign an event that says it comes from vault C.
+  if (options.vault !== undefined && vaultIssuer(event.iss) !== vaultIssuer(options.vault)) {
+    throw clientError('WEBHOOK_SIGNATURE_INVALID', { detail: 'The event names another vault (iss).' });
+  }
+
   // At-least-once delivery: the same id may come again; only the first is new.
   if (options.seen && (await options.seen(id))) throw clientError('WEBHOOK_REPLAYED');
   return event;

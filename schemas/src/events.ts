@@ -88,13 +88,22 @@ const envelope = <T extends WebhookEventType, D extends z.ZodType>(type: T, data
     type: z.literal(type),
     /** The event id, equal to the `webhook-id` header: stable across retries; use it to drop duplicates. */
     id: z.string().min(1),
+    /** The vault that sent it (its issuer URL, as in grant tokens): one endpoint may serve many vaults. */
+    iss: z.string().min(1),
+    /**
+     * This vault's counter of events for you (your client id): 1, 2, 3… in the order the changes
+     * committed. Deliveries run in parallel and are retried, so events may arrive out of order: when
+     * order matters (e.g. `grant.revoked`, `relationship.ended`, `erasure.requested`), keep the highest
+     * `sequence` you handled per `iss` and `sub`, and sort by it.
+     */
+    sequence: z.int().positive(),
     /** When the event happened (RFC 3339), not when this attempt was sent. */
     timestamp: z.iso.datetime(),
     data,
   });
 
 /**
- * A webhook body as a vault sends it: `{ type, id, timestamp, data }`,
+ * A webhook body as a vault sends it: `{ type, id, iss, sequence, timestamp, data }`,
  * discriminated by `type`.
  *
  * @example

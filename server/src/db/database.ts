@@ -1,7 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccessLogTable } from '../audit/audit.table.ts';
 import type { ContactEventTable, ContactTermsTable } from '../contact/contact.table.ts';
-import type { DeliveryTable, DisabledWebhookTable, EventTable } from '../events/event.table.ts';
+import type {
+  DeliveryTable,
+  DisabledWebhookTable,
+  EventSequenceTable,
+  EventTable,
+} from '../events/event.table.ts';
 import type { GrantRequestTable, GrantTable } from '../grants/grant.table.ts';
 import type { SigningKeyTable } from '../keys/signing-key.table.ts';
 import type { EnrollmentTable } from '../owners/enrollment.table.ts';
@@ -37,6 +42,7 @@ export interface Database {
   grants: GrantTable;
   access_log: AccessLogTable;
   events: EventTable;
+  event_sequences: EventSequenceTable;
   deliveries: DeliveryTable;
   disabled_webhooks: DisabledWebhookTable;
   contact_terms: ContactTermsTable;

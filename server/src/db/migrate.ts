@@ -9,7 +9,8 @@ import * as relationships from './migrations/2026-11-23T19-50-relationships.ts';
 import * as accessLogIndexes from './migrations/2026-11-23T22-40-access-log-indexes.ts';
 import * as jtiKeys from './migrations/2026-11-23T22-50-jti-keys.ts';
 import * as accessLogClientIndex from './migrations/2026-11-24T00-30-access-log-client-index.ts';
-import * as terms from './migrations/2026-12-04T18-00-terms.ts';
+import * as eventSequences from './migrations/2026-12-04T18-00-event-sequences.ts';
+import * as terms from './migrations/2026-12-04T18-10-terms.ts';
 
 /**
  * Every migration, by timestamped name. Listed here rather than read from a
@@ -26,7 +27,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T22-40-access-log-indexes': accessLogIndexes,
   '2026-11-23T22-50-jti-keys': jtiKeys,
   '2026-11-24T00-30-access-log-client-index': accessLogClientIndex,
-  '2026-12-04T18-00-terms': terms,
+  '2026-12-04T18-00-event-sequences': eventSequences,
+  '2026-12-04T18-10-terms': terms,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Executor } from '../db/database.ts';
 import { newId } from '../ids.ts';
-import { type SigningKeyDeps, signBytes } from '../keys/signing-key.service.ts';
+import { type SigningKeyDeps, signBytes, vaultIssuer } from '../keys/signing-key.service.ts';
 import { resolveVendor } from '../vendors/resolve-vendor.ts';
 import { findVendor } from '../vendors/vendor.repository.ts';
 import {
@@ -279,6 +279,9 @@ async function send(deps: DeliveryDeps, delivery: ClaimedDelivery): Promise<Outc
   const body = JSON.stringify({
     type: delivery.type,
     id: delivery.id,
+    // Names the vault, so one vendor endpoint can serve many vaults.
+    iss: vaultIssuer(deps),
+    sequence: delivery.sequence,
     timestamp: new Date(delivery.created_at).toISOString(),
     data: JSON.parse(delivery.payload),
   });

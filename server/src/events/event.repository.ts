@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { NewDeliveryRow, NewEventRow } from './event.table.ts';
 
@@ -27,6 +28,35 @@ export async function insertEvents(
       .execute();
     start += size;
   }
+}
+
+/**
+ * Takes the next `count` event numbers of each vendor, in the caller's transaction, and answers the last
+ * number taken per vendor. The upsert locks each vendor's counter row until commit, so numbers follow
+ * commit order; vendors are locked in sorted order, so two transactions cannot deadlock on them.
+ */
+export async function reserveEventSequences(
+  db: Executor,
+  counts: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  const rows = [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([client_id, count]) => ({ client_id, last_sequence: count }));
+  const last = new Map<string, number>();
+  for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+    const reserved = await db
+      .insertInto('event_sequences')
+      .values(rows.slice(start, start + MAX_ROWS_PER_INSERT))
+      .onConflict((oc) =>
+        oc.column('client_id').doUpdateSet({
+          last_sequence: sql<number>`event_sequences.last_sequence + excluded.last_sequence`,
+        }),
+      )
+      .returning(['client_id', 'last_sequence'])
+      .execute();
+    for (const row of reserved) last.set(row.client_id, Number(row.last_sequence));
+  }
+  return last;
 }
 
 /** The owner's grants a vendor may still use: collected, not revoked, not expired. */

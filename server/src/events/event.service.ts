@@ -3,7 +3,12 @@ import type { FieldPath, WebhookEventData, WebhookEventType } from '@kith/schema
 import type { Trx } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { findLiveGrants, insertEvents, setWebhookSecretIfUnset } from './event.repository.ts';
+import {
+  findLiveGrants,
+  insertEvents,
+  reserveEventSequences,
+  setWebhookSecretIfUnset,
+} from './event.repository.ts';
 
 /** One event for one vendor, as a service emits it. */
 export interface NewEvent<T extends WebhookEventType = WebhookEventType> {
@@ -43,8 +48,15 @@ export async function emitEvents<T extends WebhookEventType>(
   trx: Trx,
   events: readonly NewEvent<T>[],
 ): Promise<string[]> {
+  // Each vendor's events are numbered in commit order (the envelope's `sequence`), these in list order.
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(event.clientId, (counts.get(event.clientId) ?? 0) + 1);
+  const last = await reserveEventSequences(trx, counts);
+  const next = new Map([...counts].map(([clientId, count]) => [clientId, (last.get(clientId) ?? 0) - count]));
   const rows = events.map((event) => {
     const id = newId('evt');
+    const sequence = (next.get(event.clientId) ?? 0) + 1;
+    next.set(event.clientId, sequence);
     return {
       event: {
         id,
@@ -53,6 +65,7 @@ export async function emitEvents<T extends WebhookEventType>(
         type: event.type,
         payload: JSON.stringify(event.data),
         created_at: event.at,
+        sequence,
       },
       delivery: {
         event_id: id,

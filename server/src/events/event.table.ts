@@ -12,6 +12,14 @@ export interface EventTable {
   /** The event's `data` as JSON: field names, versions, grant ids, deadlines; never personal values. */
   payload: string;
   created_at: number;
+  /** The vendor's event counter (1, 2, 3…) in commit order, from `event_sequences`. */
+  sequence: number;
+}
+
+/** The last event number given to each vendor. */
+export interface EventSequenceTable {
+  client_id: string;
+  last_sequence: number;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'disabled';

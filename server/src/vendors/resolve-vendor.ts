@@ -269,3 +269,14 @@ function cacheLifetime(cacheControl: string | null): number {
 function refuse(detail: string): KithError {
   return new KithError('CLIENT_METADATA_INVALID', { detail });
 }
+
+/**
+ * Fetches a vendor's metadata document again, whatever the cache says, and caches what it gets. Callers
+ * bound how often (see `resolveVendorForKey`): never call it for every request.
+ *
+ * @example
+ * const { metadata } = await refetchVendor(deps, 'https://shop.example/kith.json');
+ */
+export async function refetchVendor(deps: VendorDeps, clientId: string): Promise<Vendor> {
+  return fetchVendor(deps, clientId, parseClientId(deps, clientId));
+}

@@ -4,7 +4,8 @@ import type { Config } from '../config.ts';
 import { KithError } from '../http/kith-error.ts';
 import { isVendorSigningAlg, VENDOR_SIGNING_ALGS } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
-import { type VendorDeps as ResolveVendorDeps, resolveVendor } from './resolve-vendor.ts';
+import type { VendorDeps as ResolveVendorDeps } from './resolve-vendor.ts';
+import { resolveVendorForKey } from './resolve-vendor-key.ts';
 import { DPOP_PROOF_TYPE } from './verify-dpop-proof.ts';
 
 /** What vendor authentication needs: the vendor cache and the vault's public URL. */
@@ -95,7 +96,16 @@ export async function authenticateVendor(
 
   // The keys come from the vendor's own metadata document, at its client id;
   // fetched only for an assertion meant for us, so a stray one costs no fetch.
-  const { metadata } = await resolveVendor(deps, clientId);
+  // A kid the cached document lacks may be a key the vendor rotated in since: fetched again, bounded.
+  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  const { metadata, keyKnown } = await resolveVendorForKey(deps, clientId, kid);
+  if (!keyKnown) {
+    throw new KithError('INVALID_CLIENT', {
+      detail:
+        'The assertion is signed with a key (kid) that your metadata document does not list, even when fetched again: publish the key in its jwks, or sign with a key it lists.',
+      cause: 'unknown kid',
+    });
+  }
 
   // RFC 7523 §3 (4–6, 9): signed by a key of the vendor (by kid when given),
   // exp in the future, nbf passed, iss, sub and aud as above.
