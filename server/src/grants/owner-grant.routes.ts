@@ -12,11 +12,13 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
+import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { grantReceipt, listOwnerGrants, type OwnerGrant, revokeGrant } from './grant.service.ts';
 import {
   approveGrantRequest,
   declineGrantRequest,
   findPendingGrantRequest,
+  findPendingGrantRequestByUserCode,
   type GrantDeps,
   type PendingGrantRequest,
 } from './grant-request.service.ts';
@@ -154,7 +156,7 @@ const verifyLogRoute = createRoute({
 });
 
 /** The owner's grant API: answer requests, see and revoke grants, read the access log. */
-export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
+export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps) {
   const router = createRouter();
   router.use('/v1/me/*', requireOwner(deps));
   const noStore = { 'cache-control': 'no-store' };
@@ -162,7 +164,9 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
   return router
     .openapi(showRequestRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const request = await findPendingGrantRequest(deps, id.startsWith('grq_') ? { id } : { userCode: id });
+      const request = id.startsWith('grq_')
+        ? await findPendingGrantRequest(deps, { id })
+        : await findPendingGrantRequestByUserCode(deps, c.get('owner').id, id);
       return c.json(await pendingView(deps, request), 200, noStore);
     })
     .openapi(approveRoute, async (c) => {

@@ -19,6 +19,8 @@ export interface AuthenticateVendorInput {
   clientAssertion: string | undefined;
   /** The full URL of the endpoint called; accepted as `aud` besides the vault's issuer. */
   endpoint: string;
+  /** Only vendors whose metadata the vault fetched before (see `resolveVendor`). */
+  knownVendorsOnly?: boolean;
 }
 
 /** The longest an assertion may live (RFC 7523 §3 asks for a short one). */
@@ -95,7 +97,7 @@ export async function authenticateVendor(
 
   // The keys come from the vendor's own metadata document, at its client id;
   // fetched only for an assertion meant for us, so a stray one costs no fetch.
-  const { metadata } = await resolveVendor(deps, clientId);
+  const { metadata } = await resolveVendor(deps, clientId, { knownOnly: input.knownVendorsOnly ?? false });
 
   // RFC 7523 §3 (4–6, 9): signed by a key of the vendor (by kid when given),
   // exp in the future, nbf passed, iss, sub and aud as above.
