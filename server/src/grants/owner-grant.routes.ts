@@ -38,11 +38,19 @@ const showRequestRoute = createRoute({
   tags,
   security,
   summary: 'See what a vendor asks for',
-  description: 'By request id, or by the user code the vendor read out (`KITH-XXXX-XXXX`).',
+  description:
+    'By request id, or by the user code the vendor read out (`KITH-XXXX-XXXX`). Wrong codes count against ' +
+    'the owner: past the budget every code is `RATE_LIMITED` for the rest of the window.',
   request: { params: requestParam },
   responses: {
     200: json(pendingGrantRequestSchema, 'The pending request.'),
-    ...problemResponses('UNAUTHENTICATED', 'GRANT_REQUEST_NOT_FOUND', 'EXPIRED_TOKEN', ...commonProblems),
+    ...problemResponses(
+      'UNAUTHENTICATED',
+      'GRANT_REQUEST_NOT_FOUND',
+      'EXPIRED_TOKEN',
+      'RATE_LIMITED',
+      ...commonProblems,
+    ),
   },
 });
 
