@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Owner } from '../server/src/owners/owner.service.ts';
 import { regenerateRecoveryCodes } from '../server/src/owners/recovery-code.service.ts';
+import { SESSION_COOKIE } from '../server/src/owners/require-owner.ts';
 import { startSession } from '../server/src/owners/session.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
@@ -124,5 +125,29 @@ describeEachDatabase('sign-in limits one client cannot turn against everyone', (
     const recovered = await browser.postForm('/sign-in/recovery', { code }, from('198.51.100.10'));
     expect(recovered.status).toBe(303);
     expect(recovered.headers.get('location')).toBe('/security/passkeys/new');
+  });
+
+  it('counts failed re-authentications against the owner, not the address', async () => {
+    const deps = { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config };
+    const cookies = new Map<string, string>();
+    for (const who of [alice, bob]) {
+      const { token } = await startSession(deps, { ownerId: who.owner.id });
+      cookies.set(who.owner.id, `${SESSION_COOKIE}=${token}`);
+    }
+    const reauthenticate = async (who: typeof alice, forge: boolean) => {
+      const session = await ceremonyClient(vault.url, '/security', cookies.get(who.owner.id));
+      const options = (await (await session.post('/auth/reauthenticate/options')).json()) as {
+        challenge: string;
+      };
+      const response = who.passkey.assert(options);
+      if (forge) response.response.signature = Buffer.from('not a signature').toString('base64url');
+      const res = await session.post('/auth/reauthenticate/verify', { response });
+      return ((await res.json()) as { code?: string; ok?: boolean }).code ?? 'ok';
+    };
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await reauthenticate(alice, true));
+    expect(answers).toEqual(['SIGN_IN_FAILED', 'SIGN_IN_FAILED', 'SIGN_IN_FAILED', 'RATE_LIMITED']);
+    // Bob, at the same address, is not held back.
+    expect(await reauthenticate(bob, false)).toBe('ok');
   });
 });

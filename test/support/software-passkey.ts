@@ -30,14 +30,18 @@ export interface CeremonyClient {
 }
 
 /**
- * Opens a page at `path` (for its CSRF token and cookie) and answers a client
+ * Opens a page at `path` (for its CSRF token and cookie), in a session when
+ * `sessionCookie` is given, and answers a client
  * that posts JSON from the vault's own origin, as `static/kith.js` does.
  */
-export async function ceremonyClient(vaultUrl: string, path = '/sign-in'): Promise<CeremonyClient> {
-  const page = await fetch(`${vaultUrl}${path}`);
-  const cookie = page.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0])
+export async function ceremonyClient(
+  vaultUrl: string,
+  path = '/sign-in',
+  sessionCookie?: string,
+): Promise<CeremonyClient> {
+  const page = await fetch(`${vaultUrl}${path}`, { headers: sessionCookie ? { cookie: sessionCookie } : {} });
+  const cookie = [sessionCookie, ...page.headers.getSetCookie().map((line) => line.split(';')[0])]
+    .filter(Boolean)
     .join('; ');
   const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1] ?? '';
   const send = (to: string, body: string, type: string, headers: Record<string, string>) =>
