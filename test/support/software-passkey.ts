@@ -143,13 +143,11 @@ function softwarePasskey(
   userHandle: string,
 ): SoftwarePasskey {
   const rpId = new URL(origin).hostname;
-  let counter = 0;
   return {
     credentialId,
     assert(options) {
-      const count = Buffer.alloc(4);
-      count.writeUInt32BE(++counter);
-      const authenticatorData = Buffer.concat([sha256(rpId), Buffer.from([0x05]), count]); // UP | UV
+      // Sign count always 0, as synced passkeys send: no counter to catch a replay, only the challenge.
+      const authenticatorData = Buffer.concat([sha256(rpId), Buffer.from([0x05]), Buffer.alloc(4)]); // UP | UV
       const clientDataJSON = clientData('webauthn.get', options.challenge, origin);
       const signature = sign(null, Buffer.concat([authenticatorData, sha256(clientDataJSON)]), key);
       return {
