@@ -30,7 +30,13 @@ export interface AppDeps {
   logger: Logger;
   config: Pick<
     Config,
-    'publicUrl' | 'bodyLimitBytes' | 'session' | 'devAllowLocalVendors' | 'signIn' | 'vendorRateLimit'
+    | 'publicUrl'
+    | 'bodyLimitBytes'
+    | 'session'
+    | 'devAllowLocalVendors'
+    | 'signIn'
+    | 'vendorRateLimit'
+    | 'trustedProxies'
   >;
 }
 

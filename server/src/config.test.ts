@@ -56,6 +56,9 @@ describe('loadConfig', () => {
     ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: '501' }],
     ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: 'many' }],
     ['KITH_DELIVERY_BATCH_SIZE', { KITH_DELIVERY_BATCH_SIZE: '2.5' }],
+    ['KITH_TRUSTED_PROXIES', { KITH_TRUSTED_PROXIES: 'proxy.example' }],
+    ['KITH_TRUSTED_PROXIES', { KITH_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.300' }],
+    ['KITH_TRUSTED_PROXIES', { KITH_TRUSTED_PROXIES: '10.0.0.0/33' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env)[0])}`, () => {
@@ -70,6 +73,13 @@ describe('loadConfig', () => {
       expect((thrown as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
     });
   }
+
+  it('trusts no proxy unless KITH_TRUSTED_PROXIES lists some', () => {
+    expect(loadConfig({}, cwd).trustedProxies).toEqual([]);
+    expect(
+      loadConfig({ KITH_TRUSTED_PROXIES: ' 10.0.0.0/8, fd00::/8,loopback ,192.0.2.7' }, cwd).trustedProxies,
+    ).toEqual(['10.0.0.0/8', 'fd00::/8', 'loopback', '192.0.2.7']);
+  });
 
   it('claims 50 deliveries at once unless KITH_DELIVERY_BATCH_SIZE says otherwise', () => {
     expect(loadConfig({}, cwd).webhooks.batchSize).toBe(50);

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { compileTrustedProxies } from './http/client-address.ts';
 
 /**
  * Every option the server reads, its default and what it means. `main.ts`
@@ -15,9 +16,10 @@ import { isAbsolute, resolve } from 'node:path';
  * | KITH_BODY_LIMIT_BYTES | `102400` | the largest request body accepted |
  * | KITH_SESSION_IDLE_MINUTES | `30` | a session unused this long ends |
  * | KITH_SESSION_ABSOLUTE_HOURS | `12` | a session ends this long after sign-in, used or not |
- * | KITH_SIGN_IN_MAX_ATTEMPTS | `20` | sign-in attempts (passkey or recovery code) one client address may make per window; more are `RATE_LIMITED` |
+ * | KITH_SIGN_IN_MAX_ATTEMPTS | `20` | failed sign-in attempts counted per window against each client address and, for passkeys, each credential named (recovery codes and passkeys in separate budgets); past it failures are `RATE_LIMITED` and recovery codes are refused, but a valid passkey is always accepted. Also the budget of wrong user codes one owner may type |
  * | KITH_SIGN_IN_WINDOW_MINUTES | `15` | the window those attempts are counted in |
- * | KITH_VENDOR_RATE_LIMIT_PER_MINUTE | `600` | requests one client address may make per minute to the vendor endpoints that come before a grant (asking, collecting); more are `RATE_LIMITED` |
+ * | KITH_VENDOR_RATE_LIMIT_PER_MINUTE | `600` | requests one authenticated vendor (client id) may make per minute to the vendor endpoints that come before a grant (asking, collecting, acknowledging); the same number of unauthenticated (failed) requests one client address may make, in a separate budget; more are `RATE_LIMITED` |
+ * | KITH_TRUSTED_PROXIES | — (none) | comma-separated addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of reverse proxies whose `X-Forwarded-For` is believed; the client address is then its right-most hop that is not one of them. Empty: the header is ignored and the peer address is the client |
  * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
  * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids and webhook URIs (a loud warning is printed at start-up); never in production |
  * | KITH_DELIVERY_WORKER | `true` | whether this process delivers webhooks; with several processes on one PostgreSQL any number may (claims never overlap) |
@@ -35,6 +37,8 @@ export interface Config {
   session: { idleMs: number; absoluteMs: number };
   signIn: { maxAttempts: number; windowMs: number };
   vendorRateLimit: { maxRequests: number; windowMs: number };
+  /** Proxies whose `X-Forwarded-For` is believed; empty means the peer is the client. */
+  trustedProxies: readonly string[];
   logLevel: LogLevel;
   /** Development only: vendors on this machine (plain http on loopback) are accepted. */
   devAllowLocalVendors: boolean;
@@ -94,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       maxAttempts: readInteger(env, 'KITH_SIGN_IN_MAX_ATTEMPTS', 20, 1, 10_000),
       windowMs: readInteger(env, 'KITH_SIGN_IN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
     },
+    trustedProxies: readTrustedProxies(env),
     logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? 'info'),
     devAllowLocalVendors: readBoolean(env, 'KITH_DEV_ALLOW_LOCAL_VENDORS', false),
     webhooks: {
@@ -193,6 +198,21 @@ function readMasterKeySource(
   if (file !== undefined) return { kind: 'file', path: resolve(cwd, file), createIfMissing: false };
   const folder = database.kind === 'sqlite' ? resolve(database.path, '..') : resolve(cwd, 'data');
   return { kind: 'file', path: resolve(folder, 'master.key'), createIfMissing: true };
+}
+
+function readTrustedProxies(env: Record<string, string | undefined>): readonly string[] {
+  const list = (readNonEmpty(env, 'KITH_TRUSTED_PROXIES') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of list) {
+    try {
+      compileTrustedProxies([entry]);
+    } catch {
+      throw new ConfigError('KITH_TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR range`);
+    }
+  }
+  return Object.freeze(list);
 }
 
 function readLogLevel(raw: string): LogLevel {

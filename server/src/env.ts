@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { VendorLimitState } from './vendors/vendor-rate-limit.ts';
 
 /** The owner a request acts for, once `requireOwner` let it through. */
 export interface OwnerContext {
@@ -11,6 +12,8 @@ export interface AppVariables {
   requestId: string;
   logger: Logger;
   owner: OwnerContext;
+  /** Set by `limitVendorRequests` on the vendor endpoints that come before a grant. */
+  vendorLimit: VendorLimitState;
 }
 
 export interface AppEnv {

@@ -11,6 +11,12 @@ import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import type { SigningKeyDeps } from '../keys/signing-key.service.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
+import {
+  countSignInFailure,
+  isOverSignInBudget,
+  type SignInRateLimitDeps,
+  signInRateLimited,
+} from '../owners/sign-in-rate-limit.ts';
 import { sha256 } from '../sha256.ts';
 import { agreedTerms } from './agreed-terms.ts';
 import { insertGrant } from './grant.repository.ts';
@@ -122,18 +128,39 @@ export async function createGrantRequest(
   };
 }
 
-/** A request the owner may still answer, by id or by the code they typed. */
+/** A request the owner may still answer, by id. */
 export async function findPendingGrantRequest(
   deps: GrantDeps,
-  by: { id: string } | { userCode: string },
+  by: { id: string },
 ): Promise<PendingGrantRequest> {
-  let row: GrantRequestRow | undefined;
-  if ('id' in by) {
-    row = await findGrantRequestById(deps.db, by.id);
-  } else {
-    const code = normaliseUserCode(by.userCode);
-    row = code ? await findGrantRequestByUserCode(deps.db, code) : undefined;
+  return pendingOrThrow(deps, await findGrantRequestById(deps.db, by.id));
+}
+
+/**
+ * A request the owner may still answer, by the user code they typed. A code
+ * is about 38 bits (see `user-code.ts`): safe only while guessing is slow, so
+ * wrong codes count against the owner typing them (RFC 8628 §5.1), and past
+ * the budget every code is `RATE_LIMITED` before it is looked up.
+ *
+ * @example
+ * const request = await findPendingGrantRequestByUserCode(deps, ownerId, 'KITH-7Q2F-9XBD');
+ */
+export async function findPendingGrantRequestByUserCode(
+  deps: GrantDeps & SignInRateLimitDeps,
+  ownerId: string,
+  typed: string,
+): Promise<PendingGrantRequest> {
+  if (await isOverSignInBudget(deps, 'user-code-owner', ownerId)) throw signInRateLimited(deps);
+  const code = normaliseUserCode(typed);
+  try {
+    return pendingOrThrow(deps, code ? await findGrantRequestByUserCode(deps.db, code) : undefined);
+  } catch (error) {
+    await countSignInFailure(deps, 'user-code-owner', ownerId);
+    throw error;
   }
+}
+
+function pendingOrThrow(deps: GrantDeps, row: GrantRequestRow | undefined): PendingGrantRequest {
   if (row?.status !== 'pending') throw new KithError('GRANT_REQUEST_NOT_FOUND');
   if (deps.clock.now() >= row.expires_at) throw new KithError('EXPIRED_TOKEN');
   return toPending(row);

@@ -11,8 +11,12 @@ import type { AppEnv } from '../env.ts';
 import { KithError } from '../http/kith-error.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { limitVendorRequests, type VendorRateLimitDeps } from '../vendors/vendor-rate-limit.ts';
-import { authenticateVendor, type VendorDeps } from '../vendors/verify-client-assertion.ts';
+import {
+  authenticateVendorWithinLimits,
+  limitVendorRequests,
+  type VendorRateLimitDeps,
+} from '../vendors/vendor-rate-limit.ts';
+import type { VendorDeps } from '../vendors/verify-client-assertion.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { relinquishGrant } from './grant.service.ts';
 import { collectGrant } from './grant-collect.service.ts';
@@ -143,7 +147,7 @@ export function createGrantRoutes(deps: GrantDeps & VendorDeps & VendorRateLimit
   return router
     .openapi(requestRoute, async (c) => {
       const body = c.req.valid('json');
-      const vendor = await authenticateVendor(deps, {
+      const vendor = await authenticateVendorWithinLimits(deps, c, {
         clientAssertionType: body.client_assertion_type,
         clientAssertion: body.client_assertion,
         endpoint: endpoint('/v1/grant-requests'),
@@ -163,7 +167,7 @@ export function createGrantRoutes(deps: GrantDeps & VendorDeps & VendorRateLimit
     })
     .openapi(collectRoute, async (c) => {
       const body = c.req.valid('json');
-      const vendor = await authenticateVendor(deps, {
+      const vendor = await authenticateVendorWithinLimits(deps, c, {
         clientAssertionType: body.client_assertion_type,
         clientAssertion: body.client_assertion,
         endpoint: endpoint('/v1/grants/collect'),

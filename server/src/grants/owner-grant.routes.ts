@@ -13,12 +13,14 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
+import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { profferedAgreement } from '../terms/proffered-agreement.ts';
 import { grantReceipt, listOwnerGrants, type OwnerGrant, revokeGrant } from './grant.service.ts';
 import {
   approveGrantRequest,
   declineGrantRequest,
   findPendingGrantRequest,
+  findPendingGrantRequestByUserCode,
   type GrantDeps,
   type PendingGrantRequest,
 } from './grant-request.service.ts';
@@ -39,11 +41,19 @@ const showRequestRoute = createRoute({
   tags,
   security,
   summary: 'See what a vendor asks for',
-  description: 'By request id, or by the user code the vendor read out (`KITH-XXXX-XXXX`).',
+  description:
+    'By request id, or by the user code the vendor read out (`KITH-XXXX-XXXX`). Wrong codes count against ' +
+    'the owner: past the budget every code is `RATE_LIMITED` for the rest of the window.',
   request: { params: requestParam },
   responses: {
     200: json(pendingGrantRequestSchema, 'The pending request.'),
-    ...problemResponses('UNAUTHENTICATED', 'GRANT_REQUEST_NOT_FOUND', 'EXPIRED_TOKEN', ...commonProblems),
+    ...problemResponses(
+      'UNAUTHENTICATED',
+      'GRANT_REQUEST_NOT_FOUND',
+      'EXPIRED_TOKEN',
+      'RATE_LIMITED',
+      ...commonProblems,
+    ),
   },
 });
 
@@ -164,7 +174,7 @@ const verifyLogRoute = createRoute({
 });
 
 /** The owner's grant API: answer requests, see and revoke grants, read the access log. */
-export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
+export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps) {
   const router = createRouter();
   router.use('/v1/me/*', requireOwner(deps));
   const noStore = { 'cache-control': 'no-store' };
@@ -172,7 +182,9 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps) {
   return router
     .openapi(showRequestRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const request = await findPendingGrantRequest(deps, id.startsWith('grq_') ? { id } : { userCode: id });
+      const request = id.startsWith('grq_')
+        ? await findPendingGrantRequest(deps, { id })
+        : await findPendingGrantRequestByUserCode(deps, c.get('owner').id, id);
       return c.json(await pendingView(deps, c.get('owner').id, request), 200, noStore);
     })
     .openapi(approveRoute, async (c) => {

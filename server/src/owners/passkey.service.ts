@@ -1,12 +1,8 @@
 import {
-  type AuthenticationResponseJSON,
   type AuthenticatorTransport,
-  generateAuthenticationOptions,
   generateRegistrationOptions,
   type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Logger } from 'pino';
@@ -25,28 +21,20 @@ import {
   deletePasskey,
   findOwnerPasskey,
   findPasskeyByCredentialId,
-  flagPasskeyCounterRegression,
   insertPasskey,
   listOwnerPasskeys,
-  recordPasskeyUse,
   renamePasskey as renamePasskeyRow,
 } from './passkey.repository.ts';
 import type { PasskeyRow } from './passkey.table.ts';
 import { countUnusedRecoveryCodes } from './recovery-code.repository.ts';
-import {
-  isFreshlyAuthenticated,
-  markReauthenticated,
-  type Session,
-  startSession,
-} from './session.service.ts';
-import { limitSignInAttempts, limitSignInChallenges } from './sign-in-rate-limit.ts';
+import { isFreshlyAuthenticated, type Session } from './session.service.ts';
 import { relyingParty, rememberChallenge, spendChallenge } from './webauthn-challenge.service.ts';
 
 export interface PasskeyDeps {
   db: Db;
   keys: VaultKeys;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'session' | 'signIn'>;
+  config: Pick<Config, 'publicUrl' | 'session' | 'signIn' | 'trustedProxies'>;
   logger?: Logger;
 }
 
@@ -65,87 +53,6 @@ export interface Passkey {
 export interface SignedIn {
   token: string;
   session: Session;
-}
-
-/**
- * Options for a discoverable-credential sign-in (no user name first, so the
- * browser may offer passkeys in autofill). The challenge is stored for one use.
- *
- * @example
- * const options = await signInOptions(deps, { clientAddress: '192.0.2.1' });
- */
-export async function signInOptions(
-  deps: PasskeyDeps,
-  input: { clientAddress: string },
-): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  await limitSignInChallenges(deps, input.clientAddress);
-  const { rpID } = relyingParty(deps.config);
-  const options = await generateAuthenticationOptions({
-    rpID,
-    userVerification: 'required',
-    allowCredentials: [],
-  });
-  await rememberChallenge(deps, { challenge: options.challenge, purpose: 'sign-in' });
-  return options;
-}
-
-/**
- * Signs an owner in with a passkey assertion. Every failure, whatever its
- * cause, is the same `SIGN_IN_FAILED`: the answer must not tell an attacker
- * which credential ids exist or which check they failed.
- */
-export async function signInWithPasskey(
-  deps: PasskeyDeps,
-  input: { response: unknown; userAgent: string | null; clientAddress: string },
-): Promise<SignedIn> {
-  await limitSignInAttempts(deps, input.clientAddress);
-  // Spent first, so a replayed response finds no challenge whatever else happens.
-  const challenge = await spendChallenge(deps, input.response, 'sign-in');
-  const response = input.response as AuthenticationResponseJSON;
-  if (!challenge || typeof response?.id !== 'string') throw signInFailed(deps, 'challenge');
-  const passkey = await findPasskeyByCredentialId(deps.db, response.id);
-  if (!passkey) throw signInFailed(deps, 'unknown credential');
-  const owner = await findOwnerById(deps.db, passkey.owner_id);
-  // The user handle, when sent, must name the passkey's owner (WebAuthn L3 §7.2 step 6).
-  if (!owner || (response.response?.userHandle && response.response.userHandle !== owner.webauthn_user_id)) {
-    throw signInFailed(deps, 'user handle');
-  }
-  await verifyAssertion(deps, passkey, response, challenge.challenge);
-  return startSession(deps, { ownerId: owner.id, userAgent: input.userAgent, authenticated: true });
-}
-
-/** Options to confirm, inside a session, that the owner is present: one of their own passkeys. */
-export async function reauthenticationOptions(
-  deps: PasskeyDeps,
-  ownerId: string,
-): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const { rpID } = relyingParty(deps.config);
-  const passkeys = await listOwnerPasskeys(deps.db, ownerId);
-  const options = await generateAuthenticationOptions({
-    rpID,
-    userVerification: 'required',
-    allowCredentials: passkeys.map((p) => ({ id: p.credential_id, transports: transportsOf(p) })),
-  });
-  await rememberChallenge(deps, { challenge: options.challenge, purpose: 'reauthenticate', ownerId });
-  return options;
-}
-
-/** Checks a re-authentication assertion and marks the session fresh for sensitive changes. */
-export async function reauthenticate(
-  deps: PasskeyDeps,
-  input: { ownerId: string; sessionIdHash: string; response: unknown; clientAddress: string },
-): Promise<void> {
-  await limitSignInAttempts(deps, input.clientAddress);
-  const challenge = await spendChallenge(deps, input.response, 'reauthenticate');
-  const response = input.response as AuthenticationResponseJSON;
-  if (!challenge || challenge.owner_id !== input.ownerId || typeof response?.id !== 'string') {
-    throw signInFailed(deps, 'challenge');
-  }
-  const passkey = await findPasskeyByCredentialId(deps.db, response.id);
-  // Only the owner's own passkey proves the owner is here.
-  if (!passkey || passkey.owner_id !== input.ownerId) throw signInFailed(deps, 'foreign credential');
-  await verifyAssertion(deps, passkey, response, challenge.challenge);
-  await markReauthenticated(deps, input.sessionIdHash);
 }
 
 /**
@@ -317,47 +224,6 @@ export async function storeNewPasskey(
     backedUp: credentialBackedUp,
     counterRegressed: false,
   };
-}
-
-async function verifyAssertion(
-  deps: PasskeyDeps,
-  passkey: PasskeyRow,
-  response: AuthenticationResponseJSON,
-  expectedChallenge: string,
-): Promise<void> {
-  const { rpID, origin } = relyingParty(deps.config);
-  let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
-  try {
-    verification = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge,
-      expectedOrigin: origin,
-      expectedRPID: rpID,
-      requireUserVerification: true,
-      credential: {
-        id: passkey.credential_id,
-        publicKey: new Uint8Array(passkey.public_key),
-        counter: Number(passkey.counter),
-        transports: transportsOf(passkey),
-      },
-    });
-  } catch (error) {
-    // WebAuthn L3 §6.1.1: a counter that did not go up hints at a cloned authenticator. Refuse and flag it.
-    if (error instanceof Error && /counter value/i.test(error.message)) {
-      await flagPasskeyCounterRegression(deps.db, passkey.id, deps.clock.now());
-      deps.logger?.warn({ ownerId: passkey.owner_id, passkeyId: passkey.id }, 'passkey.counter_regressed');
-      throw signInFailed(deps, 'counter regression');
-    }
-    throw signInFailed(deps, 'verification threw');
-  }
-  if (!verification.verified) throw signInFailed(deps, 'not verified');
-  await recordPasskeyUse(deps.db, passkey.id, verification.authenticationInfo.newCounter, deps.clock.now());
-}
-
-function signInFailed(deps: PasskeyDeps, reason: string): KithError {
-  // The reason stays in the server's debug log; the client only ever sees SIGN_IN_FAILED.
-  deps.logger?.debug({ reason }, 'sign-in refused');
-  return new KithError('SIGN_IN_FAILED');
 }
 
 function transportsOf(passkey: Pick<PasskeyRow, 'transports'>): AuthenticatorTransport[] {

@@ -25,3 +25,18 @@ export async function hitRateLimit(
     .executeTakeFirstOrThrow();
   return Number(count);
 }
+
+/** The hits counted against `key` in its current window, without adding one. */
+export async function readRateLimit(
+  db: Executor,
+  key: string,
+  now: number,
+  windowMs: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('rate_limits')
+    .select(['count', 'window_start'])
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row && Number(row.window_start) > now - windowMs ? Number(row.count) : 0;
+}

@@ -9,7 +9,7 @@ import {
   spendRecoveryCode,
 } from './recovery-code.repository.ts';
 import { endOtherSessions, isFreshlyAuthenticated, type Session, startSession } from './session.service.ts';
-import { limitSignInAttempts } from './sign-in-rate-limit.ts';
+import { countSignInFailure, isOverSignInBudget, signInRateLimited } from './sign-in-rate-limit.ts';
 
 /** How many codes an owner holds after (re)generating them. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -57,17 +57,21 @@ export async function recoveryCodesLeft(deps: PasskeyDeps, ownerId: string): Pro
  * Signs in with a recovery code: spends it, ends every other session of the
  * owner (whoever lost the passkeys may not be the only one holding a
  * session), and starts a fresh one that may register a new passkey at once.
- * Every failure is `SIGN_IN_FAILED`, as for passkeys.
+ * Every failure is `SIGN_IN_FAILED`, as for passkeys. Wrong codes count
+ * against the client address, in a budget of their own: a code is a secret
+ * that could in principle be guessed, so past the budget codes are refused
+ * before they are looked up — and passkey sign-ins are untouched.
  */
 export async function signInWithRecoveryCode(
   deps: PasskeyDeps,
   input: { code: string; userAgent: string | null; clientAddress: string },
 ): Promise<SignedIn> {
-  await limitSignInAttempts(deps, input.clientAddress);
+  if (await isOverSignInBudget(deps, 'recovery-address', input.clientAddress)) throw signInRateLimited(deps);
   const code = normaliseRecoveryCode(input.code);
   const codeHash = code && hashRecoveryCode(deps, code);
   const row = codeHash ? await findRecoveryCode(deps.db, codeHash) : undefined;
   if (!row || !(await spendRecoveryCode(deps.db, row.code_hash, deps.clock.now()))) {
+    await countSignInFailure(deps, 'recovery-address', input.clientAddress);
     throw new KithError('SIGN_IN_FAILED');
   }
   await endOtherSessions(deps, row.owner_id);

@@ -6,6 +6,8 @@ export type ChallengePurpose = 'sign-in' | 'reauthenticate' | 'register' | 'enro
 /**
  * An outstanding WebAuthn challenge. Kept in the database, not in memory, so
  * any server process behind a load balancer can finish a ceremony another began.
+ * Sign-in challenges are stateless when issued; their row marks one spent,
+ * until it would have expired.
  */
 export interface WebauthnChallengeTable {
   /** The challenge itself, base64url: it is sent in the clear and is not a secret. */

@@ -13,8 +13,12 @@ import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { limitVendorRequests, type VendorRateLimitDeps } from '../vendors/vendor-rate-limit.ts';
-import { authenticateVendor, type VendorDeps } from '../vendors/verify-client-assertion.ts';
+import {
+  authenticateVendorWithinLimits,
+  limitVendorRequests,
+  type VendorRateLimitDeps,
+} from '../vendors/vendor-rate-limit.ts';
+import type { VendorDeps } from '../vendors/verify-client-assertion.ts';
 import { acknowledgeErasure, endRelationship, erasureView, latestErasures } from './relationship.service.ts';
 import { shareFields } from './share.service.ts';
 
@@ -128,7 +132,7 @@ export function createRelationshipRoutes(deps: GrantDeps & VendorDeps & VendorRa
   return router
     .openapi(acknowledgeRoute, async (c) => {
       const body = c.req.valid('json');
-      const vendor = await authenticateVendor(deps, {
+      const vendor = await authenticateVendorWithinLimits(deps, c, {
         clientAssertionType: body.client_assertion_type,
         clientAssertion: body.client_assertion,
         endpoint: `${deps.config.publicUrl.origin}/v1/erasure/acknowledge`,

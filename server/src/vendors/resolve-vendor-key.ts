@@ -1,5 +1,11 @@
 import type { Db } from '../db/database.ts';
-import { refetchVendor, resolveVendor, type Vendor, type VendorDeps } from './resolve-vendor.ts';
+import {
+  type ResolveVendorOptions,
+  refetchVendor,
+  resolveVendor,
+  type Vendor,
+  type VendorDeps,
+} from './resolve-vendor.ts';
 
 /**
  * The shortest time between two fetches of one vendor's document for a key it did not list: a vendor
@@ -34,9 +40,12 @@ export async function resolveVendorForKey(
   deps: VendorDeps,
   clientId: string,
   kid: string | undefined,
+  options: ResolveVendorOptions = {},
 ): Promise<VendorForKey> {
-  const cached = await resolveVendor(deps, clientId);
+  const cached = await resolveVendor(deps, clientId, options);
   if (kid === undefined || lists(cached, kid)) return { ...cached, keyKnown: true };
+  // A caller past its budget of failures makes the vault fetch nothing, not even again.
+  if (options.knownOnly) return { ...cached, keyKnown: false };
 
   const now = deps.clock.now();
   const tracked = lastRefetch.get(deps.db) ?? new Map<string, number>();

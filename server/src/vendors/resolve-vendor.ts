@@ -25,6 +25,15 @@ export interface VendorDeps {
   metadataTimeoutMs?: number;
 }
 
+export interface ResolveVendorOptions {
+  /**
+   * Refuse (`RATE_LIMITED`) a client id the vault never fetched before,
+   * rather than fetch it: for callers past their budget of failures, who must
+   * not be able to make the vault fetch URLs of their choosing.
+   */
+  knownOnly?: boolean;
+}
+
 /** A vendor as the vault knows it: its client id and its validated metadata document. */
 export interface Vendor {
   clientId: string;
@@ -55,20 +64,33 @@ const inflight = new WeakMap<Db, Map<string, Promise<Vendor>>>();
  * @example
  * const { metadata } = await resolveVendor(deps, 'https://shop.example/kith.json');
  */
-export async function resolveVendor(deps: VendorDeps, clientId: string): Promise<Vendor> {
+export async function resolveVendor(
+  deps: VendorDeps,
+  clientId: string,
+  options: ResolveVendorOptions = {},
+): Promise<Vendor> {
   const url = parseClientId(deps, clientId);
   // Concurrent resolutions of one vendor share one cache read and at most one fetch.
   const pending = inflight.get(deps.db) ?? new Map<string, Promise<Vendor>>();
   inflight.set(deps.db, pending);
   const running = pending.get(clientId);
   if (running) return running;
+  // Not shared: its refusal of an unknown client id must not reach callers within their budget.
+  if (options.knownOnly) return cachedOrFetched(deps, clientId, url, options);
   const resolving = cachedOrFetched(deps, clientId, url).finally(() => pending.delete(clientId));
   pending.set(clientId, resolving);
   return resolving;
 }
 
-async function cachedOrFetched(deps: VendorDeps, clientId: string, url: URL): Promise<Vendor> {
+async function cachedOrFetched(
+  deps: VendorDeps,
+  clientId: string,
+  url: URL,
+  options: ResolveVendorOptions = {},
+): Promise<Vendor> {
   const cached = await findVendor(deps.db, clientId);
+  // A client id never seen before is fetched only for a caller still within its budget.
+  if (!cached && options.knownOnly) throw new KithError('RATE_LIMITED');
   if (cached && cached.expires_at > deps.clock.now()) {
     return {
       clientId,

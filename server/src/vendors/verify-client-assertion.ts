@@ -20,6 +20,8 @@ export interface AuthenticateVendorInput {
   clientAssertion: string | undefined;
   /** The full URL of the endpoint called; accepted as `aud` besides the vault's issuer. */
   endpoint: string;
+  /** Only vendors whose metadata the vault fetched before (see `resolveVendor`). */
+  knownVendorsOnly?: boolean;
 }
 
 /** The longest an assertion may live (RFC 7523 §3 asks for a short one). */
@@ -98,7 +100,9 @@ export async function authenticateVendor(
   // fetched only for an assertion meant for us, so a stray one costs no fetch.
   // A kid the cached document lacks may be a key the vendor rotated in since: fetched again, bounded.
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
-  const { metadata, keyKnown } = await resolveVendorForKey(deps, clientId, kid);
+  const { metadata, keyKnown } = await resolveVendorForKey(deps, clientId, kid, {
+    knownOnly: input.knownVendorsOnly ?? false,
+  });
   if (!keyKnown) {
     throw new KithError('INVALID_CLIENT', {
       detail:

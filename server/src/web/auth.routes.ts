@@ -3,15 +3,13 @@ import * as z from 'zod';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import { completeEnrollment, enrollmentOptions } from '../owners/enrollment.service.ts';
+import { type PasskeyDeps, registerPasskey, registrationOptions } from '../owners/passkey.service.ts';
 import {
-  type PasskeyDeps,
   reauthenticate,
   reauthenticationOptions,
-  registerPasskey,
-  registrationOptions,
   signInOptions,
   signInWithPasskey,
-} from '../owners/passkey.service.ts';
+} from '../owners/passkey-sign-in.service.ts';
 import { csrfProtection } from './csrf.tsx';
 import { safeNextPath } from './next-path.ts';
 import { requireOwnerPage } from './require-owner-page.ts';
@@ -38,16 +36,14 @@ export function createAuthRoutes(deps: PasskeyDeps) {
   const owner = requireOwnerPage(deps, { problem: true });
   const noStore = { 'cache-control': 'no-store' };
 
-  app.post('/auth/sign-in/options', csrf, async (c) =>
-    c.json(await signInOptions(deps, { clientAddress: clientAddress(c) }), 200, noStore),
-  );
+  app.post('/auth/sign-in/options', csrf, async (c) => c.json(await signInOptions(deps), 200, noStore));
 
   app.post('/auth/sign-in/verify', csrf, async (c) => {
     const { response, next } = await readJson(c.req.raw, signInVerifyBody);
     const { token } = await signInWithPasskey(deps, {
       response,
       userAgent: c.req.header('user-agent') ?? null,
-      clientAddress: clientAddress(c),
+      clientAddress: clientAddress(c, deps.config),
     });
     await setSessionCookie(c, deps, token);
     return c.json({ redirect: safeNextPath(next) }, 200, noStore);
@@ -78,7 +74,6 @@ export function createAuthRoutes(deps: PasskeyDeps) {
       ownerId: c.get('owner').id,
       sessionIdHash: c.get('session').idHash,
       response,
-      clientAddress: clientAddress(c),
     });
     return c.json({ ok: true }, 200, noStore);
   });

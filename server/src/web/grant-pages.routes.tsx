@@ -14,11 +14,13 @@ import {
   approveGrantRequest,
   declineGrantRequest,
   findPendingGrantRequest,
+  findPendingGrantRequestByUserCode,
   type GrantDeps,
 } from '../grants/grant-request.service.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
+import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { readProfile } from '../profile/profile.service.ts';
 import { latestErasures, readRelationship } from '../relationships/relationship.service.ts';
 import { createRelationshipPageRoutes } from '../relationships/relationship-pages.routes.tsx';
@@ -58,7 +60,7 @@ function clientIdOf(key: string): string {
  * the vendors dashboard, one vendor's page (revoke in one click, receipts,
  * what it did) and all activity with the log's integrity.
  */
-export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
+export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);
@@ -72,7 +74,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
   app.post('/approve', csp, csrf, owner, async (c) => {
     const code = formString(await c.req.parseBody({ all: true }), 'code') ?? '';
     try {
-      const request = await findPendingGrantRequest(deps, { userCode: code });
+      const request = await findPendingGrantRequestByUserCode(deps, c.get('owner').id, code);
       return c.redirect(`/approve/${request.id}`, 303);
     } catch (error) {
       if (

@@ -66,7 +66,7 @@ export function createPageRoutes(deps: PasskeyDeps) {
       const { token } = await signInWithRecoveryCode(deps, {
         code: formString(body, 'code') ?? '',
         userAgent: c.req.header('user-agent') ?? null,
-        clientAddress: clientAddress(c),
+        clientAddress: clientAddress(c, deps.config),
       });
       await setSessionCookie(c, deps, token);
       return c.redirect('/security/passkeys/new', 303);
