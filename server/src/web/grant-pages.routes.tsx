@@ -16,7 +16,7 @@ import {
   findPendingGrantRequest,
   type GrantDeps,
 } from '../grants/grant-request.service.ts';
-import { vendorDisplay } from '../grants/vendor-display.ts';
+import { type VendorDisplay, vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import { readProfile } from '../profile/profile.service.ts';
@@ -212,9 +212,9 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
       listAccessLog(deps.db, ownerId, { limit: 200 }),
       verifyAccessLog(deps.db, ownerId),
     ]);
-    const names = new Map<string, string>();
+    const vendors = new Map<string, VendorDisplay>();
     for (const clientId of new Set(entries.flatMap((e) => (e.clientId ? [e.clientId] : [])))) {
-      names.set(clientId, (await vendorDisplay(deps.db, clientId)).name);
+      vendors.set(clientId, await vendorDisplay(deps.db, clientId));
     }
     return render(
       c,
@@ -222,7 +222,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
         {...chrome(c)}
         entries={entries.map((e) => ({
           ...e,
-          vendorName: e.clientId ? (names.get(e.clientId) ?? null) : null,
+          vendor: e.clientId ? (vendors.get(e.clientId) ?? null) : null,
         }))}
         verification={verification}
       />,

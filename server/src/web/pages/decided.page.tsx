@@ -1,4 +1,5 @@
 import { Layout } from '../layout.tsx';
+import { VendorName } from '../vendor-label.tsx';
 
 export interface DecidedPageProps {
   nonce: string;
@@ -17,9 +18,15 @@ export function DecidedPage(props: DecidedPageProps) {
       signedIn
     >
       <h1>
-        {props.approved
-          ? `${props.vendorName} can now read what you approved`
-          : `You declined ${props.vendorName}`}
+        {props.approved ? (
+          <>
+            <VendorName name={props.vendorName} /> can now read what you approved
+          </>
+        ) : (
+          <>
+            You declined <VendorName name={props.vendorName} />
+          </>
+        )}
       </h1>
       <p class="lede">
         {props.approved
