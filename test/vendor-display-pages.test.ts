@@ -104,6 +104,32 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
     expect(none).not.toContain('data-kith="redirect-target"');
   });
 
+  it('names the vendor with its client id after the decision, when there is no redirect', async () => {
+    const shop = await knownVendor('https://decided.example/kith.json', { client_name: 'Decided\u202EShop' });
+    const { id } = await ask(shop);
+    // A page session first: the decision is a form, with its CSRF cookie and token.
+    const form = await tv.app.request(`/approve/${id}`, { headers: { cookie } });
+    const csrf = form.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('__Host-kith_csrf='))
+      ?.split(';')[0];
+    const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const res = await tv.app.request(`/approve/${id}`, {
+      method: 'POST',
+      headers: {
+        cookie: `${cookie}; ${csrf}`,
+        origin: tv.config.publicUrl.origin,
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ _csrf: token, decision: 'decline' }),
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('You declined <bdi data-kith="vendor-name">DecidedShop</bdi>');
+    expect(html).toContain(`<bdi dir="ltr" data-kith="vendor-address">${shop.clientId}</bdi>`);
+  });
+
   it('names each vendor with its full client id on /vendors and on /activity', async () => {
     const one = await knownVendor('https://twins.example/one.json', { client_name: 'Twin\u2067' });
     const two = await knownVendor('https://twins.example/two.json', { client_name: 'Twin' });

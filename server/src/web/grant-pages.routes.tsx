@@ -123,7 +123,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps) {
       c.set('cspFormActions', [new URL(redirectTo).origin]);
       return c.redirect(redirectTo, 303);
     }
-    return render(c, <DecidedPage {...chrome(c)} vendorName={vendor.name} approved={approved} />);
+    return render(c, <DecidedPage {...chrome(c)} vendor={vendor} approved={approved} />);
   });
 
   app.get('/vendors', csp, csrf, owner, async (c) => {
