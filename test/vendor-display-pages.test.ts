@@ -67,10 +67,10 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
       page(`/approve/${(await ask(b)).id}`),
     ]);
     expect(pageA).toContain(
-      '<bdi dir="ltr" data-kith="vendor-address">https://mall.example/shops/a.json</bdi>',
+      '<bdi dir="ltr" class="vendor-address" data-kith="vendor-address">https://mall.example/shops/a.json</bdi>',
     );
     expect(pageB).toContain(
-      '<bdi dir="ltr" data-kith="vendor-address">https://mall.example/shops/b.json</bdi>',
+      '<bdi dir="ltr" class="vendor-address" data-kith="vendor-address">https://mall.example/shops/b.json</bdi>',
     );
     expect(pageA).toContain('<bdi data-kith="vendor-name">Mall Shop</bdi> asks for your details');
   });
@@ -127,7 +127,9 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('You declined <bdi data-kith="vendor-name">DecidedShop</bdi>');
-    expect(html).toContain(`<bdi dir="ltr" data-kith="vendor-address">${shop.clientId}</bdi>`);
+    expect(html).toContain(
+      `<bdi dir="ltr" class="vendor-address" data-kith="vendor-address">${shop.clientId}</bdi>`,
+    );
   });
 
   it('names each vendor with its full client id on /vendors and on /activity', async () => {
@@ -139,12 +141,16 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
     for (const path of ['/vendors', '/activity']) {
       const html = await page(path);
       for (const clientId of [one.clientId, two.clientId]) {
-        expect(html, path).toContain(`<bdi dir="ltr" data-kith="vendor-address">${clientId}</bdi>`);
+        expect(html, path).toContain(
+          `<bdi dir="ltr" class="vendor-address" data-kith="vendor-address">${clientId}</bdi>`,
+        );
       }
       expect(html, path).toContain('<bdi data-kith="vendor-name">Twin</bdi>');
       expect(html, path).not.toContain('\u2067');
     }
     const vendorPage = await page(`/vendors/${Buffer.from(one.clientId).toString('base64url')}`);
-    expect(vendorPage).toContain(`<bdi dir="ltr" data-kith="vendor-address">${one.clientId}</bdi>`);
+    expect(vendorPage).toContain(
+      `<bdi dir="ltr" class="vendor-address" data-kith="vendor-address">${one.clientId}</bdi>`,
+    );
   });
 });

@@ -14,7 +14,7 @@ export function VendorName(props: { name: string }) {
  */
 export function VendorAddress(props: { vendor: VendorDisplay; strong?: boolean }) {
   const address = (
-    <bdi dir="ltr" data-kith="vendor-address">
+    <bdi dir="ltr" class="vendor-address" data-kith="vendor-address">
       {props.vendor.address}
     </bdi>
   );

@@ -56,7 +56,7 @@ export function ApprovePage(props: ApprovePageProps) {
           <strong>
             <bdi dir="ltr">{elsewhere}</bdi>
           </strong>
-          , which is not {vendor.domain}.
+          , not the address above.
         </p>
       )}
       <form method="post" action={`/approve/${request.id}`} class="card">
