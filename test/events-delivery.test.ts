@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createLogger } from '@kith/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -289,6 +291,25 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
       status: 'pending',
       last_error: 'webhook_uri is not on a public address',
     });
+  });
+
+  it('in development mode still refuses this machine to a vendor that is not on it', async () => {
+    // A document cached before the metadata rule refused it: the delivery guard stands on its own.
+    const receiver = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const clientId = await knownVendor(`http://127.0.0.1:${port}/in`);
+      const [id] = await emit(clientId);
+      const dev = { config: { ...tv.config, devAllowLocalVendors: true }, random: () => 0.5 };
+      await deliverDue(deps(undefined, dev), { workerId: 'wkr_a' });
+      expect(await delivery(id as string)).toMatchObject({
+        status: 'pending',
+        last_error: 'webhook_uri must be https',
+      });
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   it('keeps the webhook secret sealed at rest, the same on every collect', async () => {

@@ -27,11 +27,18 @@ export async function openVault(
   config: Pick<Config, 'database' | 'masterKey'>,
   logger: Logger,
 ): Promise<Vault> {
-  const { key, generatedAt } = loadMasterKey(config.masterKey);
+  const { key, generatedAt, exposedMode } = loadMasterKey(config.masterKey);
   if (generatedAt) {
     logger.warn(
       { keyFile: generatedAt },
       `!!! A new master key was generated at ${generatedAt}. Back it up now: without it this vault cannot be read. !!!`,
+    );
+  }
+  if (exposedMode && config.masterKey.kind === 'file') {
+    const path = config.masterKey.path;
+    logger.warn(
+      { keyFile: path, mode: exposedMode },
+      `!!! The master key file ${path} can be read by other users (mode ${exposedMode}): run chmod 600 ${path} !!!`,
     );
   }
   const { db, kind, close } = openDatabase(config.database, {

@@ -7,6 +7,7 @@ import {
 import { CsrfField } from '../web/csrf.tsx';
 import { formatMoment } from '../web/format.ts';
 import { Notice } from '../web/layout.tsx';
+import { VendorName } from '../web/vendor-label.tsx';
 
 export interface ContactSectionProps {
   csrfToken: string;
@@ -44,7 +45,10 @@ export function ContactSection(props: ContactSectionProps) {
       <h2 id="contact-title">How they may contact you</h2>
       {props.saved && (
         <Notice kind="success" title="Saved">
-          <p>The new terms apply from {vendorName}’s next attempt.</p>
+          <p>
+            The new terms apply from <VendorName name={vendorName} />
+            ’s next attempt.
+          </p>
         </Notice>
       )}
       {props.invalid && (

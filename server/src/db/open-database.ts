@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -20,6 +20,9 @@ export interface OpenDatabase {
 }
 
 const PG_INT8 = 20;
+/** Owner only: the database holds sealed personal data and the vault's sealed signing keys. */
+export const PRIVATE_FOLDER = 0o700;
+export const PRIVATE_FILE = 0o600;
 /** 40 MB of WAL at 4 KiB pages: far more than the background checkpointer lets build up. */
 const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
@@ -65,7 +68,11 @@ export function openDatabase(
       },
     };
   }
-  mkdirSync(dirname(config.path), { recursive: true });
+  // The vault is for its operator's eyes only. Created here with these modes: a folder or
+  // file the operator made is left as they made it. SQLite gives the -wal and -shm files
+  // the database file's own mode.
+  mkdirSync(dirname(config.path), { recursive: true, mode: PRIVATE_FOLDER });
+  closeSync(openSync(config.path, 'a', PRIVATE_FILE));
   const sqlite = new SqliteDatabase(config.path);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a commit the client saw acknowledged survives power loss, not only a crash. (Group

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { WEBHOOK_ATTEMPT_HEADER, WEBHOOK_KEY_ID_HEADER } from '@kith/schemas';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
+import { type Config, isLoopbackHost } from '../config.ts';
 import type { Executor } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import { type SigningKeyDeps, signBytes, vaultIssuer } from '../keys/signing-key.service.ts';
@@ -288,7 +288,11 @@ async function send(deps: DeliveryDeps, delivery: ClaimedDelivery): Promise<Outc
   const timestamp = Math.floor(deps.clock.now() / 1000);
   const { signature, kid } = await signWebhook(deps, { id: delivery.id, timestamp, body, secret });
 
-  const post = deps.fetch ?? guardedWebhookFetch({ allowLoopback: deps.config.devAllowLocalVendors });
+  // In development mode this machine is reachable for a vendor on this machine only: a vendor on
+  // the internet whose host name resolves here gets no further than any other.
+  const allowLoopback =
+    deps.config.devAllowLocalVendors && isLoopbackHost(new URL(delivery.client_id).hostname);
+  const post = deps.fetch ?? guardedWebhookFetch({ allowLoopback });
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), deps.config.webhooks.timeoutMs);
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, type MasterKeySource } from '../config.ts';
 
@@ -8,6 +8,8 @@ export interface LoadedMasterKey {
   key: Buffer;
   /** Set when this start generated the key file: the operator must back it up. */
   generatedAt?: string;
+  /** Set when the key file can be read by other users than its owner: its mode, e.g. `0644`. */
+  exposedMode?: string;
 }
 
 /**
@@ -27,12 +29,16 @@ export function loadMasterKey(source: MasterKeySource): LoadedMasterKey {
       throw new ConfigError('KITH_MASTER_KEY_FILE', `cannot read ${source.path}: ${describe(error)}`);
     }
     const key = randomBytes(32);
-    mkdirSync(dirname(source.path), { recursive: true });
+    // Owner only, as the database folder (open-database.ts): the key opens every sealed value.
+    mkdirSync(dirname(source.path), { recursive: true, mode: 0o700 });
     // `wx` refuses to overwrite a key another process created a moment ago.
     writeFileSync(source.path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     return { key, generatedAt: source.path };
   }
-  return { key: parseMasterKey(text, 'KITH_MASTER_KEY_FILE') };
+  const key = parseMasterKey(text, 'KITH_MASTER_KEY_FILE');
+  // Anyone who can read the file can read every vault it opens: group and others get nothing.
+  const mode = statSync(source.path).mode & 0o777;
+  return mode & 0o077 ? { key, exposedMode: `0${mode.toString(8)}` } : { key };
 }
 
 /** Accepts 32 bytes as base64, base64url or hex. */

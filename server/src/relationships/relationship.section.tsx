@@ -11,6 +11,7 @@ import { CsrfField } from '../web/csrf.tsx';
 import { describeDuration } from '../web/field-value.ts';
 import { formatMoment } from '../web/format.ts';
 import { Notice } from '../web/layout.tsx';
+import { VendorName } from '../web/vendor-label.tsx';
 import type { Erasure, Relationship } from './relationship.service.ts';
 
 export interface RelationshipSectionProps {
@@ -49,8 +50,8 @@ export function RelationshipSection(props: RelationshipSectionProps) {
       {props.justEnded && (
         <Notice kind="success" title="Relationship ended">
           <p>
-            Every grant to {vendorName} is revoked, and {vendorName} has been asked to erase what it holds
-            about you.
+            Every grant to <VendorName name={vendorName} /> is revoked, and <VendorName name={vendorName} />{' '}
+            has been asked to erase what it holds about you.
           </p>
         </Notice>
       )}
@@ -71,11 +72,12 @@ export function RelationshipSection(props: RelationshipSectionProps) {
               ))}
             </select>
             <p class="field__hint">
-              Revokes every grant at once and asks {vendorName} to erase everything it holds about you.
+              Revokes every grant at once and asks <VendorName name={vendorName} /> to erase everything it
+              holds about you.
             </p>
           </div>
           <button type="submit" class="button button--danger">
-            End relationship with {vendorName}
+            End relationship with <VendorName name={vendorName} />
           </button>
         </form>
       )}
@@ -100,8 +102,8 @@ function ErasureStatus(props: { erasure: Erasure; vendorName: string }) {
           <strong>
             Overdue by {erasure.overdueDays} day{erasure.overdueDays === 1 ? '' : 's'}
           </strong>
-          : {props.vendorName} was due to confirm erasing your data by {formatDay(erasure.deadline)} and has
-          not.
+          : <VendorName name={props.vendorName} /> was due to confirm erasing your data by{' '}
+          {formatDay(erasure.deadline)} and has not.
         </p>
       );
     case 'pending':
@@ -187,10 +189,14 @@ export interface ShareSectionProps {
 export function ShareSection(props: ShareSectionProps) {
   return (
     <section class="card" id="share" aria-labelledby="share-title">
-      <h2 id="share-title">Share more with {props.vendorName}</h2>
+      <h2 id="share-title">
+        Share more with <VendorName name={props.vendorName} />
+      </h2>
       {props.shared && (
         <Notice kind="success" title="Shared">
-          <p>{props.vendorName} has been told and can read what you shared until it ends.</p>
+          <p>
+            <VendorName name={props.vendorName} /> has been told and can read what you shared until it ends.
+          </p>
         </Notice>
       )}
       {props.invalid && (
@@ -199,12 +205,14 @@ export function ShareSection(props: ShareSectionProps) {
         </Notice>
       )}
       <details class="disclosure" open={props.invalid}>
-        <summary>Give {props.vendorName} details it did not ask for</summary>
+        <summary>
+          Give <VendorName name={props.vendorName} /> details it did not ask for
+        </summary>
         <form method="post" action={`/vendors/${props.vendorKey}/share`}>
           <CsrfField token={props.csrfToken} />
           <ShareChoices idPrefix="share" />
           <button type="submit" class="button button--primary">
-            Share with {props.vendorName}
+            Share with <VendorName name={props.vendorName} />
           </button>
         </form>
       </details>

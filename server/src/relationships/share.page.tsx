@@ -1,6 +1,7 @@
 import type { VendorDisplay } from '../grants/vendor-display.ts';
 import { CsrfField } from '../web/csrf.tsx';
 import { Layout, Notice } from '../web/layout.tsx';
+import { VendorAddress, VendorName } from '../web/vendor-label.tsx';
 import { ShareChoices } from './relationship.section.tsx';
 
 export interface SharePageProps {
@@ -54,7 +55,7 @@ export function SharePage(props: SharePageProps) {
                 <div class="check">
                   <input type="checkbox" id={`vendor-${index}`} name="vendors" value={vendor.clientId} />
                   <label for={`vendor-${index}`}>
-                    {vendor.name} <span class="small">{vendor.domain}</span>
+                    <VendorName name={vendor.name} /> <VendorAddress vendor={vendor} />
                   </label>
                 </div>
               ))}

@@ -9,6 +9,7 @@ import { createPinnedFetch, type LookupAll } from './pinned-fetch.ts';
 import { isLoopbackAddress, isPublicAddress } from './public-address.ts';
 import { importVendorJwk } from './public-jwk.ts';
 import { findVendor, upsertVendor } from './vendor.repository.ts';
+import { vendorDocumentProblem } from './vendor-document-rules.ts';
 
 export interface VendorDeps {
   db: Db;
@@ -121,6 +122,8 @@ async function fetchVendor(deps: VendorDeps, clientId: string, url: URL): Promis
   // The document names itself: one fetched from elsewhere cannot speak for this client id.
   if (metadata.client_id !== clientId)
     throw refuse('The document client_id is not the URL it was fetched from.');
+  const problem = vendorDocumentProblem(metadata, url, deps.config);
+  if (problem) throw refuse(problem);
   for (const [index, jwk] of metadata.jwks.keys.entries()) {
     const imported = importVendorJwk(jwk);
     if ('problem' in imported) throw refuse(`jwks.keys.${index}: ${imported.problem}.`);

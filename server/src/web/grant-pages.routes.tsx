@@ -17,7 +17,7 @@ import {
   findPendingGrantRequestByUserCode,
   type GrantDeps,
 } from '../grants/grant-request.service.ts';
-import { vendorDisplay } from '../grants/vendor-display.ts';
+import { type VendorDisplay, vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
@@ -133,7 +133,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
       c.set('cspFormActions', [new URL(redirectTo).origin]);
       return c.redirect(redirectTo, 303);
     }
-    return render(c, <DecidedPage {...chrome(c)} vendorName={vendor.name} approved={approved} />);
+    return render(c, <DecidedPage {...chrome(c)} vendor={vendor} approved={approved} />);
   });
 
   app.get('/vendors', csp, csrf, owner, async (c) => {
@@ -231,9 +231,9 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
       listAccessLog(deps.db, ownerId, { limit: 200 }),
       verifyAccessLog(deps.db, ownerId),
     ]);
-    const names = new Map<string, string>();
+    const vendors = new Map<string, VendorDisplay>();
     for (const clientId of new Set(entries.flatMap((e) => (e.clientId ? [e.clientId] : [])))) {
-      names.set(clientId, (await vendorDisplay(deps.db, clientId)).name);
+      vendors.set(clientId, await vendorDisplay(deps.db, clientId));
     }
     return render(
       c,
@@ -241,7 +241,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
         {...chrome(c)}
         entries={entries.map((e) => ({
           ...e,
-          vendorName: e.clientId ? (names.get(e.clientId) ?? null) : null,
+          vendor: e.clientId ? (vendors.get(e.clientId) ?? null) : null,
         }))}
         verification={verification}
       />,

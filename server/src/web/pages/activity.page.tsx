@@ -1,11 +1,13 @@
 import type { AccessLogEntry, ChainVerification } from '../../audit/audit.service.ts';
+import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
 
 export interface ActivityPageProps {
   nonce: string;
   csrfToken: string;
-  entries: (AccessLogEntry & { vendorName: string | null })[];
+  entries: (AccessLogEntry & { vendor: VendorDisplay | null })[];
   verification: ChainVerification;
 }
 
@@ -45,7 +47,15 @@ export function ActivityPage(props: ActivityPageProps) {
             {props.entries.map((entry) => (
               <tr>
                 <td>{formatMoment(Date.parse(entry.at))}</td>
-                <td>{entry.vendorName ?? '—'}</td>
+                <td>
+                  {entry.vendor ? (
+                    <>
+                      <VendorName name={entry.vendor.name} /> <VendorAddress vendor={entry.vendor} />
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td>{entry.action.replace('.', ' ').replace('_', ' ')}</td>
               </tr>
             ))}

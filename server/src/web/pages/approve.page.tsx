@@ -6,6 +6,7 @@ import { CsrfField } from '../csrf.tsx';
 import { describeDuration } from '../field-value.ts';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
 
 export interface ApprovePageProps {
   nonce: string;
@@ -30,6 +31,7 @@ export function ApprovePage(props: ApprovePageProps) {
   const purpose = purposes[request.purpose];
   const durations = [...SHORTER_CHOICES.filter((s) => s < request.durationSeconds), request.durationSeconds];
   const missing = [...request.fields].filter((f) => props.values[f] === undefined);
+  const elsewhere = redirectElsewhere(request.redirectUri, vendor.clientId);
   return (
     <Layout
       title={`${vendor.name} asks for your details`}
@@ -37,9 +39,11 @@ export function ApprovePage(props: ApprovePageProps) {
       csrfToken={props.csrfToken}
       signedIn
     >
-      <h1>{vendor.name} asks for your details</h1>
+      <h1>
+        <VendorName name={vendor.name} /> asks for your details
+      </h1>
       <p class="lede">
-        Verified domain: <strong data-kith="vendor-domain">{vendor.domain}</strong>
+        Verified address: <VendorAddress vendor={vendor} strong />
         {vendor.policy && (
           <>
             {' · '}
@@ -49,6 +53,15 @@ export function ApprovePage(props: ApprovePageProps) {
           </>
         )}
       </p>
+      {elsewhere && (
+        <p data-kith="redirect-target">
+          After you decide, your browser goes to{' '}
+          <strong>
+            <bdi dir="ltr">{elsewhere}</bdi>
+          </strong>
+          , not the address above.
+        </p>
+      )}
       <form method="post" action={`/approve/${request.id}`} class="card">
         <CsrfField token={props.csrfToken} />
         <h2 id="why">Why</h2>
@@ -115,6 +128,16 @@ export function ApprovePage(props: ApprovePageProps) {
       </form>
     </Layout>
   );
+}
+
+/**
+ * Where the browser goes after the decision, when that is not the client id's own origin:
+ * the owner should know they are sent to another site (origin and path; the query is the vendor's).
+ */
+function redirectElsewhere(redirectUri: string | null, clientId: string): string | undefined {
+  if (!redirectUri) return undefined;
+  const target = new URL(redirectUri);
+  return target.origin === new URL(clientId).origin ? undefined : `${target.origin}${target.pathname}`;
 }
 
 function FieldRow(props: { path: string; value: string | undefined; required?: boolean }) {

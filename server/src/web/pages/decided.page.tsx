@@ -1,9 +1,11 @@
+import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { Layout } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
 
 export interface DecidedPageProps {
   nonce: string;
   csrfToken: string;
-  vendorName: string;
+  vendor: VendorDisplay;
   approved: boolean;
 }
 
@@ -17,10 +19,19 @@ export function DecidedPage(props: DecidedPageProps) {
       signedIn
     >
       <h1>
-        {props.approved
-          ? `${props.vendorName} can now read what you approved`
-          : `You declined ${props.vendorName}`}
+        {props.approved ? (
+          <>
+            <VendorName name={props.vendor.name} /> can now read what you approved
+          </>
+        ) : (
+          <>
+            You declined <VendorName name={props.vendor.name} />
+          </>
+        )}
       </h1>
+      <p>
+        <VendorAddress vendor={props.vendor} />
+      </p>
       <p class="lede">
         {props.approved
           ? 'You can tell them you are done. Every time they read your details, it shows in your vault.'

@@ -13,6 +13,7 @@ import { VendorTermsSection, type VendorTermsSectionProps } from '../../terms/ve
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
 
 export interface VendorPageProps {
   nonce: string;
@@ -65,19 +66,26 @@ export function VendorPage(props: VendorPageProps) {
       <p class="small">
         <a href="/vendors">← All vendors</a>
       </p>
-      <h1>{props.vendor.name}</h1>
+      <h1>
+        <VendorName name={props.vendor.name} />
+      </h1>
       <p class="lede">
-        Verified domain: <strong>{props.vendor.domain}</strong>
+        Verified address: <VendorAddress vendor={props.vendor} strong />
       </p>
       {props.revoked && (
         <Notice kind="success" title="Revoked">
-          <p>{props.vendor.name} can no longer read those details. Its next attempt will be refused.</p>
+          <p>
+            <VendorName name={props.vendor.name} /> can no longer read those details. Its next attempt will be
+            refused.
+          </p>
         </Notice>
       )}
       <section class="card" aria-labelledby="live-title">
         <h2 id="live-title">What they can read now</h2>
         {live.length === 0 ? (
-          <p>Nothing. {props.vendor.name} holds no live grant.</p>
+          <p>
+            Nothing. <VendorName name={props.vendor.name} /> holds no live grant.
+          </p>
         ) : (
           <ul class="items" data-kith="live-grants">
             {live.map((grant) => (

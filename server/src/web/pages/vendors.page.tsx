@@ -5,6 +5,7 @@ import { formatDay } from '../../relationships/relationship.section.tsx';
 import type { Erasure } from '../../relationships/relationship.service.ts';
 import { formatMoment } from '../format.ts';
 import { Layout } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
 
 /** One vendor on the dashboard: who, and what its live grants let it read. */
 export interface VendorSummary {
@@ -64,8 +65,10 @@ export function VendorItem({ summary }: { summary: VendorSummary }) {
     <li class="item">
       <div class="item__main">
         <p class="item__title">
-          <a href={`/vendors/${summary.key}`}>{summary.vendor.name}</a>{' '}
-          <span class="small">{summary.vendor.domain}</span>
+          <a href={`/vendors/${summary.key}`}>
+            <VendorName name={summary.vendor.name} />
+          </a>{' '}
+          <VendorAddress vendor={summary.vendor} />
         </p>
         {summary.live.length > 0 ? (
           <>
