@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AccessLogTable } from '../audit/audit.table.ts';
+import type { AccessLogCheckpointTable, AccessLogTable } from '../audit/audit.table.ts';
 import type { ContactEventTable, ContactTermsTable } from '../contact/contact.table.ts';
 import type { DeliveryTable, DisabledWebhookTable, EventTable } from '../events/event.table.ts';
 import type { GrantRequestTable, GrantTable } from '../grants/grant.table.ts';
@@ -35,6 +35,7 @@ export interface Database {
   grant_requests: GrantRequestTable;
   grants: GrantTable;
   access_log: AccessLogTable;
+  access_log_checkpoints: AccessLogCheckpointTable;
   events: EventTable;
   deliveries: DeliveryTable;
   disabled_webhooks: DisabledWebhookTable;
