@@ -148,7 +148,8 @@ export function createAccessLogVerifier(db: Db, options: AccessLogVerifierOption
     }
 
     const background = running.get(ownerId);
-    if (background) return { ok: null, checking: true, entries: head.audit_seq, verified: background.point.seq };
+    if (background)
+      return { ok: null, checking: true, entries: head.audit_seq, verified: background.point.seq };
     if (head.audit_seq - from.seq > inlineLimit) {
       startBackground(deps, ownerId, from, head);
       return { ok: null, checking: true, entries: head.audit_seq, verified: from.seq };

@@ -175,7 +175,11 @@ export async function verifyAccessLog(db: Db, ownerId: string): Promise<ChainVer
   return endsAtHead(point, head);
 }
 
-function broken(entries: number, brokenAt: number, reason: string): Extract<ChainVerification, { ok: false }> {
+function broken(
+  entries: number,
+  brokenAt: number,
+  reason: string,
+): Extract<ChainVerification, { ok: false }> {
   return { ok: false, entries, brokenAt, reason };
 }
 

@@ -21,7 +21,9 @@ async function startReceiver(answer: (res: http.ServerResponse) => void) {
     allClosed: (ms: number) =>
       Promise.race([
         Promise.all(closed),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`a connection still open after ${ms} ms`)), ms)),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`a connection still open after ${ms} ms`)), ms),
+        ),
       ]),
     connections: () => closed.length,
     close: () => {
@@ -88,7 +90,10 @@ describe('guardedWebhookFetch: a receiver cannot hold the socket or the memory',
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');
     });
-    expect(await post(receiver.url, init(AbortSignal.timeout(20_000)))).toEqual({ status: 200, bodyBytes: 2 });
+    expect(await post(receiver.url, init(AbortSignal.timeout(20_000)))).toEqual({
+      status: 200,
+      bodyBytes: 2,
+    });
     await receiver.allClosed(5_000);
   });
 

@@ -60,9 +60,7 @@ function Verification(props: { verification: AccessLogStatus }) {
   if (v.ok) {
     return (
       <Notice kind="success" title="Your log is intact">
-        <p>
-          All {v.entries} entries chain together: none was changed or removed since it was written.
-        </p>
+        <p>All {v.entries} entries chain together: none was changed or removed since it was written.</p>
       </Notice>
     );
   }
