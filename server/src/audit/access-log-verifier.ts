@@ -105,10 +105,10 @@ export function createAccessLogVerifier(db: Db, options: AccessLogVerifierOption
   let stopped = false;
 
   async function status(deps: AccessLogVerifierDeps, ownerId: string): Promise<AccessLogStatus> {
-    const [head, checkpoint] = await Promise.all([
-      findAuditHead(db, ownerId),
-      findAccessLogCheckpoint(db, ownerId),
-    ]);
+    // The checkpoint first, then the head: a checkpoint saved between the two reads
+    // (by another request or process) would otherwise look ahead of the head.
+    const checkpoint = await findAccessLogCheckpoint(db, ownerId);
+    const head = await findAuditHead(db, ownerId);
     if (!head) throw new KithError('NOT_FOUND');
     if (checkpoint && checkpoint.broken_at !== null) {
       return {
