@@ -72,4 +72,6 @@ export const accessLogEntrySchema = z.object({
 export const accessLogVerificationSchema = z.union([
   z.object({ ok: z.literal(true), entries: z.int(), head: z.string() }),
   z.object({ ok: z.literal(false), entries: z.int(), brokenAt: z.int(), reason: z.string() }),
+  // A long stretch of new entries is being verified in the background; `verified` entries are done.
+  z.object({ ok: z.null(), checking: z.literal(true), entries: z.int(), verified: z.int() }),
 ]);

@@ -23,7 +23,7 @@ import { compileTrustedProxies } from './http/client-address.ts';
  * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
  * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids and webhook URIs (a loud warning is printed at start-up); never in production |
  * | KITH_DELIVERY_WORKER | `true` | whether this process delivers webhooks; with several processes on one PostgreSQL any number may (claims never overlap) |
- * | KITH_WEBHOOK_TIMEOUT_SECONDS | `10` | how long one webhook attempt may take before it counts as failed |
+ * | KITH_WEBHOOK_TIMEOUT_SECONDS | `10` | how long one webhook attempt may take, reading the answer included (at most 64 KiB of its body are read); then its connection is closed, and an attempt that got no status by then counts as failed |
  * | KITH_WEBHOOK_RETRY_HOURS | `72` | how long a failing event is retried (exponential backoff with full jitter) before it is marked failed |
  * | KITH_DELIVERY_BATCH_SIZE | `50` | how many due webhooks the delivery worker claims at once and sends concurrently (at most that many requests in flight); 1–500 |
  */

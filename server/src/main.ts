@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from './app.ts';
-import { verifyAccessLog } from './audit/audit.service.ts';
+import { verifyAccessLogFully } from './audit/access-log-verifier.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
@@ -47,7 +47,8 @@ Usage:
                         and a second run changes nothing
   kith audit verify [--name NAME]
                         check every owner's access-log hash chain (or one
-                        owner's); exits 1 if any chain is broken
+                        owner's) from its first entry, and record the result
+                        for the owner's pages; exits 1 if any chain is broken
   kith --help           show this help
 
 Configuration comes from the environment (KITH_DATABASE_URL, KITH_PORT,
@@ -251,7 +252,7 @@ async function runAuditVerify(config: Config, name: string | undefined): Promise
     }
     let broken = 0;
     for (const ownerId of ownerIds) {
-      const result = await verifyAccessLog(vault.db, ownerId);
+      const result = await verifyAccessLogFully({ db: vault.db, clock: systemClock }, ownerId);
       if (result.ok) {
         process.stdout.write(`ok      ${ownerId}  ${result.entries} entries\n`);
       } else {

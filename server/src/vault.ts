@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { stopAccessLogVerifier } from './audit/access-log-verifier.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -53,7 +54,16 @@ export async function openVault(
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const keys = createVaultKeys(key);
     await checkMasterKey(db, keys);
-    return { db, dialect: kind, keys, close };
+    return {
+      db,
+      dialect: kind,
+      keys,
+      // Background access-log checks save their progress and end before the database goes.
+      close: async () => {
+        await stopAccessLogVerifier(db);
+        await close();
+      },
+    };
   } catch (error) {
     await close();
     throw error;

@@ -1,5 +1,5 @@
 import type { Executor } from '../db/database.ts';
-import type { AccessLogRow, NewAccessLogRow } from './audit.table.ts';
+import type { AccessLogCheckpointRow, AccessLogRow, NewAccessLogRow } from './audit.table.ts';
 
 export async function insertAccessLogEntry(db: Executor, row: NewAccessLogRow): Promise<void> {
   await db.insertInto('access_log').values(row).execute();
@@ -25,20 +25,101 @@ export async function findAccessLogEntries(
   return query.orderBy('seq', 'desc').limit(options.limit).execute();
 }
 
-/** A page of the whole chain in order, for verification. */
+/**
+ * A page of the chain in order, for verification: entries after `afterSeq`
+ * up to `throughSeq` (the head read before, so entries appended meanwhile
+ * wait for the next check).
+ */
 export async function findAccessLogChain(
   db: Executor,
   ownerId: string,
-  afterSeq: number,
-  limit: number,
+  range: { afterSeq: number; throughSeq: number; limit: number },
 ): Promise<AccessLogRow[]> {
   return db
     .selectFrom('access_log')
     .selectAll()
     .where('owner_id', '=', ownerId)
-    .where('seq', '>', afterSeq)
+    .where('seq', '>', range.afterSeq)
+    .where('seq', '<=', range.throughSeq)
     .orderBy('seq', 'asc')
-    .limit(limit)
+    .limit(range.limit)
+    .execute();
+}
+
+/** One entry's hash, by its sequence number. */
+export async function findAccessLogHash(
+  db: Executor,
+  ownerId: string,
+  seq: number,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('access_log')
+    .select('hash')
+    .where('owner_id', '=', ownerId)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+  return row?.hash;
+}
+
+/** The head of the owner's chain, as the last append left it. */
+export async function findAuditHead(
+  db: Executor,
+  ownerId: string,
+): Promise<{ audit_seq: number; audit_hash: string } | undefined> {
+  return db
+    .selectFrom('owners')
+    .select(['audit_seq', 'audit_hash'])
+    .where('id', '=', ownerId)
+    .executeTakeFirst();
+}
+
+export async function findAccessLogCheckpoint(
+  db: Executor,
+  ownerId: string,
+): Promise<AccessLogCheckpointRow | undefined> {
+  return db
+    .selectFrom('access_log_checkpoints')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .executeTakeFirst();
+}
+
+/**
+ * Moves the checkpoint forward to an entry just verified. Never backwards
+ * (two verifiers may race), and never over a finding that the chain is broken.
+ */
+export async function advanceAccessLogCheckpoint(
+  db: Executor,
+  row: { owner_id: string; seq: number; hash: string; verified_at: number },
+): Promise<void> {
+  await db
+    .insertInto('access_log_checkpoints')
+    .values({ ...row, broken_at: null, reason: null })
+    .onConflict((oc) =>
+      oc
+        .column('owner_id')
+        .doUpdateSet((eb) => ({
+          seq: eb.ref('excluded.seq'),
+          hash: eb.ref('excluded.hash'),
+          verified_at: eb.ref('excluded.verified_at'),
+        }))
+        .where((eb) =>
+          eb.and([
+            eb('access_log_checkpoints.seq', '<', eb.ref('excluded.seq')),
+            eb('access_log_checkpoints.broken_at', 'is', null),
+          ]),
+        ),
+    )
+    .execute();
+}
+
+/** Sets the checkpoint whatever it held: a full verification's outcome, or a break just found. */
+export async function replaceAccessLogCheckpoint(db: Executor, row: AccessLogCheckpointRow): Promise<void> {
+  const { owner_id: _owner, ...rest } = row;
+  await db
+    .insertInto('access_log_checkpoints')
+    .values(row)
+    .onConflict((oc) => oc.column('owner_id').doUpdateSet(rest))
     .execute();
 }
 

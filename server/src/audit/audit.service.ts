@@ -5,6 +5,7 @@ import { sha256 } from '../sha256.ts';
 import {
   findAccessLogChain,
   findAccessLogEntries,
+  findAuditHead,
   insertAccessLogEntry,
   setAuditHead,
 } from './audit.repository.ts';
@@ -102,39 +103,84 @@ export type ChainVerification =
   | { ok: true; entries: number; head: string }
   | { ok: false; entries: number; brokenAt: number; reason: string };
 
-/**
- * Walks the owner's chain from the first entry: sequence numbers without
- * gaps, each `prev_hash` equal to the hash before it, each hash recomputed
- * from the entry, and the last hash equal to the head on the owner's row (so
- * dropping the newest entries is caught too).
- */
-export async function verifyAccessLog(db: Db, ownerId: string): Promise<ChainVerification> {
-  const owner = await db
-    .selectFrom('owners')
-    .select(['audit_seq', 'audit_hash'])
-    .where('id', '=', ownerId)
-    .executeTakeFirst();
-  if (!owner) throw new KithError('NOT_FOUND');
-  let prev = genesisHash(ownerId);
-  let seq = 0;
-  for (;;) {
-    const page = await findAccessLogChain(db, ownerId, seq, 1000);
-    for (const row of page) {
-      if (row.seq !== seq + 1) return broken(seq, row.seq, `entry ${seq + 1} is missing`);
-      if (row.prev_hash !== prev) return broken(seq, row.seq, 'prev_hash does not match the entry before');
-      if (entryHash(row) !== row.hash) return broken(seq, row.seq, 'the entry was altered');
-      prev = row.hash;
-      seq = row.seq;
-    }
-    if (page.length < 1000) break;
-  }
-  if (seq !== owner.audit_seq || (seq > 0 && prev !== owner.audit_hash)) {
-    return broken(seq, seq + 1, 'entries after the last one found are missing');
-  }
-  return { ok: true, entries: seq, head: seq === 0 ? '' : prev };
+/** A verified place in an owner's chain: an entry's sequence number and hash (0 and the genesis hash before the first). */
+export interface ChainPoint {
+  seq: number;
+  hash: string;
 }
 
-function broken(entries: number, brokenAt: number, reason: string): ChainVerification {
+/** Where an owner's chain starts: before its first entry. */
+export function chainStart(ownerId: string): ChainPoint {
+  return { seq: 0, hash: genesisHash(ownerId) };
+}
+
+/** Entries read from the database per page when walking a chain. */
+export const CHAIN_PAGE = 1000;
+
+/**
+ * Checks that `rows`, in order, continue the chain from `from`: sequence
+ * numbers without gaps, each `prev_hash` equal to the hash before it, each
+ * hash recomputed from its entry. Answers the point the rows reach, or where
+ * the chain breaks.
+ */
+export function continueChain(
+  from: ChainPoint,
+  rows: readonly AccessLogRow[],
+): { ok: true; point: ChainPoint } | Extract<ChainVerification, { ok: false }> {
+  let { seq, hash } = from;
+  for (const row of rows) {
+    if (row.seq !== seq + 1) return broken(seq, row.seq, `entry ${seq + 1} is missing`);
+    if (row.prev_hash !== hash) return broken(seq, row.seq, 'prev_hash does not match the entry before');
+    if (entryHash(row) !== row.hash) return broken(seq, row.seq, 'the entry was altered');
+    hash = row.hash;
+    seq = row.seq;
+  }
+  return { ok: true, point: { seq, hash } };
+}
+
+/**
+ * Whether a chain verified up to `point` ends at the head on the owner's
+ * row (so dropping the newest entries is caught too).
+ */
+export function endsAtHead(
+  point: ChainPoint,
+  head: { audit_seq: number; audit_hash: string },
+): ChainVerification {
+  if (point.seq !== head.audit_seq || (point.seq > 0 && point.hash !== head.audit_hash)) {
+    return broken(point.seq, point.seq + 1, 'entries after the last one found are missing');
+  }
+  return { ok: true, entries: point.seq, head: point.seq === 0 ? '' : point.hash };
+}
+
+/**
+ * Walks the owner's whole chain from the first entry to the head read at
+ * the start (entries appended meanwhile wait for the next check). This is
+ * the full check `kith audit verify` runs; the owner's pages go on from a
+ * checkpoint instead (access-log-verifier.ts).
+ */
+export async function verifyAccessLog(db: Db, ownerId: string): Promise<ChainVerification> {
+  const head = await findAuditHead(db, ownerId);
+  if (!head) throw new KithError('NOT_FOUND');
+  let point = chainStart(ownerId);
+  for (;;) {
+    const page = await findAccessLogChain(db, ownerId, {
+      afterSeq: point.seq,
+      throughSeq: head.audit_seq,
+      limit: CHAIN_PAGE,
+    });
+    const step = continueChain(point, page);
+    if (!step.ok) return step;
+    point = step.point;
+    if (page.length < CHAIN_PAGE) break;
+  }
+  return endsAtHead(point, head);
+}
+
+function broken(
+  entries: number,
+  brokenAt: number,
+  reason: string,
+): Extract<ChainVerification, { ok: false }> {
   return { ok: false, entries, brokenAt, reason };
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AccessLogTable } from '../audit/audit.table.ts';
+import type { AccessLogCheckpointTable, AccessLogTable } from '../audit/audit.table.ts';
 import type { ContactEventTable, ContactTermsTable } from '../contact/contact.table.ts';
 import type {
   DeliveryTable,
@@ -41,6 +41,7 @@ export interface Database {
   grant_requests: GrantRequestTable;
   grants: GrantTable;
   access_log: AccessLogTable;
+  access_log_checkpoints: AccessLogCheckpointTable;
   events: EventTable;
   event_sequences: EventSequenceTable;
   deliveries: DeliveryTable;

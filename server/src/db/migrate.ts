@@ -9,6 +9,7 @@ import * as relationships from './migrations/2026-11-23T19-50-relationships.ts';
 import * as accessLogIndexes from './migrations/2026-11-23T22-40-access-log-indexes.ts';
 import * as jtiKeys from './migrations/2026-11-23T22-50-jti-keys.ts';
 import * as accessLogClientIndex from './migrations/2026-11-24T00-30-access-log-client-index.ts';
+import * as accessLogCheckpoints from './migrations/2026-12-04T17-30-access-log-checkpoints.ts';
 import * as eventSequences from './migrations/2026-12-04T18-00-event-sequences.ts';
 import * as terms from './migrations/2026-12-04T18-10-terms.ts';
 
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T22-40-access-log-indexes': accessLogIndexes,
   '2026-11-23T22-50-jti-keys': jtiKeys,
   '2026-11-24T00-30-access-log-client-index': accessLogClientIndex,
+  '2026-12-04T17-30-access-log-checkpoints': accessLogCheckpoints,
   '2026-12-04T18-00-event-sequences': eventSequences,
   '2026-12-04T18-10-terms': terms,
 };

@@ -294,6 +294,7 @@ async function send(deps: DeliveryDeps, delivery: ClaimedDelivery): Promise<Outc
     deps.config.devAllowLocalVendors && isLoopbackHost(new URL(delivery.client_id).hostname);
   const post = deps.fetch ?? guardedWebhookFetch({ allowLoopback });
   const controller = new AbortController();
+  // The whole attempt, reading the answer included: the transport settles only once it has let go of the socket.
   const timer = setTimeout(() => controller.abort(), deps.config.webhooks.timeoutMs);
   try {
     const { status } = await post(webhookUri, {

@@ -5,11 +5,21 @@ import { isIP } from 'node:net';
 import { isLoopbackHost } from '../config.ts';
 import { isPublicAddress } from '../vendors/public-address.ts';
 
-/** One webhook POST; the status is all the vault reads of the answer. */
+/**
+ * One webhook POST; the status is all the vault reads of the answer. It
+ * settles once the answer's body has ended, reached the byte bound, or the
+ * signal fired (whichever is first), so the signal bounds the whole attempt.
+ */
 export type WebhookFetch = (
   url: string,
   init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
-) => Promise<{ status: number }>;
+) => Promise<{ status: number; bodyBytes?: number }>;
+
+/**
+ * The most of an answer's body the vault reads: enough for any receiver's
+ * "ok" page, far too little for one that streams to hold memory or a socket.
+ */
+export const WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** Why a webhook was not sent: the URI or its address is not allowed. */
 export class WebhookAddressError extends Error {
@@ -24,11 +34,21 @@ export class WebhookAddressError extends Error {
  * `allowLoopback` (development mode) plain http to this machine is allowed,
  * and still never to other private networks.
  *
+ * The answer's status decides the outcome. Its body is read and thrown away
+ * until it ends, until `maxResponseBytes` would be passed, or until the
+ * signal fires, and then the socket is destroyed: a receiver that streams an
+ * endless answer, or never finishes one, holds the connection no longer than
+ * the attempt's timeout.
+ *
  * @example
  * const post = guardedWebhookFetch({ allowLoopback: false });
  * const { status } = await post('https://shop.example/kith/webhooks', { method: 'POST', headers, body, signal });
  */
-export function guardedWebhookFetch(options: { allowLoopback: boolean }): WebhookFetch {
+export function guardedWebhookFetch(options: {
+  allowLoopback: boolean;
+  maxResponseBytes?: number;
+}): WebhookFetch {
+  const maxResponseBytes = options.maxResponseBytes ?? WEBHOOK_MAX_RESPONSE_BYTES;
   const allowed = (address: string) =>
     isPublicAddress(address) || (options.allowLoopback && isLoopbackAddress(address));
   return (url, init) =>
@@ -65,12 +85,30 @@ export function guardedWebhookFetch(options: { allowLoopback: boolean }): Webhoo
           });
         },
       });
+      let status: number | undefined;
+      let bodyBytes = 0;
+      // Whatever ends the attempt ends its connection too: nothing is left open behind it.
+      const finish = () => {
+        request.destroy();
+        if (status !== undefined) resolve({ status, bodyBytes });
+      };
       request.on('response', (response) => {
-        // Only the status matters; the body is drained unread.
-        response.resume();
-        resolve({ status: response.statusCode ?? 0 });
+        status = response.statusCode ?? 0;
+        response.on('data', (chunk: Buffer) => {
+          // A chunk that would pass the bound is not counted as read: the attempt ends here.
+          if (bodyBytes + chunk.length > maxResponseBytes) return finish();
+          bodyBytes += chunk.length;
+        });
+        response.on('end', finish);
+        // The signal firing mid-body destroys the response; the status already decided the outcome.
+        response.on('close', finish);
+        response.on('error', finish);
       });
-      request.on('error', reject);
+      request.on('error', (error) => {
+        // After the status line, an abort (the attempt's deadline) or a reset only cuts the body short.
+        if (status !== undefined) finish();
+        else reject(error);
+      });
       request.end(init.body);
     });
 }

@@ -8,7 +8,8 @@ import {
   ownerGrantSchema,
   pendingGrantRequestSchema,
 } from '@kith/schemas';
-import { listAccessLog, verifyAccessLog } from '../audit/audit.service.ts';
+import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
+import { listAccessLog } from '../audit/audit.service.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
@@ -168,7 +169,10 @@ const verifyLogRoute = createRoute({
   security,
   summary: 'Check my access log’s hash chain',
   responses: {
-    200: json(accessLogVerificationSchema, 'Whether every entry chains to the one before.'),
+    200: json(
+      accessLogVerificationSchema,
+      'Whether every entry chains to the one before; `checking` while a long stretch of new entries is verified in the background.',
+    ),
     ...problemResponses('UNAUTHENTICATED', ...commonProblems),
   },
 });
@@ -226,7 +230,14 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRat
       return c.json({ entries }, 200, noStore);
     })
     .openapi(verifyLogRoute, async (c) =>
-      c.json(await verifyAccessLog(deps.db, c.get('owner').id), 200, noStore),
+      c.json(
+        await accessLogVerifierOf(deps.db).status(
+          { clock: deps.clock, logger: c.get('logger') },
+          c.get('owner').id,
+        ),
+        200,
+        noStore,
+      ),
     );
 }
 

@@ -8,7 +8,12 @@ import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 import { KithError } from '../http/kith-error.ts';
 import { purgeExpiredJtis } from './replay-cache.ts';
-import { type DpopDeps, type VerifyDpopProofInput, verifyDpopProof } from './verify-dpop-proof.ts';
+import {
+  type DpopDeps,
+  dpopProofKeyCacheSize,
+  type VerifyDpopProofInput,
+  verifyDpopProof,
+} from './verify-dpop-proof.ts';
 
 const DATA_URL = 'https://vault.example/v1/data';
 const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJncnRfMSJ9.c2lnbmF0dXJl';
@@ -269,6 +274,38 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
         );
       });
     }
+  });
+
+  it('caches a proof header only once a proof with it verified, and only one of a real key’s size', async () => {
+    const size = dpopProofKeyCacheSize();
+    // Headers that cost their sender nothing: unsigned, signed by another key, long and padded.
+    const pad = 'x'.repeat(5_000);
+    for (let i = 0; i < 40; i++) {
+      const stranger = newKey();
+      const header = { alg: 'EdDSA', typ: 'dpop+jwt', jwk: stranger.jwk, pad };
+      expect((await refusal(verify(unsigned(header, claims(), 'AAAA')))).reason).toBe(
+        'the signature does not verify',
+      );
+      expect((await refusal(verify(await proof({}, { jwk: stranger.jwk })))).reason).toBe(
+        'the signature does not verify',
+      );
+      // Signed by its own key, but failing a later check: still not a proof that verified.
+      expect((await refusal(verify(await proof({ htm: 'POST' }, {}, stranger)))).reason).toBe(
+        'htm does not match the method',
+      );
+    }
+    expect(dpopProofKeyCacheSize()).toBe(size);
+
+    // A good proof, but a header padded far past any real key's: accepted, parsed each time, never kept.
+    const padded = newKey();
+    await verify(await proof({}, { pad }, padded));
+    expect(dpopProofKeyCacheSize()).toBe(size);
+
+    const fresh = newKey();
+    await verify(await proof({}, {}, fresh));
+    expect(dpopProofKeyCacheSize()).toBe(size + 1);
+    await verify(await proof({}, {}, fresh));
+    expect(dpopProofKeyCacheSize()).toBe(size + 1);
   });
 
   it('lets exactly one of 50 parallel uses of one proof through', async () => {

@@ -63,9 +63,22 @@ interface ProofKey {
 /** Ed25519 proofs' signatures, checked on a thread of their own in batches. */
 const ed25519 = createEd25519Verifier();
 
-/** Vendors sign every proof with the same few keys: each header is parsed and imported once. */
+/**
+ * Vendors sign every proof with the same few keys: each header is parsed and
+ * imported once. Only a header whose proof passed every check is kept (an
+ * unsigned one costs its sender nothing to make, so caching it before the
+ * signature check let anyone fill the cache and push real vendors' keys out),
+ * and only a header of a real key's size: a bare EdDSA or ES256 header is
+ * about 200 characters, so 1 KiB bounds the cache at about 10 MB.
+ */
 const PROOF_KEY_CACHE_LIMIT = 10_000;
+const PROOF_KEY_CACHE_MAX_HEADER = 1024;
 const proofKeys = new Map<string, ProofKey>();
+
+/** How many proof headers are cached (for tests and metrics). */
+export function dpopProofKeyCacheSize(): number {
+  return proofKeys.size;
+}
 
 /**
  * Checks a DPoP proof as RFC 9449 §4.3 lists, and uses its `jti` once.
@@ -105,8 +118,9 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   if (!JWS_COMPACT.test(proof)) throw refuse('the proof is not a compact JWS');
   const [encodedHeader, encodedPayload, encodedSignature] = proof.split('.') as [string, string, string];
 
-  // §4.3 (4, 5, 7): typ, alg and a public jwk, checked once per distinct header.
-  const proofKey = await proofKeyOf(encodedHeader);
+  // §4.3 (4, 5, 7): typ, alg and a public jwk, checked once per distinct header that verified before.
+  const known = proofKeys.get(encodedHeader);
+  const proofKey = known ?? (await proofKeyOf(encodedHeader));
   const { jwk, jkt } = proofKey;
 
   // §4.3 (6): the JWT signature verifies with the public key in the jwk header.
@@ -154,6 +168,9 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti.length < 16 || jti.length > 256)
     throw refuse('no jti, or one too short or long');
+
+  // Every check passed, the signature among them: this header is a real vendor's key.
+  if (!known) rememberProofKey(encodedHeader, proofKey);
   return {
     jkt,
     jwk,
@@ -163,8 +180,6 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
 }
 
 async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
-  const known = proofKeys.get(encodedHeader);
-  if (known) return known;
   const header = parseJsonObject(encodedHeader);
   if (!header) throw refuse('the proof header is not JSON');
 
@@ -191,9 +206,13 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
     jwk,
     jkt: await calculateJwkThumbprint(jwk, 'sha256'),
   };
+  return proofKey;
+}
+
+function rememberProofKey(encodedHeader: string, proofKey: ProofKey) {
+  if (encodedHeader.length > PROOF_KEY_CACHE_MAX_HEADER) return;
   if (proofKeys.size >= PROOF_KEY_CACHE_LIMIT) proofKeys.delete(proofKeys.keys().next().value as string);
   proofKeys.set(encodedHeader, proofKey);
-  return proofKey;
 }
 
 /**

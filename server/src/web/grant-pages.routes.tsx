@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { listAccessLog, verifyAccessLog } from '../audit/audit.service.ts';
+import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
+import { listAccessLog } from '../audit/audit.service.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
 import {
   listContactEvents,
@@ -229,7 +230,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     const ownerId = c.get('owner').id;
     const [entries, verification] = await Promise.all([
       listAccessLog(deps.db, ownerId, { limit: 200 }),
-      verifyAccessLog(deps.db, ownerId),
+      accessLogVerifierOf(deps.db).status({ clock: deps.clock, logger: c.get('logger') }, ownerId),
     ]);
     const vendors = new Map<string, VendorDisplay>();
     for (const clientId of new Set(entries.flatMap((e) => (e.clientId ? [e.clientId] : [])))) {

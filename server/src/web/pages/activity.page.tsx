@@ -1,4 +1,5 @@
-import type { AccessLogEntry, ChainVerification } from '../../audit/audit.service.ts';
+import type { AccessLogStatus } from '../../audit/access-log-verifier.ts';
+import type { AccessLogEntry } from '../../audit/audit.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
@@ -8,7 +9,7 @@ export interface ActivityPageProps {
   nonce: string;
   csrfToken: string;
   entries: (AccessLogEntry & { vendor: VendorDisplay | null })[];
-  verification: ChainVerification;
+  verification: AccessLogStatus;
 }
 
 /** Everything every vendor did, newest first, and whether the log is intact. */
@@ -17,20 +18,7 @@ export function ActivityPage(props: ActivityPageProps) {
     <Layout title="Activity" nonce={props.nonce} csrfToken={props.csrfToken} signedIn current="vendors">
       <h1>Activity</h1>
       <p class="lede">Every time a vendor read your details, and every grant you gave or ended.</p>
-      {props.verification.ok ? (
-        <Notice kind="success" title="Your log is intact">
-          <p>
-            All {props.verification.entries} entries chain together: none was changed or removed since it was
-            written.
-          </p>
-        </Notice>
-      ) : (
-        <Notice kind="error" title="Your log has been tampered with">
-          <p>
-            Entry {props.verification.brokenAt}: {props.verification.reason}. Tell whoever runs this server.
-          </p>
-        </Notice>
-      )}
+      <Verification verification={props.verification} />
       {props.entries.length === 0 ? (
         <p>Nothing yet.</p>
       ) : (
@@ -63,5 +51,34 @@ export function ActivityPage(props: ActivityPageProps) {
         </table>
       )}
     </Layout>
+  );
+}
+
+/** Whether the log is intact, as far as it has been checked. */
+function Verification(props: { verification: AccessLogStatus }) {
+  const v = props.verification;
+  if (v.ok === null) {
+    return (
+      <Notice kind="info" title="Checking your log…">
+        <p>
+          {v.verified} of {v.entries} entries checked so far; the rest are being checked now. Reload this page
+          in a while to see the result.
+        </p>
+      </Notice>
+    );
+  }
+  if (v.ok) {
+    return (
+      <Notice kind="success" title="Your log is intact">
+        <p>All {v.entries} entries chain together: none was changed or removed since it was written.</p>
+      </Notice>
+    );
+  }
+  return (
+    <Notice kind="error" title="Your log has been tampered with">
+      <p>
+        Entry {v.brokenAt}: {v.reason}. Tell whoever runs this server.
+      </p>
+    </Notice>
   );
 }
