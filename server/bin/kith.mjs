@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `kith` command: runs the TypeScript CLI through tsx, so the server needs no build step.
-import { register } from 'tsx/esm/api';
+// The `kith` command. After `pnpm build` it runs the compiled server (plain node, no TypeScript at run
+// time); in a checkout that was never built it runs the sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const built = new URL('../dist/main.js', import.meta.url);
+if (existsSync(built)) {
+  await import(built.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/main.ts');
+}
