@@ -13,6 +13,8 @@ const tsx = `${repoRoot}node_modules/.bin/tsx`;
 // tsx's loader by absolute path: `node --import tsx` would resolve `tsx` from the child's cwd (a temp dir).
 const tsxLoader = pathToFileURL(`${repoRoot}node_modules/tsx/dist/loader.mjs`).href;
 const main = `${repoRoot}server/src/main.ts`;
+/** What `pnpm build` compiles `main.ts` to: plain node runs it (build it first). */
+export const builtMain = `${repoRoot}server/dist/main.js`;
 
 /** The environment a child gets: ours minus any KITH_ settings, plus `env`. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -170,7 +172,8 @@ export interface RunningKith {
  * `node --import tsx` directly, one process instead of two, so the server is
  * the child itself (what a fault test kills) and it starts sooner;
  * `runtime: 'bundle'` runs `node` on {@link bundleKith}'s bundle, also one
- * process, and starts soonest (for tests that restart it many times).
+ * process, and starts soonest (for tests that restart it many times);
+ * `runtime: 'dist'` runs plain `node` on what `pnpm build` made.
  *
  * @example
  * const kith = await startKith({ cwd, runtime: 'node', port, env: { KITH_DATABASE_URL: url } });
@@ -179,17 +182,19 @@ export interface RunningKith {
 export async function startKith(options: {
   cwd: string;
   env?: Record<string, string>;
-  runtime?: 'tsx' | 'node' | 'bundle';
+  runtime?: 'tsx' | 'node' | 'bundle' | 'dist';
   /** Listen on this port (e.g. the same one again after a restart); default a free one. */
   port?: number;
 }): Promise<RunningKith> {
   const port = options.port ?? (await freePort());
   const [command, args] =
-    options.runtime === 'bundle'
-      ? [process.execPath, ['--enable-source-maps', await bundleKith(options.cwd), 'serve']]
-      : options.runtime === 'node'
-        ? [process.execPath, ['--import', tsxLoader, main, 'serve']]
-        : [tsx, [main, 'serve']];
+    options.runtime === 'dist'
+      ? [process.execPath, [builtMain, 'serve']]
+      : options.runtime === 'bundle'
+        ? [process.execPath, ['--enable-source-maps', await bundleKith(options.cwd), 'serve']]
+        : options.runtime === 'node'
+          ? [process.execPath, ['--import', tsxLoader, main, 'serve']]
+          : [tsx, [main, 'serve']];
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     env: childEnv({ KITH_PORT: String(port), ...options.env }),
