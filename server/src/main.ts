@@ -214,7 +214,9 @@ async function runBackup(config: Config, to: string | undefined): Promise<number
 
 /** The server package's version, read at run time from source and from dist alike. */
 function serverVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

@@ -25,8 +25,13 @@ function sqliteHoldsVault(path: string): boolean {
   const created = [`${path}-wal`, `${path}-shm`].filter((file) => !existsSync(file));
   const sqlite = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
   try {
-    const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kith_meta'").get();
-    return table !== undefined && sqlite.prepare(`SELECT 1 FROM kith_meta WHERE key = ?`).get(MASTER_KEY_CHECK) !== undefined;
+    const table = sqlite
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kith_meta'")
+      .get();
+    return (
+      table !== undefined &&
+      sqlite.prepare(`SELECT 1 FROM kith_meta WHERE key = ?`).get(MASTER_KEY_CHECK) !== undefined
+    );
   } finally {
     sqlite.close();
     for (const file of created) rmSync(file, { force: true });

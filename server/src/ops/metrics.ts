@@ -32,7 +32,7 @@ export interface Metrics {
  */
 export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kith_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'kith_' });
 
   const requests = new Counter({
     name: 'kith_http_requests_total',
