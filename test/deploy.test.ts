@@ -188,7 +188,7 @@ describe('deploy/compose.yaml and deploy/compose.postgres.yaml', () => {
   it('builds the Dockerfile and keeps the SQLite vault in a volume at /data, on loopback only', () => {
     expect(sqlite).toContain('dockerfile: deploy/Dockerfile');
     expect(sqlite).toMatch(/- kith-data:\/data$/m);
-    expect(sqlite).toMatch(/- '127\.0\.0\.1:3000:3000'$/m);
+    expect(sqlite).toMatch(/- ["']127\.0\.0\.1:3000:3000["']$/m);
   });
 
   it('runs two Kith processes on one PostgreSQL with one master key', () => {
