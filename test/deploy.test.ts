@@ -195,10 +195,11 @@ describe('deploy/compose.yaml and deploy/compose.postgres.yaml', () => {
     expect(postgres).toMatch(/^ {2}kith-1:$/m);
     expect(postgres).toMatch(/^ {2}kith-2:$/m);
     expect(postgres).toMatch(/^ {2}postgres:\n {4}image: postgres:15$/m);
-    const urls = postgres.match(/KITH_DATABASE_URL: (\S+)/g) ?? [];
+    const urls = postgres.match(/KITH_DATABASE_URL: .+$/gm) ?? [];
+    expect(urls).toHaveLength(2);
     expect(new Set(urls).size).toBe(1);
     expect(urls[0]).toContain('@postgres:5432/kith');
-    const keys = postgres.match(/KITH_MASTER_KEY_FILE: (\S+)/g) ?? [];
+    const keys = postgres.match(/KITH_MASTER_KEY_FILE: .+$/gm) ?? [];
     expect(new Set(keys)).toEqual(new Set(['KITH_MASTER_KEY_FILE: /run/secrets/kith_master_key']));
   });
 });
