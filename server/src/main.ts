@@ -21,7 +21,7 @@ import {
 import { createLogger } from './logger.ts';
 import { BackupExistsError, backupDatabase, describeMasterKey } from './ops/backup.ts';
 import { drainHttpServer } from './ops/graceful-shutdown.ts';
-import { createMetrics, createMetricsRoutes } from './ops/metrics.ts';
+import { createMetricsRoutes } from './ops/metrics.routes.ts';
 import {
   createOwnerWithEnrollment,
   issueFirstOwnerEnrollment,
@@ -118,7 +118,9 @@ async function runServe(config: Config): Promise<number> {
   const vault = await openVault(config, logger);
   const deps = { db: vault.db, keys: vault.keys, clock: systemClock, config };
   await ensureSigningKeys(deps);
-  const metrics = config.metrics ? createMetrics(deps) : undefined;
+  // prom-client is loaded only when metrics are on: nothing of it in a process that does not serve them.
+  const metricsModule = config.metrics ? await import('./ops/metrics.ts') : undefined;
+  const metrics = metricsModule?.createMetrics(deps);
   const app = createApp({ ...deps, logger, metrics });
   // Used DPoP proof and client assertion ids are refused on their own dates
   // once expired; deleting them only keeps the tables small.
@@ -152,8 +154,12 @@ async function runServe(config: Config): Promise<number> {
     );
   });
   const metricsServer =
-    metrics && config.metrics?.port !== undefined
-      ? serve({ fetch: createMetricsRoutes(metrics).fetch, port: config.metrics.port, hostname: config.host })
+    metricsModule && metrics && config.metrics?.port !== undefined
+      ? serve({
+          fetch: createMetricsRoutes(metrics).fetch,
+          port: config.metrics.port,
+          hostname: config.host,
+        })
       : undefined;
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -1,4 +1,3 @@
-import { Hono } from 'hono';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
@@ -110,23 +109,6 @@ export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
       if (route === REDEEM_ROUTE) redeems.observe({ status: code }, seconds);
     },
   };
-}
-
-/**
- * `GET /metrics` in the Prometheus text format, for the main app or a
- * listener of its own (`KITH_METRICS_PORT`).
- *
- * @example
- * serve({ fetch: createMetricsRoutes(metrics).fetch, port: 9100 });
- */
-export function createMetricsRoutes(metrics: Metrics) {
-  return new Hono().get('/metrics', async (c) => {
-    const body = await metrics.registry.metrics();
-    return c.body(body, 200, {
-      'content-type': metrics.registry.contentType,
-      'cache-control': 'no-store',
-    });
-  });
 }
 
 async function countDeliveries(db: Db, status: 'pending' | 'failed' | 'disabled'): Promise<number> {
