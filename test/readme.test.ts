@@ -20,8 +20,16 @@ describe('the README keeps up with the code', () => {
     expect(commands.filter((c) => !readme.includes(`\`${c}`))).toEqual([]);
   });
 
+  it('has the sections a self-hoster needs', () => {
+    for (const section of ['## Deploy', '## Back up and restore', '## Monitor'])
+      expect(readme).toContain(section);
+  });
+
   it('gives the two commands: run and test', () => {
-    expect(readme).toContain('npx --yes pnpm@10.34.9 install && npx --yes pnpm@10.34.9 start');
+    // It ends in plain node, one process that gets the signals (not npx → sh → pnpm → node).
+    expect(readme).toContain(
+      'npx --yes pnpm@10.34.9 install && npx --yes pnpm@10.34.9 build && node server/dist/main.js serve',
+    );
     expect(readme).toContain('npx --yes pnpm@10.34.9 install && npx --yes pnpm@10.34.9 test');
   });
 });

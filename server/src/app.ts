@@ -17,6 +17,8 @@ import { createKeysRoutes } from './keys/keys.routes.ts';
 import type { VaultKeys } from './keys/vault-keys.ts';
 import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
+import { createMetricsRoutes } from './ops/metrics.routes.ts';
+import type { Metrics } from './ops/metrics.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createTermsRoutes } from './terms/terms.routes.ts';
@@ -37,7 +39,10 @@ export interface AppDeps {
     | 'signIn'
     | 'vendorRateLimit'
     | 'trustedProxies'
+    | 'metrics'
   >;
+  /** Prometheus metrics, when `KITH_METRICS` is on; when off, no request pays for them. */
+  metrics?: Metrics;
 }
 
 /**
@@ -57,6 +62,7 @@ export function createApp(deps: AppDeps) {
     c.set('logger', deps.logger);
     const started = performance.now();
     await next();
+    const ms = performance.now() - started;
     // The route pattern, never the URL: query strings and paths can carry codes.
     deps.logger.info(
       {
@@ -64,10 +70,11 @@ export function createApp(deps: AppDeps) {
         method: c.req.method,
         route: c.req.routePath,
         status: c.res.status,
-        ms: Math.round(performance.now() - started),
+        ms: Math.round(ms),
       },
       'request',
     );
+    deps.metrics?.observeRequest(c.req.method, c.req.routePath, c.res.status, ms / 1000);
   });
   app.use(async function baseHeaders(c, next) {
     await next();
@@ -92,6 +99,10 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', jsonBody());
 
   app.route('/', createHealthRoutes(deps));
+  // On the main port only when no port of its own was given (KITH_METRICS_PORT).
+  if (deps.metrics && deps.config.metrics && deps.config.metrics.port === undefined) {
+    app.route('/', createMetricsRoutes(deps.metrics));
+  }
   app.route('/', createProfileRoutes(deps));
   app.route('/', createKeysRoutes(deps));
   app.route('/', createGrantRoutes(deps));

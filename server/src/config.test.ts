@@ -59,6 +59,12 @@ describe('loadConfig', () => {
     ['KITH_TRUSTED_PROXIES', { KITH_TRUSTED_PROXIES: 'proxy.example' }],
     ['KITH_TRUSTED_PROXIES', { KITH_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.300' }],
     ['KITH_TRUSTED_PROXIES', { KITH_TRUSTED_PROXIES: '10.0.0.0/33' }],
+    ['KITH_SHUTDOWN_GRACE_SECONDS', { KITH_SHUTDOWN_GRACE_SECONDS: '0' }],
+    ['KITH_SHUTDOWN_GRACE_SECONDS', { KITH_SHUTDOWN_GRACE_SECONDS: 'soon' }],
+    ['KITH_METRICS', { KITH_METRICS: 'yes please' }],
+    ['KITH_METRICS_PORT', { KITH_METRICS_PORT: '70000' }],
+    ['KITH_METRICS_PORT', { KITH_METRICS_PORT: '3000' }],
+    ['KITH_METRICS_PORT', { KITH_METRICS_PORT: '9100', KITH_METRICS: 'false' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env)[0])}`, () => {
@@ -84,6 +90,17 @@ describe('loadConfig', () => {
   it('claims 50 deliveries at once unless KITH_DELIVERY_BATCH_SIZE says otherwise', () => {
     expect(loadConfig({}, cwd).webhooks.batchSize).toBe(50);
     expect(loadConfig({ KITH_DELIVERY_BATCH_SIZE: '200' }, cwd).webhooks.batchSize).toBe(200);
+  });
+
+  it('gives a stopping server 10 s unless KITH_SHUTDOWN_GRACE_SECONDS says otherwise', () => {
+    expect(loadConfig({}, cwd).shutdownGraceMs).toBe(10_000);
+    expect(loadConfig({ KITH_SHUTDOWN_GRACE_SECONDS: '30' }, cwd).shutdownGraceMs).toBe(30_000);
+  });
+
+  it('serves no metrics unless asked: on the main port, or on a port of their own', () => {
+    expect(loadConfig({}, cwd).metrics).toBeUndefined();
+    expect(loadConfig({ KITH_METRICS: 'true' }, cwd).metrics).toEqual({ port: undefined });
+    expect(loadConfig({ KITH_METRICS_PORT: '9100' }, cwd).metrics).toEqual({ port: 9100 });
   });
 
   it('accepts https anywhere and http on loopback', () => {

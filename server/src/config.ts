@@ -26,6 +26,9 @@ import { compileTrustedProxies } from './http/client-address.ts';
  * | KITH_WEBHOOK_TIMEOUT_SECONDS | `10` | how long one webhook attempt may take, reading the answer included (at most 64 KiB of its body are read); then its connection is closed, and an attempt that got no status by then counts as failed |
  * | KITH_WEBHOOK_RETRY_HOURS | `72` | how long a failing event is retried (exponential backoff with full jitter) before it is marked failed |
  * | KITH_DELIVERY_BATCH_SIZE | `50` | how many due webhooks the delivery worker claims at once and sends concurrently (at most that many requests in flight); 1–500 |
+ * | KITH_SHUTDOWN_GRACE_SECONDS | `10` | on SIGTERM or SIGINT: stop accepting, let requests in flight finish for at most this long, then cut what is left and close; 1–600 |
+ * | KITH_METRICS | `false` (`true` when KITH_METRICS_PORT is set) | serve Prometheus metrics at `/metrics` (on the main port unless KITH_METRICS_PORT is set) |
+ * | KITH_METRICS_PORT | — | serve `/metrics` on this port instead (on KITH_HOST), apart from the public one |
  */
 export interface Config {
   database: DatabaseConfig;
@@ -43,6 +46,9 @@ export interface Config {
   /** Development only: vendors on this machine (plain http on loopback) are accepted. */
   devAllowLocalVendors: boolean;
   webhooks: { deliver: boolean; timeoutMs: number; retryForMs: number; batchSize: number };
+  shutdownGraceMs: number;
+  /** Undefined when metrics are off; `port` undefined means `/metrics` on the main port. */
+  metrics: { port: number | undefined } | undefined;
 }
 
 export type DatabaseConfig =
@@ -107,7 +113,24 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
       retryForMs: readInteger(env, 'KITH_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30) * 3_600_000,
       batchSize: readInteger(env, 'KITH_DELIVERY_BATCH_SIZE', 50, 1, 500),
     },
+    shutdownGraceMs: readInteger(env, 'KITH_SHUTDOWN_GRACE_SECONDS', 10, 1, 600) * 1000,
+    metrics: readMetrics(env, port),
   };
+}
+
+function readMetrics(env: Record<string, string | undefined>, mainPort: number): Config['metrics'] {
+  const port =
+    readNonEmpty(env, 'KITH_METRICS_PORT') === undefined
+      ? undefined
+      : readInteger(env, 'KITH_METRICS_PORT', 0, 1, 65535);
+  const enabled = readBoolean(env, 'KITH_METRICS', port !== undefined);
+  if (!enabled && port !== undefined) {
+    throw new ConfigError('KITH_METRICS_PORT', 'is set while KITH_METRICS is false: unset one of them');
+  }
+  if (port === mainPort) {
+    throw new ConfigError('KITH_METRICS_PORT', `must differ from KITH_PORT (${mainPort})`);
+  }
+  return enabled ? { port } : undefined;
 }
 
 function readNonEmpty(env: Record<string, string | undefined>, name: string): string | undefined {

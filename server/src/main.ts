@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
@@ -17,6 +20,9 @@ import {
 } from './keys/signing-key.service.ts';
 import { resealVault } from './keys/vault-reseal.service.ts';
 import { createLogger } from './logger.ts';
+import { BackupExistsError, backupDatabase, describeMasterKey } from './ops/backup.ts';
+import { drainHttpServer } from './ops/graceful-shutdown.ts';
+import { createMetricsRoutes } from './ops/metrics.routes.ts';
 import {
   createOwnerWithEnrollment,
   issueFirstOwnerEnrollment,
@@ -49,6 +55,10 @@ Usage:
                         check every owner's access-log hash chain (or one
                         owner's) from its first entry, and record the result
                         for the owner's pages; exits 1 if any chain is broken
+  kith backup --to FILE copy the database while servers run (SQLite: a
+                        consistent online copy; PostgreSQL: prints the pg_dump
+                        command). The master key is not in it: keep it apart
+  kith --version        print the version
   kith --help           show this help
 
 Configuration comes from the environment (KITH_DATABASE_URL, KITH_PORT,
@@ -61,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      to: { type: 'string' },
       down: { type: 'boolean' },
       force: { type: 'boolean' },
       name: { type: 'string' },
@@ -69,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') {
     process.stdout.write(usage);
+    return 0;
+  }
+  if (values.version || command === 'version') {
+    process.stdout.write(`kith ${serverVersion()}\n`);
     return 0;
   }
   const config = loadConfig(process.env, process.cwd());
@@ -87,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       if (positionals[1] === 'reseal') return runVaultReseal(config);
       process.stderr.write(`kith: unknown vault command "${positionals[1] ?? ''}"\n\n${usage}`);
       return 2;
+    case 'backup':
+      return runBackup(config, values.to);
     case 'audit':
       if (positionals[1] === 'verify') return runAuditVerify(config, values.name);
       process.stderr.write(`kith: unknown audit command "${positionals[1] ?? ''}"\n\n${usage}`);
@@ -109,7 +127,10 @@ async function runServe(config: Config): Promise<number> {
   const vault = await openVault(config, logger);
   const deps = { db: vault.db, keys: vault.keys, clock: systemClock, config };
   await ensureSigningKeys(deps);
-  const app = createApp({ ...deps, logger });
+  // prom-client is loaded only when metrics are on: nothing of it in a process that does not serve them.
+  const metricsModule = config.metrics ? await import('./ops/metrics.ts') : undefined;
+  const metrics = metricsModule?.createMetrics(deps);
+  const app = createApp({ ...deps, logger, metrics });
   // Used DPoP proof and client assertion ids are refused on their own dates
   // once expired; deleting them only keeps the tables small.
   const purge = setInterval(() => {
@@ -141,23 +162,77 @@ async function runServe(config: Config): Promise<number> {
       `Kith is listening on http://${info.address}:${info.port} (public URL ${config.publicUrl.origin})`,
     );
   });
+  const metricsServer =
+    metricsModule && metrics && config.metrics?.port !== undefined
+      ? serve({
+          fetch: createMetricsRoutes(metrics).fetch,
+          port: config.metrics.port,
+          hostname: config.host,
+        })
+      : undefined;
   await new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = () => {
+    const stop = (signal: NodeJS.Signals) => {
       // A second signal during shutdown (a supervisor repeating itself) must not kill it half-way.
       if (stopping) return;
       stopping = true;
-      logger.info('shutting down');
+      logger.info({ signal, graceSeconds: config.shutdownGraceMs / 1000 }, 'shutting down');
       clearInterval(purge);
-      server.close(() => resolve());
+      resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  // Attempts in flight are recorded before the database closes; unrecorded ones would be retried anyway.
-  await delivery?.stop();
+  // Stop accepting, let what is in flight finish, and cut whatever is still open when the grace runs out;
+  // the webhook worker winds down meanwhile (its attempts in flight are recorded; unrecorded ones are retried).
+  const [http] = await Promise.all([
+    drainHttpServer(server as Server, { graceMs: config.shutdownGraceMs }),
+    metricsServer && drainHttpServer(metricsServer as Server, { graceMs: config.shutdownGraceMs }),
+    delivery?.stop(),
+  ]);
+  if (!http.drained) logger.warn('the shutdown grace ran out: the connections still open were closed');
+  // Closing the database commits and syncs what the group commit still holds.
   await vault.close();
+  logger.info('stopped');
+  await new Promise<void>((done) => logger.flush(() => done()));
   return 0;
+}
+
+async function runBackup(config: Config, to: string | undefined): Promise<number> {
+  if (!to) {
+    process.stderr.write(`kith: expected "backup --to FILE"\n\n${usage}`);
+    return 2;
+  }
+  const file = resolve(process.cwd(), to);
+  try {
+    const result = await backupDatabase(config.database, file);
+    const reminder =
+      `The backup holds only ciphertext. Without the master key (${describeMasterKey(config.masterKey)}) ` +
+      'it cannot be read: keep a copy of the key, apart from the backup.\n';
+    if (result.kind === 'postgres') {
+      process.stdout.write(
+        'PostgreSQL is backed up with its own tools. Run (the password from PGPASSWORD or ~/.pgpass):\n\n' +
+          `  ${result.command}\n\n${reminder}`,
+      );
+    } else {
+      process.stdout.write(`Backed up ${result.pages} pages to ${result.file}\n${reminder}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof BackupExistsError) {
+      process.stderr.write(`kith: ${error.message}\n`);
+      return 73; // EX_CANTCREAT
+    }
+    throw error;
+  }
+}
+
+/** The server package's version, read at run time from source and from dist alike. */
+function serverVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 async function runKeysRotate(config: Config, force: boolean): Promise<number> {

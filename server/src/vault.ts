@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { stopAccessLogVerifier } from './audit/access-log-verifier.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import type { Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { type DialectKind, openDatabase } from './db/open-database.ts';
+import { holdsVault } from './keys/existing-vault.ts';
 import { loadMasterKey } from './keys/master-key.ts';
 import { checkMasterKey } from './keys/master-key-check.ts';
 import { createVaultKeys, type VaultKeys } from './keys/vault-keys.ts';
@@ -28,6 +30,7 @@ export async function openVault(
   config: Pick<Config, 'database' | 'masterKey'>,
   logger: Logger,
 ): Promise<Vault> {
+  await refuseKeylessVault(config);
   const { key, generatedAt, exposedMode } = loadMasterKey(config.masterKey);
   if (generatedAt) {
     logger.warn(
@@ -68,4 +71,20 @@ export async function openVault(
     await close();
     throw error;
   }
+}
+
+/**
+ * A missing key file is generated only for a new vault. On a database that
+ * already holds one (a restore without its key, a key file lost), a new key
+ * could never open it: refuse before anything is written.
+ */
+async function refuseKeylessVault(config: Pick<Config, 'database' | 'masterKey'>): Promise<void> {
+  const source = config.masterKey;
+  if (source.kind !== 'file' || !source.createIfMissing || existsSync(source.path)) return;
+  if (!(await holdsVault(config.database))) return;
+  throw new ConfigError(
+    'KITH_MASTER_KEY_FILE',
+    `${source.path} is missing, but the database already holds a vault sealed with a master key. ` +
+      'Put the original key file back (or set KITH_MASTER_KEY); a new key could not open it. Nothing was created.',
+  );
 }

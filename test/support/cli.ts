@@ -14,6 +14,8 @@ const tsx = `${repoRoot}node_modules/.bin/tsx`;
 const tsxLoader = pathToFileURL(`${repoRoot}node_modules/tsx/dist/loader.mjs`).href;
 const main = `${repoRoot}server/src/main.ts`;
 const bin = `${repoRoot}server/bin/kith.mjs`;
+/** What `pnpm build` compiles `main.ts` to: plain node runs it (build it first). */
+export const builtMain = `${repoRoot}server/dist/main.js`;
 
 /** The environment a child gets: ours minus any KITH_ settings, plus `env`. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -173,6 +175,7 @@ export interface RunningKith {
  * `runtime: 'bundle'` runs `node` on {@link bundleKith}'s bundle, also one
  * process, and starts soonest (for tests that restart it many times);
  * `runtime: 'bin'` runs the `kith` command itself (`server/bin/kith.mjs`), as an installed package does.
+ * `runtime: 'dist'` runs plain `node` on what `pnpm build` made.
  *
  * @example
  * const kith = await startKith({ cwd, runtime: 'node', port, env: { KITH_DATABASE_URL: url } });
@@ -181,18 +184,20 @@ export interface RunningKith {
 export async function startKith(options: {
   cwd: string;
   env?: Record<string, string>;
-  runtime?: 'tsx' | 'node' | 'bundle' | 'bin';
+  runtime?: 'tsx' | 'node' | 'bundle' | 'bin' | 'dist';
   /** Listen on this port (e.g. the same one again after a restart); default a free one. */
   port?: number;
 }): Promise<RunningKith> {
   const port = options.port ?? (await freePort());
   const [command, args] =
-    options.runtime === 'bundle'
-      ? [process.execPath, ['--enable-source-maps', await bundleKith(options.cwd), 'serve']]
-      : options.runtime === 'node'
-        ? [process.execPath, ['--import', tsxLoader, main, 'serve']]
-        : options.runtime === 'bin'
-          ? [process.execPath, [bin, 'serve']]
+    options.runtime === 'dist'
+      ? [process.execPath, [builtMain, 'serve']]
+      : options.runtime === 'bundle'
+        ? [process.execPath, ['--enable-source-maps', await bundleKith(options.cwd), 'serve']]
+        : options.runtime === 'node'
+          ? [process.execPath, ['--import', tsxLoader, main, 'serve']]
+          : options.runtime === 'bin'
+            ? [process.execPath, [bin, 'serve']]
           : [tsx, [main, 'serve']];
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,

@@ -29,8 +29,12 @@ export interface GroupCommit {
    * for itself.
    */
   run<T>(work: (sqlite: SqliteDatabase.Database) => T | Promise<T>): Promise<T>;
+  /** Resolves once every unit handed in so far has settled (committed and synced, or failed). */
+  drain(): Promise<void>;
   /** Waits for the syncs in flight and lets go of the WAL file; call it after the database is closed. */
   close(): Promise<void>;
+  /** Tells `listener` the number of units in each group that commits (metrics); one listener at most. */
+  observeCommits(listener: ((units: number) => void) | undefined): void;
 }
 
 /** Units per transaction at most, so one commit never waits on an unbounded queue. */
@@ -84,6 +88,17 @@ export function createGroupCommit(
   const walPath = inWal ? `${sqlite.name}-wal` : undefined;
   let walFd: number | undefined;
   const syncs = new Set<Promise<void>>();
+  // Units handed in and not yet settled, and who waits for that to reach zero (a shutdown).
+  let unsettled = 0;
+  let drained: (() => void)[] = [];
+  let commitListener: ((units: number) => void) | undefined;
+  const settled = (count: number) => {
+    unsettled -= count;
+    if (unsettled > 0 || drained.length === 0) return;
+    const waiters = drained;
+    drained = [];
+    for (const wake of waiters) wake();
+  };
 
   // Groups whose fsync is in flight. While there is one, the next group waits
   // for it (unless a whole group's worth is queued): the units that arrive
@@ -107,9 +122,11 @@ export function createGroupCommit(
       outcomes = await runGroupWhenWritable(units);
     } catch (error) {
       for (const unit of units) unit.reject(error);
+      settled(units.length);
       if (queue.length > 0) schedule();
       return;
     }
+    commitListener?.(units.length);
     const synced = syncWal();
     syncs.add(synced);
     syncing++;
@@ -119,6 +136,7 @@ export function createGroupCommit(
     } catch (error) {
       // Committed, but not known to be durable: nobody may be told it was done.
       for (const unit of units) unit.reject(error);
+      settled(units.length);
       return;
     } finally {
       syncs.delete(synced);
@@ -130,6 +148,7 @@ export function createGroupCommit(
       if ('error' in outcome) unit.reject(outcome.error);
       else unit.resolve(outcome.value);
     });
+    settled(units.length);
   }
 
   // Another process holds the write lock: SQLite's busy handler would sleep on the
@@ -196,10 +215,18 @@ export function createGroupCommit(
 
   const group: GroupCommit = {
     run<T>(work: (sqlite: SqliteDatabase.Database) => T | Promise<T>): Promise<T> {
+      unsettled++;
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         schedule();
       });
+    },
+    drain() {
+      if (unsettled === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => drained.push(resolve));
+    },
+    observeCommits(listener) {
+      commitListener = listener;
     },
     async close() {
       await Promise.allSettled([...syncs]);

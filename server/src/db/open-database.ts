@@ -90,6 +90,8 @@ export function openDatabase(
     db,
     kind: 'sqlite',
     close: async () => {
+      // Units still queued (a shutdown's last writes) commit before the connection goes.
+      await group.drain();
       await checkpointer.stop();
       await db.destroy();
       await group.close();

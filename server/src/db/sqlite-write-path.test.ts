@@ -89,6 +89,31 @@ describe('SQLite group commit', () => {
     await group.close();
   });
 
+  it('drains: resolves only once every unit handed in has committed and synced (a shutdown waits on it)', async () => {
+    const { sqlite, db } = openScratch(join(dir.path, 'drain.sqlite'));
+    const syncs: Array<() => void> = [];
+    const group = createGroupCommit(db, sqlite, {
+      syncFile: () => new Promise<void>((release) => syncs.push(release)),
+    });
+    const sizes: number[] = [];
+    group.observeCommits((units) => sizes.push(units));
+    const insert = sqlite.prepare('INSERT INTO notes (text) VALUES (?)');
+    await group.drain(); // nothing handed in: at once
+    const units = [group.run(() => insert.run('x')), group.run(() => insert.run('y'))];
+    let drained = false;
+    const drain = group.drain().then(() => (drained = true));
+    while (syncs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(drained).toBe(false);
+    syncs[0]?.();
+    await drain;
+    await Promise.all(units);
+    expect(sizes).toEqual([2]);
+    expect(countNotes(sqlite)).toBe(2);
+    await db.destroy();
+    await group.close();
+  });
+
   it('gathers the units that arrive during a sync into one group after it', async () => {
     const { sqlite, db } = openScratch(join(dir.path, 'gather.sqlite'));
     const syncs: Array<() => void> = [];

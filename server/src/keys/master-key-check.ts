@@ -2,7 +2,9 @@ import type { Db } from '../db/database.ts';
 import { SealBrokenError } from './envelope.ts';
 import type { VaultKeys } from './vault-keys.ts';
 
-const CHECK_KEY = 'master_key_check';
+/** The `kith_meta` row whose presence means the database holds a vault. */
+export const MASTER_KEY_CHECK = 'master_key_check';
+const CHECK_KEY = MASTER_KEY_CHECK;
 const CHECK_CONTEXT = 'master-key-check';
 const CHECK_PLAINTEXT = 'kith vault master key check v1';
 
