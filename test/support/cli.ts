@@ -198,7 +198,7 @@ export async function startKith(options: {
           ? [process.execPath, ['--import', tsxLoader, main, 'serve']]
           : options.runtime === 'bin'
             ? [process.execPath, [bin, 'serve']]
-          : [tsx, [main, 'serve']];
+            : [tsx, [main, 'serve']];
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     env: childEnv({ KITH_PORT: String(port), ...options.env }),
