@@ -19,6 +19,7 @@ import { createHealthRoutes } from './ops/health.routes.ts';
 import { SESSION_COOKIE } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
+import { ownerWriteProtection } from './web/csrf.tsx';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     return limitBody(c, next);
   });
+  // Before any body is read: a forged request is refused as such, not as a bad body.
+  app.use(ownerWriteProtection(deps));
   app.use('/v1/*', jsonBody());
 
   app.route('/', createHealthRoutes(deps));
@@ -98,7 +101,10 @@ export function createApp(deps: AppDeps) {
     type: 'apiKey',
     in: 'cookie',
     name: SESSION_COOKIE,
-    description: 'The session cookie set when the owner signs in with a passkey.',
+    description:
+      'The session cookie set when the owner signs in with a passkey. A request that changes anything must also ' +
+      'show it comes from the vault itself: `Origin` equal to the vault’s public origin, or `Sec-Fetch-Site: ' +
+      'same-origin` (browsers set both), or the page’s CSRF token in `x-csrf-token`; otherwise `CSRF_FAILED`.',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
