@@ -84,7 +84,7 @@ describeEachDatabase('crash: kill -9 under a write load loses no acknowledged wr
       try {
         res = await fetch(`${server?.url}/v1/me/profile`, {
           method: 'PATCH',
-          headers: { cookie: w.cookie, 'content-type': 'application/json' },
+          headers: { cookie: w.cookie, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
           body: JSON.stringify({ nickname: `n${counter}` }),
         });
       } catch {
@@ -111,8 +111,12 @@ describeEachDatabase('crash: kill -9 under a write load loses no acknowledged wr
         });
         const approve = await fetch(`${server?.url}/v1/me/grant-requests/${request.id}/approve`, {
           method: 'POST',
-          headers: { cookie: owner.cookie, 'content-type': 'application/json' },
-          body: '{}',
+          headers: {
+            cookie: owner.cookie,
+            'sec-fetch-site': 'same-origin',
+            'content-type': 'application/json',
+          },
+          body: '{"optionalFields":[]}',
         });
         if (!approve.ok) {
           unexpected.push(`approve answered ${approve.status}`);

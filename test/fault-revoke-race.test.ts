@@ -44,7 +44,7 @@ describeEachDatabase('revoke vs redeem: 200 concurrent redeems while a revoke co
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie: owner.cookie,
-      json: {},
+      json: { optionalFields: [] },
     });
     return shop.client.collectGrant({ requestId: request.id });
   }
@@ -73,7 +73,7 @@ describeEachDatabase('revoke vs redeem: 200 concurrent redeems while a revoke co
       let revokeReturnedAt = Number.POSITIVE_INFINITY;
       const revoke = fetch(`${vault.url}/v1/me/grants/${grantId}/revoke`, {
         method: 'POST',
-        headers: { cookie: owner.cookie },
+        headers: { cookie: owner.cookie, 'sec-fetch-site': 'same-origin' },
       }).then((res) => {
         revokeReturnedAt = Date.now();
         return res.status;

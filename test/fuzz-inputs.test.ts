@@ -382,6 +382,7 @@ describeEachDatabase(
         method,
         headers: {
           cookie: owner.cookie,
+          'sec-fetch-site': 'same-origin',
           ...(init.type === undefined ? {} : { 'content-type': init.type }),
           ...init.headers,
         },
@@ -479,7 +480,7 @@ describeEachDatabase(
       await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
         method: 'POST',
         cookie: owner.cookie,
-        json: {},
+        json: { optionalFields: [] },
       });
       ({ grant, grantId } = await shop.client.collectGrant({ requestId: request.id }));
       state = await watchState(database());

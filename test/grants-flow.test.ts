@@ -199,7 +199,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       redirectUri: `${shop.origin}/kith/callback`,
       state: 'cart-42',
     });
-    const decision = await approve(request.id, {});
+    const decision = await approve(request.id, { optionalFields: [] });
     const redirect = new URL(decision.body.redirectTo as string);
     expect(redirect.origin + redirect.pathname).toBe(`${shop.origin}/kith/callback`);
     expect(redirect.searchParams.get('state')).toBe('cart-42');
@@ -235,7 +235,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
         purpose: 'personalisation',
         duration: '1d',
       });
-      await approve(request.id, {});
+      await approve(request.id, { optionalFields: [] });
       grants.push(await vendor.client.collectGrant({ requestId: request.id }));
     }
     const [a, b, c] = grants;
@@ -249,7 +249,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       purpose: 'personalisation',
       duration: '1d',
     });
-    await approve(request.id, {}, other.cookie);
+    await approve(request.id, { optionalFields: [] }, other.cookie);
     expect((await shop.client.collectGrant({ requestId: request.id })).sub).not.toBe(a?.sub);
   });
 
@@ -260,7 +260,9 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
         shop.client.requestGrant({ fields: ['email'], purpose: 'customer_care', duration: '1d' }),
       ),
     );
-    const answers = await Promise.all(requests.map((r) => approve(r.id, {}, other.cookie)));
+    const answers = await Promise.all(
+      requests.map((r) => approve(r.id, { optionalFields: [] }, other.cookie)),
+    );
     expect(answers.map((a) => a.status)).toEqual(requests.map(() => 200));
     const verified = await requestJson(vault.app, '/v1/me/access-log/verify', { cookie: other.cookie });
     expect(verified.body).toMatchObject({ ok: true, entries: 8 });
@@ -272,7 +274,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       purpose: 'customer_care',
       duration: '1d',
     });
-    await approve(request.id, {});
+    await approve(request.id, { optionalFields: [] });
     const grant = await shop.client.collectGrant({ requestId: request.id });
     await shop.client.relinquish(grant.grant);
     expect(await codeOf(shop.client.redeem(grant.grant))).toBe('GRANT_REVOKED');

@@ -70,7 +70,7 @@ describe('hostile input over real HTTP', () => {
     const big = JSON.stringify({ state: 'x'.repeat(1024 * 1024) });
     for (const [method, path, extra] of [
       ['POST', '/v1/grant-requests', {}],
-      ['PATCH', '/v1/me/profile', { cookie }],
+      ['PATCH', '/v1/me/profile', { cookie, 'sec-fetch-site': 'same-origin' }],
       ['POST', '/v1/grants/collect', {}],
     ] as const) {
       const res = await fetch(`${vault.url}${path}`, {
@@ -107,6 +107,7 @@ describe('hostile input over real HTTP', () => {
       head(port, [
         'PATCH /v1/me/profile HTTP/1.1',
         `cookie: ${cookie}`,
+        'sec-fetch-site: same-origin',
         'content-type: application/json',
         'transfer-encoding: chunked',
       ]),
@@ -124,6 +125,7 @@ describe('hostile input over real HTTP', () => {
       head(port, [
         'PATCH /v1/me/profile HTTP/1.1',
         `cookie: ${cookie}`,
+        'sec-fetch-site: same-origin',
         'content-type: application/json',
         'transfer-encoding: chunked',
         'connection: close',
@@ -167,7 +169,7 @@ describe('hostile input over real HTTP', () => {
     ]) {
       const res = await fetch(`${vault.url}/v1/me/profile`, {
         method: 'PATCH',
-        headers: { 'content-type': type, cookie },
+        headers: { 'content-type': type, cookie, 'sec-fetch-site': 'same-origin' },
         body: json,
       });
       expect(res.status, type).toBe(415);
@@ -257,7 +259,7 @@ describe('deep nesting with a generous body limit (in-process)', () => {
     it(`answers ${levels.toLocaleString('en')} levels at ${method} ${path} (${body.slice(0, 12)}…) with a coded 4xx`, async () => {
       const res = await tv.app.request(path, {
         method,
-        headers: { 'content-type': 'application/json', cookie },
+        headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
         body,
       });
       expect(res.status).toBeGreaterThanOrEqual(400);

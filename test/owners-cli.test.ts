@@ -19,10 +19,18 @@ describe('kith owner (CLI)', () => {
   });
   afterAll(() => dir?.cleanup());
 
-  it('kith serve on a vault with no owner prints a first-owner enrollment link', async () => {
-    const server = await startKith({ cwd: dir.path, env });
+  it('kith serve on a vault with no owner prints a first-owner link to stderr, never into the log stream', async () => {
+    const server = await startKith({ cwd: dir.path, env: { ...env, KITH_LOG_LEVEL: 'info' } });
     try {
-      expect(server.output()).toMatch(/no owner yet[\s\S]*http:\/\/localhost:4999\/enroll\/[\w-]{43}/);
+      // Not a terminal (a pipe, as under systemd or a container): stderr, on lines that say what they are.
+      expect(server.stderr()).toMatch(/^kith: first-owner enrollment link .*not a log line/m);
+      const link = /no owner yet.*(http:\/\/localhost:4999\/enroll\/[\w-]{43})/.exec(server.stderr());
+      expect(link).not.toBeNull();
+      // stdout carries the JSON log lines, and only them.
+      expect(server.stdout()).toContain('"msg":"Kith is listening');
+      expect(server.stdout()).not.toContain('/enroll/');
+      for (const line of server.stdout().split('\n').filter(Boolean))
+        expect(() => JSON.parse(line)).not.toThrow();
     } finally {
       await server.stop();
     }
@@ -37,6 +45,16 @@ describe('kith owner (CLI)', () => {
     expect(stdout).toMatch(
       /^Owner created\. .*valid until \d{4}-\d\d-\d\dT.*\):\nhttp:\/\/localhost:4999\/enroll\/[\w-]{43}$/m,
     );
+  });
+
+  it('offers no first-owner link once kith owner create made an owner', async () => {
+    // (That the earlier link itself is dead is tested on both databases in owners-first-owner-link.test.ts.)
+    const server = await startKith({ cwd: dir.path, env });
+    try {
+      expect(server.output()).not.toContain('/enroll/');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses a second owner with the same name', async () => {

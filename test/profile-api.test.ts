@@ -203,7 +203,11 @@ describeEachDatabase('owner profile API', (database) => {
         code: 'UNAUTHENTICATED',
         status: 401,
         send: () =>
-          requestJson(tv.app, '/v1/me/profile', { method: 'PATCH', json: { email: 'x@example.com' } }),
+          requestJson(tv.app, '/v1/me/profile', {
+            method: 'PATCH',
+            headers: { 'sec-fetch-site': 'same-origin' },
+            json: { email: 'x@example.com' },
+          }),
       },
       {
         name: 'a forged session',

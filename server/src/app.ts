@@ -22,6 +22,7 @@ import type { Metrics } from './ops/metrics.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createTermsRoutes } from './terms/terms.routes.ts';
+import { ownerWriteProtection } from './web/csrf.tsx';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
@@ -96,6 +97,8 @@ export function createApp(deps: AppDeps) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     return limitBody(c, next);
   });
+  // Before any body is read: a forged request is refused as such, not as a bad body.
+  app.use(ownerWriteProtection(deps));
   app.use('/v1/*', jsonBody());
 
   app.route('/', createHealthRoutes(deps));

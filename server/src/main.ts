@@ -115,6 +115,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The first-owner link is a credential for the whole vault, so it must not join the log
+ * stream: stdout carries the JSON log lines, which systemd's journal or a container runtime
+ * keep. On a terminal it is shown there, between the log lines, for the operator to read;
+ * otherwise it goes to stderr, on lines of its own that say what they are.
+ */
+function printFirstOwnerLink(url: string): void {
+  const text = 'This vault has no owner yet. Open this link within 24 hours to become its first owner';
+  const dies = 'It stops working as soon as the vault has an owner (e.g. after `kith owner create`).';
+  if (process.stdout.isTTY) {
+    process.stdout.write(`\n${text}:\n\n  ${url}\n\n${dies}\n\n`);
+    return;
+  }
+  process.stderr.write(
+    `kith: first-owner enrollment link (a one-time credential, not a log line; stdout is not a terminal):\n` +
+      `kith: ${text}: ${url}\n` +
+      `kith: ${dies}\n`,
+  );
+}
+
 async function runServe(config: Config): Promise<number> {
   // Buffered: a log line per request must not cost a blocking write per request.
   const logger = createLogger(config.logLevel, pino.destination({ sync: false }));
@@ -146,12 +166,7 @@ async function runServe(config: Config): Promise<number> {
     config,
     logger,
   });
-  if (firstOwner) {
-    // The link is a credential for the whole vault: to the operator's terminal only, never to the log.
-    process.stdout.write(
-      `\nThis vault has no owner yet. Open this link within 24 hours to become its first owner:\n\n  ${firstOwner.url}\n\n`,
-    );
-  }
+  if (firstOwner) printFirstOwnerLink(firstOwner.url);
   // Events leave through the outbox; with several processes on one database, claims never overlap.
   const delivery = config.webhooks.deliver
     ? startDeliveryWorker({ ...deps, logger }, { batchSize: config.webhooks.batchSize })

@@ -167,7 +167,7 @@ async function fanOutOnce(
       skipMs = started - spawnedAt;
       const res = await fetch(`${target}/v1/me/profile`, {
         method: 'PATCH',
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { cookie, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
         body: JSON.stringify({ email: `moved-${randomBytes(3).toString('hex')}@bench.invalid` }),
         signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
       });

@@ -89,7 +89,12 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
       expect(view.data?.email).toBe('grace@example.com');
 
       // The owner changes a field; the next redeem shows it.
-      await page.request.patch(`${vault.url}/v1/me/profile`, { data: { email: 'grace.hopper@example.com' } });
+      // From outside the page, so it names the vault's origin as a script would (the owner API asks).
+      const patched = await page.request.patch(`${vault.url}/v1/me/profile`, {
+        data: { email: 'grace.hopper@example.com' },
+        headers: { origin: vault.url },
+      });
+      expect(patched.status()).toBe(200);
       expect((await shopView(page, shop)).data?.email).toBe('grace.hopper@example.com');
 
       // Home shows who holds what, and so does the dashboard.

@@ -160,7 +160,12 @@ export interface RunningKith {
   url: string;
   /** The server process's id. */
   pid: number;
+  /** Everything it printed, stdout and stderr interleaved. */
   output(): string;
+  /** What it printed on stdout alone (where its log lines go). */
+  stdout(): string;
+  /** What it printed on stderr alone. */
+  stderr(): string;
   /** SIGTERM, then the exit code once it has shut down. */
   stop(): Promise<number | null>;
   /** SIGKILL (`kill -9`): no shutdown at all; resolves once the process is gone. */
@@ -204,8 +209,16 @@ export async function startKith(options: {
     env: childEnv({ KITH_PORT: String(port), ...options.env }),
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+    stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
@@ -226,6 +239,8 @@ export async function startKith(options: {
     url,
     pid: child.pid as number,
     output: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;

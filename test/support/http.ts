@@ -19,7 +19,12 @@ export async function requestJson<T = unknown>(
     headers?: Record<string, string>;
   } = {},
 ): Promise<JsonResponse<T>> {
-  const headers: Record<string, string> = { ...init.headers };
+  // With a session, as the vault's own page would send it: the owner API refuses writes that do not
+  // show they come from the vault's origin (a browser adds Sec-Fetch-Site itself). Tests of that
+  // guard override or drop it through `headers`.
+  const headers: Record<string, string> = init.cookie
+    ? { 'sec-fetch-site': 'same-origin', ...init.headers }
+    : { ...init.headers };
   if (init.cookie) headers.cookie = init.cookie;
   let body = init.body;
   if (init.json !== undefined) {

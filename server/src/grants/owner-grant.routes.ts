@@ -65,6 +65,9 @@ const approveRoute = createRoute({
   tags,
   security,
   summary: 'Approve, keeping some optional fields and perhaps a shorter duration',
+  description:
+    'The body must say what is approved: `optionalFields` lists the optional fields to share, and is required even ' +
+    'when empty. A bodiless request is `UNSUPPORTED_MEDIA_TYPE` and `{}` is `VALIDATION_FAILED`: neither is consent.',
   request: {
     params: requestParam,
     body: { required: true, content: { 'application/json': { schema: approveGrantInputSchema } } },
@@ -194,7 +197,7 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRat
     .openapi(approveRoute, async (c) => {
       const body = c.req.valid('json');
       const decision = await approveGrantRequest(deps, c.get('owner').id, c.req.valid('param').id, {
-        optionalFields: body.optionalFields ?? [],
+        optionalFields: body.optionalFields,
         ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
         ...(body.agreement === undefined ? {} : { agreement: body.agreement }),
       });

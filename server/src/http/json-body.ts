@@ -27,8 +27,27 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * For a route that declares a required body: a request with no JSON body is
+ * refused. Without this the validator would read a bodiless request as `{}`,
+ * and a cross-origin `no-cors` POST (no body, no content type, no preflight)
+ * would reach the route as if the client had sent an empty object.
+ * `createRouter` adds it to every such route; `jsonBody` has already refused
+ * a non-JSON body by then, so what is left here is the bodiless request.
+ */
+export function requireJsonBody(): MiddlewareHandler<AppEnv> {
+  return async function requireJsonBody(c, next) {
+    if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+      throw new KithError('UNSUPPORTED_MEDIA_TYPE', {
+        detail: 'This request needs a JSON body (application/json).',
+      });
+    }
+    await next();
+  };
+}
+
 // A write with no body and no content type (e.g. a relinquish) is left to its
-// route, which says whether it needs a body.
+// route, which says whether it needs a body (see `requireJsonBody`).
 function isBodiless(request: Request): boolean {
   if (request.headers.has('content-type')) return false;
   const length = request.headers.get('content-length');

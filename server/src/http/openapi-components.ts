@@ -52,7 +52,10 @@ export const securitySchemes = {
     type: 'apiKey',
     in: 'cookie',
     name: SESSION_COOKIE,
-    description: 'The session cookie set when the owner signs in with a passkey.',
+    description:
+      'The session cookie set when the owner signs in with a passkey. A request that changes anything must also ' +
+      'show it comes from the vault itself: `Origin` equal to the vault’s public origin, or `Sec-Fetch-Site: ' +
+      'same-origin` (browsers set both), or the page’s CSRF token in `x-csrf-token`; otherwise `CSRF_FAILED`.',
   },
   // `DPoP` is a registered HTTP authentication scheme (RFC 9449 §7.1, §11.5), so `http` fits.
   dpop: {

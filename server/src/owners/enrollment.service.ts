@@ -10,7 +10,7 @@ import {
   voidOwnerEnrollments,
 } from './enrollment.repository.ts';
 import type { EnrollmentReason } from './enrollment.table.ts';
-import { countOwners } from './owner.repository.ts';
+import { anyOwnerBesides, countOwners } from './owner.repository.ts';
 import { createOwner, findOwnerByName, getOwner, type Owner } from './owner.service.ts';
 import { deleteOwnerPasskeys, deletePasskey } from './passkey.repository.ts';
 import { newPasskeyOptions, type PasskeyDeps, type SignedIn, storeNewPasskey } from './passkey.service.ts';
@@ -102,11 +102,19 @@ export async function issueEnrollment(
   return { url: new URL(`/enroll/${token}`, deps.config.publicUrl).toString(), expiresAt };
 }
 
-/** Opens an enrollment link; unknown, used and expired links are all `ENROLLMENT_INVALID`. */
+/**
+ * Opens an enrollment link; unknown, used and expired links are all
+ * `ENROLLMENT_INVALID`, and so is a first-owner link once the vault has an
+ * owner (other than the one this very link is enrolling).
+ */
 export async function openEnrollment(deps: PasskeyDeps, token: string): Promise<OpenEnrollment> {
   const tokenHash = hashEnrollmentToken(token);
   const row = await findEnrollment(deps.db, tokenHash);
   if (!row || row.used_at !== null || deps.clock.now() >= row.expires_at)
+    throw new KithError('ENROLLMENT_INVALID');
+  // A first-owner link makes whoever holds it an owner, with no one's say-so: it exists only
+  // to bootstrap an empty vault, and dies the moment the vault has an owner, however made.
+  if (row.reason === 'first-owner' && (await anyOwnerBesides(deps.db, row.owner_id)))
     throw new KithError('ENROLLMENT_INVALID');
   const owner = row.owner_id === null ? null : await getOwner(deps, row.owner_id);
   if (row.owner_id !== null && !owner) throw new KithError('ENROLLMENT_INVALID');
@@ -123,12 +131,7 @@ export async function enrollmentOptions(
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const enrollment = await openEnrollment(deps, input.token);
   let ownerId = enrollment.owner?.id;
-  if (!ownerId) {
-    const owner = await createOwner(deps, { name: input.name ?? '' });
-    if (!(await claimEnrollment(deps.db, enrollment.tokenHash, owner.id)))
-      throw new KithError('ENROLLMENT_INVALID');
-    ownerId = owner.id;
-  }
+  if (!ownerId) ownerId = await claimFirstOwner(deps, enrollment.tokenHash, input.name ?? '');
   const options = await newPasskeyOptions(deps, ownerId);
   await rememberChallenge(deps, {
     challenge: options.challenge,
@@ -163,6 +166,24 @@ export async function completeEnrollment(
   }
   deps.logger?.info({ ownerId }, 'owner.enrolled');
   return startSession(deps, { ownerId, userAgent: input.userAgent, authenticated: true });
+}
+
+/**
+ * Creates the first owner under the name they typed and binds the link to
+ * them, in one transaction: a tab that loses the race for the link leaves no
+ * owner behind. Two different first-owner links used at the same moment (a
+ * restart prints a new one) could each pass the check in `openEnrollment`;
+ * checking again once committed, at least the later one sees the other and
+ * fails, so the vault never gets two owners this way.
+ */
+async function claimFirstOwner(deps: PasskeyDeps, tokenHash: string, name: string): Promise<string> {
+  const owner = await deps.db.transaction().execute(async (trx) => {
+    const created = await createOwner({ ...deps, db: trx }, { name });
+    if (!(await claimEnrollment(trx, tokenHash, created.id))) throw new KithError('ENROLLMENT_INVALID');
+    return created;
+  });
+  if (await anyOwnerBesides(deps.db, owner.id)) throw new KithError('ENROLLMENT_INVALID');
+  return owner.id;
 }
 
 function hashEnrollmentToken(token: string): string {

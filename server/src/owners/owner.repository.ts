@@ -22,6 +22,13 @@ export async function countOwners(db: Executor): Promise<number> {
   return Number(count);
 }
 
+/** Whether any owner exists other than `ownerId` (any owner at all when it is null). */
+export async function anyOwnerBesides(db: Executor, ownerId: string | null): Promise<boolean> {
+  let query = db.selectFrom('owners').select('id');
+  if (ownerId !== null) query = query.where('id', '!=', ownerId);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Bumps the profile version atomically and returns the new one. */
 export async function bumpProfileVersion(db: Executor, id: string, at: number): Promise<number> {
   const { profile_version } = await db

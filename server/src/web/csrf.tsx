@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
+import type { AppEnv } from '../env.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newToken } from '../ids.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
@@ -45,19 +46,11 @@ export function csrfProtection({ keys, config }: CsrfOptions): MiddlewareHandler
       secret = newToken();
       setCookie(c, CSRF_COOKIE, secret, { httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
     }
-    const expected = keys.blindIndex('csrf', `${secret}|${getCookie(c, SESSION_COOKIE) ?? ''}`);
+    const expected = csrfTokenFor(keys, secret, getCookie(c, SESSION_COOKIE));
     c.set('csrfToken', expected);
     if (SAFE_METHODS.has(c.req.method)) return next();
 
-    // Under our `Referrer-Policy: no-referrer` browsers send `Origin: null` even from our own
-    // pages (Fetch §3.1.5, "serializing a request origin"): null says nothing, so it is left to
-    // Sec-Fetch-Site and the token. A real foreign origin is refused outright.
-    const requestOrigin = c.req.header('origin');
-    if (requestOrigin !== undefined && requestOrigin !== 'null' && requestOrigin !== origin) {
-      throw new KithError('CSRF_FAILED');
-    }
-    const site = c.req.header('sec-fetch-site');
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new KithError('CSRF_FAILED');
+    refuseForeignOrigin(c, origin);
 
     let sent = c.req.header(CSRF_HEADER);
     if (
@@ -70,6 +63,70 @@ export function csrfProtection({ keys, config }: CsrfOptions): MiddlewareHandler
     if (!sent || !constantTimeEqual(sent, expected)) throw new KithError('CSRF_FAILED');
     await next();
   };
+}
+
+/** Where the owner's own writes live: the JSON API and the passkey ceremonies. */
+const OWNER_WRITE_PATHS = /^\/(?:v1\/me|auth)\//;
+
+/**
+ * The same origin check the forms get, for every state-changing owner request
+ * (`/v1/me/*` and `/auth/*`, whatever the method but GET, HEAD and OPTIONS),
+ * mounted once in `createApp` so no route can forget it.
+ *
+ * `SameSite=Lax` keeps the session cookie off cross-site requests, but a page
+ * on the same site (a sibling subdomain, another port on the same host) is not
+ * cross-site: its `fetch(…, { mode: 'no-cors', credentials: 'include' })`
+ * carries the cookie and needs no preflight. So:
+ *
+ * 1. A foreign `Origin`, or a `Sec-Fetch-Site` other than `same-origin` (or
+ *    `none`, a user's own navigation), is refused.
+ * 2. The request must then prove where it comes from: `Sec-Fetch-Site:
+ *    same-origin` or an `Origin` equal to ours (both set by the browser, never
+ *    by a page: Fetch §2.2.2, forbidden request headers), or else the CSRF
+ *    token in `x-csrf-token`. A script outside a browser sends
+ *    `Origin: <public URL>` like a browser would.
+ *
+ * @example
+ * app.use(ownerWriteProtection({ keys, config }));
+ */
+export function ownerWriteProtection({ keys, config }: CsrfOptions): MiddlewareHandler<AppEnv> {
+  const origin = config.publicUrl.origin;
+  return async function ownerWriteProtection(c, next) {
+    if (SAFE_METHODS.has(c.req.method) || !OWNER_WRITE_PATHS.test(c.req.path)) return next();
+    refuseForeignOrigin(c, origin);
+    if (c.req.header('sec-fetch-site') === 'same-origin' || c.req.header('origin') === origin) return next();
+    const secret = getCookie(c, CSRF_COOKIE);
+    const sent = c.req.header(CSRF_HEADER);
+    if (
+      !secret ||
+      !sent ||
+      !constantTimeEqual(sent, csrfTokenFor(keys, secret, getCookie(c, SESSION_COOKIE)))
+    )
+      throw new KithError('CSRF_FAILED', {
+        detail: 'This request did not come from this vault’s own pages.',
+      });
+    await next();
+  };
+}
+
+/**
+ * Layer 1 of both checks: a request that says it comes from elsewhere is refused.
+ * Under our `Referrer-Policy: no-referrer` browsers send `Origin: null` even from our own
+ * pages (Fetch §3.1.5, "serializing a request origin"): null says nothing, so it is left to
+ * Sec-Fetch-Site and the token. A real foreign origin is refused outright.
+ */
+function refuseForeignOrigin(c: Context, origin: string): void {
+  const requestOrigin = c.req.header('origin');
+  if (requestOrigin !== undefined && requestOrigin !== 'null' && requestOrigin !== origin) {
+    throw new KithError('CSRF_FAILED');
+  }
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new KithError('CSRF_FAILED');
+}
+
+// Bound to the session: a token leaked from one session is useless in another.
+function csrfTokenFor(keys: CsrfOptions['keys'], secret: string, session: string | undefined): string {
+  return keys.blindIndex('csrf', `${secret}|${session ?? ''}`);
 }
 
 /** The hidden field every form carries. */
