@@ -816,6 +816,7 @@ describeEachDatabase(
                     'profile_fields.sealed',
                     'owners.profile',
                     'events',
+                    'event_sequences',
                     'deliveries',
                   ],
                 }
