@@ -123,4 +123,17 @@ describeEachDatabase('vendor endpoints behind trusted proxies', (database) => {
     // No header: the proxy itself is the client.
     expect(await status()).toBe(400);
   });
+  it('reads RFC 7239 Forwarded the same way when there is no X-Forwarded-For', async () => {
+    const forwarded = async (value: string) => (await garbage(vault, 1, { forwarded: value })).status;
+    for (let i = 0; i < 3; i++) expect(await forwarded('for=192.0.2.60;proto=https')).toBe(400);
+    expect(await forwarded('for=192.0.2.60')).toBe(429);
+    // The right-most untrusted for= is the client; a port, and an IPv6 address in brackets, are read.
+    expect(await forwarded('for=192.0.2.60, for=198.51.100.9:4711')).toBe(400);
+    for (let i = 0; i < 3; i++) expect(await forwarded('for="[2001:db8::17]:4711", for=127.0.0.1')).toBe(400);
+    expect(await forwarded('for="[2001:db8::17]"')).toBe(429);
+    // An obfuscated or unknown node stops the walk there: it is nobody's budget but its own.
+    for (let i = 0; i < 3; i++) expect(await forwarded('for=192.0.2.61, for=_hidden')).toBe(400);
+    expect(await forwarded('for=192.0.2.61, for=unknown')).toBe(429);
+    expect(await forwarded('for=192.0.2.61')).toBe(400);
+  });
 });
