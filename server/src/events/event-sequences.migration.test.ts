@@ -17,7 +17,12 @@ describeEachDatabase('upgrading to numbered events', (database) => {
 
   it('numbers the events already in the outbox per vendor, oldest first, and carries on from there', async () => {
     const { db } = tv.vault;
-    expect(await migrateDown(db)).toEqual(['down 2026-12-04T18-00-event-sequences']);
+    // Down to just before it, whatever came after it.
+    const undone: string[] = [];
+    for (let i = 0; i < 10 && !undone.includes('down 2026-12-04T18-00-event-sequences'); i++) {
+      undone.push(...(await migrateDown(db)));
+    }
+    expect(undone.at(-1)).toBe('down 2026-12-04T18-00-event-sequences');
     // Written before the upgrade: no sequence column yet.
     const old = [
       ['evt_b', 'https://a.example/c.json', 20],
@@ -29,7 +34,7 @@ describeEachDatabase('upgrading to numbered events', (database) => {
       await sql`INSERT INTO events (id, owner_id, client_id, type, payload, created_at)
         VALUES (${id}, ${ownerId}, ${clientId}, 'grant.revoked', '{}', ${at})`.execute(db);
     }
-    expect(await migrateToLatest(db)).toEqual(['up 2026-12-04T18-00-event-sequences']);
+    expect(await migrateToLatest(db)).toContain('up 2026-12-04T18-00-event-sequences');
 
     const numbered = await db.selectFrom('events').select(['id', 'sequence']).orderBy('id').execute();
     expect(numbered.map((r) => [r.id, Number(r.sequence)])).toEqual([
