@@ -66,4 +66,11 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
     expect(sentence).toContain('text message, app notification');
     expect(sentence).not.toMatch(/\bsms\b|\bpush\b/);
   });
+
+  it('styles the code box like every other text field (the stylesheet matches input[type="text"])', async () => {
+    const html = await (await tv.app.request('/approve', { headers: { cookie } })).text();
+    const input = /<input[^>]*id="code"[^>]*>/.exec(html)?.[0] ?? '';
+    expect(input).toMatch(/type="text"/);
+    expect(input).toMatch(/class="input--code"/);
+  });
 });
