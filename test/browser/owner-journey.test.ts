@@ -146,6 +146,11 @@ describeWithBrowser('owner journey in a real browser', (database) => {
     await page.locator('[data-kith="recovery-codes"]').waitFor();
     const codes = await page.locator('[data-kith="recovery-codes"] code').allTextContents();
     expect(codes).toHaveLength(10);
+    // The codes can be saved as a file (no script needed) or copied in one click.
+    const download = await page.locator('[data-kith="download-recovery-codes"]').getAttribute('href');
+    const saved = decodeURIComponent(download?.replace(/^data:text\/plain;charset=utf-8,/, '') ?? '');
+    expect(saved.trim().split('\n').slice(-10)).toEqual(codes);
+    expect(await page.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
     await checkPage(page, `${kind}-recovery-codes`);
     await page.getByRole('link', { name: 'I have saved them' }).click();
     await checkPage(page, `${kind}-security`);
