@@ -73,4 +73,11 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
     expect(input).toMatch(/type="text"/);
     expect(input).toMatch(/class="input--code"/);
   });
+
+  it('says on the sign-in page that a vendor is waiting, when the owner comes from an approval link', async () => {
+    const html = await (await tv.app.request('/sign-in?next=%2Fapprove%2Fgrq_x')).text();
+    expect(html).toContain('A vendor is waiting for your answer');
+    const plain = await (await tv.app.request('/sign-in')).text();
+    expect(plain).not.toContain('A vendor is waiting for your answer');
+  });
 });

@@ -167,6 +167,9 @@ describeWithBrowser('owner journey in a real browser', (database) => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/sign-in?signed-out=1');
     await checkPage(page, `${kind}-sign-in`);
+    // Nothing was tried yet, so nothing failed: the page says no error while the browser's offer waits.
+    await page.waitForTimeout(1000);
+    expect(await page.locator('[data-kith-status]').first().textContent()).toBe('');
     await first.setPresence(true);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(`${vault.url}/`);

@@ -153,8 +153,10 @@
       .browserSupportsWebAuthnAutofill()
       .then((supported) => (supported ? signIn(true) : undefined))
       .catch((error) => {
-        // Cancelled when the button starts its own ceremony; anything else is worth saying.
-        if (error?.name !== 'AbortError') say(explain(error), 'error');
+        // The browser's offer ending unused — cancelled when the button starts its own ceremony, or
+        // timed out, or dismissed — is not a failed attempt: nothing is said before the person tries.
+        // A passkey the person picked that the vault then refused is (a CeremonyError).
+        if (error instanceof CeremonyError) say(explain(error), 'error');
       });
   }
 })();
