@@ -88,6 +88,12 @@ export {
 export {
   type ContactChannel,
   /**
+   * Each contact channel in the words a person uses.
+   * @example
+   * contactChannelLabels.sms // 'Text message'
+   */
+  contactChannelLabels,
+  /**
    * The ways a vendor may reach the owner.
    * @example
    * contactChannels // ['email', 'phone', 'sms', 'post', 'push']

@@ -74,10 +74,12 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
       await expect.poll(() => page.getByText('grace@example.com').count()).toBe(1);
       await checkPage(page, `${kind}-approve`);
 
-      // Approving takes two clicks here: untick the optional phone number, approve.
+      // Consent is never pre-ticked: the optional phone number starts unticked, the required details
+      // are ticked and explained. Approving without the phone number is one click.
       let approveClicks = 0;
-      await page.getByLabel(/Phone number/).uncheck();
-      approveClicks++;
+      expect(await page.getByLabel(/Phone number/).isChecked()).toBe(false);
+      expect(await page.getByLabel(/Email address/).isChecked()).toBe(true);
+      expect(await page.locator('#fields-hint').textContent()).toContain('shared only if you tick them');
       await page.getByRole('button', { name: 'Approve' }).click();
       approveClicks++;
       await page.waitForURL(`${shop.url}/`);

@@ -146,6 +146,11 @@ describeWithBrowser('owner journey in a real browser', (database) => {
     await page.locator('[data-kith="recovery-codes"]').waitFor();
     const codes = await page.locator('[data-kith="recovery-codes"] code').allTextContents();
     expect(codes).toHaveLength(10);
+    // The codes can be saved as a file (no script needed) or copied in one click.
+    const download = await page.locator('[data-kith="download-recovery-codes"]').getAttribute('href');
+    const saved = decodeURIComponent(download?.replace(/^data:text\/plain;charset=utf-8,/, '') ?? '');
+    expect(saved.trim().split('\n').slice(-10)).toEqual(codes);
+    expect(await page.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
     await checkPage(page, `${kind}-recovery-codes`);
     await page.getByRole('link', { name: 'I have saved them' }).click();
     await checkPage(page, `${kind}-security`);
@@ -162,6 +167,9 @@ describeWithBrowser('owner journey in a real browser', (database) => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/sign-in?signed-out=1');
     await checkPage(page, `${kind}-sign-in`);
+    // Nothing was tried yet, so nothing failed: the page says no error while the browser's offer waits.
+    await page.waitForTimeout(1000);
+    expect(await page.locator('[data-kith-status]').first().textContent()).toBe('');
     await first.setPresence(true);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(`${vault.url}/`);

@@ -11,7 +11,8 @@ export const contactChannels = ['email', 'phone', 'sms', 'post', 'push'] as cons
 /** One of {@link contactChannels}. */
 export type ContactChannel = (typeof contactChannels)[number];
 
-const channelLabels: Record<ContactChannel, string> = {
+/** Each channel in the words a person uses. */
+export const contactChannelLabels: Record<ContactChannel, string> = {
   email: 'Email',
   phone: 'Phone call',
   sms: 'Text message',
@@ -56,7 +57,7 @@ export const contactTermsFields = [
     schema: contactChannelsSchema,
     ui: {
       kind: 'checkboxes',
-      options: contactChannels.map((value) => ({ value, label: channelLabels[value] })),
+      options: contactChannels.map((value) => ({ value, label: contactChannelLabels[value] })),
     },
   }),
   defineField({

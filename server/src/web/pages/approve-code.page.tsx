@@ -31,6 +31,7 @@ export function ApproveCodePage(props: ApproveCodePageProps) {
           <input
             id="code"
             name="code"
+            type="text"
             class="input--code"
             autocomplete="one-time-code"
             autocapitalize="characters"

@@ -1,4 +1,4 @@
-import { findProfileField, purposes } from '@kith/schemas';
+import { contactChannelLabels, findProfileField, purposes } from '@kith/schemas';
 import type { PendingGrantRequest } from '../../grants/grant-request.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { type ApproveTerms, TermsChoice } from '../../terms/terms-choice.tsx';
@@ -72,8 +72,8 @@ export function ApprovePage(props: ApprovePageProps) {
         <fieldset class="grant-fields" aria-describedby="fields-hint">
           <legend class="grant-fields__legend">What they will be able to read</legend>
           <p id="fields-hint" class="small">
-            Required details are needed for this purpose. Untick any optional detail you would rather not
-            share.
+            Required details are what they need for this purpose: approving shares them. Optional ones are
+            shared only if you tick them.
           </p>
           <ul class="grant-fields__list">
             {request.fields.map((path) => (
@@ -108,8 +108,12 @@ export function ApprovePage(props: ApprovePageProps) {
         </div>
         {request.contact && request.contact.channels.length > 0 && (
           <p>
-            They also ask to contact you by {request.contact.channels.join(', ')}, at most{' '}
-            {request.contact.max_per_week} time{request.contact.max_per_week === 1 ? '' : 's'} a week
+            They also ask to contact you by{' '}
+            {request.contact.channels
+              .map((channel) => contactChannelLabels[channel].toLowerCase())
+              .join(', ')}
+            , at most {request.contact.max_per_week} time{request.contact.max_per_week === 1 ? '' : 's'} a
+            week
             {request.contact.purposes.includes('marketing')
               ? ', including offers'
               : ', for service messages only'}
@@ -150,7 +154,7 @@ function FieldRow(props: { path: string; value: string | undefined; required?: b
         id={id}
         name="fields"
         value={props.path}
-        checked
+        checked={props.required === true}
         disabled={props.required}
         aria-describedby={`${id}-value`}
       />

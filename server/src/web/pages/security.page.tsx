@@ -97,6 +97,18 @@ export function SecurityPage(props: SecurityPageProps) {
             ))}
           </ol>
           <p class="card__actions">
+            <a
+              class="button button--secondary"
+              data-kith="download-recovery-codes"
+              download="kith-recovery-codes.txt"
+              href={`data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesFile(props.newRecoveryCodes))}`}
+            >
+              Download as a file
+            </a>
+            {/* Shown by kith.js: copying needs the clipboard, which needs JavaScript. */}
+            <button type="button" class="button button--secondary" data-kith-copy="recovery-codes" hidden>
+              Copy
+            </button>
             <a class="button button--primary" href="/security">
               I have saved them
             </a>
@@ -207,4 +219,9 @@ export function SecurityPage(props: SecurityPageProps) {
       </section>
     </Layout>
   );
+}
+
+/** The text a person saves: what the codes are, then one code a line. */
+function recoveryCodesFile(codes: readonly string[]): string {
+  return `Kith recovery codes. Each works once, to sign in when every passkey is lost.\n\n${codes.join('\n')}\n`;
 }

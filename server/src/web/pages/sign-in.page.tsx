@@ -22,6 +22,13 @@ export function SignInPage(props: SignInPageProps) {
         <h1>Sign in to your vault</h1>
         {props.signedOut && <Notice kind="success" title="You are signed out." />}
         {props.sessionEnded && <Notice kind="info" title="Please sign in again." />}
+        {props.next?.startsWith('/approve') && (
+          <Notice kind="info" title="A vendor is waiting for your answer">
+            <p>
+              Sign in, and you will go straight to what they ask for. Nothing is shared until you approve.
+            </p>
+          </Notice>
+        )}
         <p class="lede">
           Use the passkey on your phone or computer: your fingerprint, face or screen lock opens your vault.
           There is no password to steal.

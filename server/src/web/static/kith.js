@@ -132,14 +132,31 @@
     window.location.assign('/security');
   });
 
+  // Copy buttons (recovery codes): the items of the list they name, one a line.
+  for (const button of document.querySelectorAll('[data-kith-copy]')) {
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      const list = document.querySelector(`[data-kith="${button.dataset.kithCopy}"]`);
+      const text = [...(list?.querySelectorAll('code') ?? [])].map((code) => code.textContent).join('\n');
+      try {
+        await navigator.clipboard.writeText(text);
+        say('Copied. Paste them into your password manager now.', 'success');
+      } catch {
+        say('Copying was refused by the browser: download them as a file instead.', 'error');
+      }
+    });
+  }
+
   // Conditional UI: the browser offers saved passkeys in the field's autofill (WebAuthn L3 §5.1.4.1).
   if (document.querySelector('[data-kith="sign-in"]')) {
     webauthn
       .browserSupportsWebAuthnAutofill()
       .then((supported) => (supported ? signIn(true) : undefined))
       .catch((error) => {
-        // Cancelled when the button starts its own ceremony; anything else is worth saying.
-        if (error?.name !== 'AbortError') say(explain(error), 'error');
+        // The browser's offer ending unused — cancelled when the button starts its own ceremony, or
+        // timed out, or dismissed — is not a failed attempt: nothing is said before the person tries.
+        // A passkey the person picked that the vault then refused is (a CeremonyError).
+        if (error instanceof CeremonyError) say(explain(error), 'error');
       });
   }
 })();

@@ -1,0 +1,83 @@
+import { vendorMetadataSchema } from '@kith/schemas';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createGrantRequest } from '../server/src/grants/grant-request.service.ts';
+import { upsertVendor } from '../server/src/vendors/vendor.repository.ts';
+import { describeEachDatabase } from './support/databases.ts';
+import { openTestVault, type TestVault } from './support/test-vault.ts';
+
+const YEAR = 365 * 24 * 3_600_000;
+
+describeEachDatabase('the approve page, as a person reads it (HTTP)', (database) => {
+  let tv: TestVault;
+  let cookie: string;
+
+  beforeAll(async () => {
+    tv = await openTestVault(database());
+    ({ cookie } = await tv.signedInOwner());
+  });
+  afterAll(() => tv?.close());
+
+  async function pendingRequest() {
+    const clientId = 'https://shop.example/kith.json';
+    const metadata = vendorMetadataSchema.parse({
+      client_id: clientId,
+      client_name: 'Corner Shop',
+      jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }] },
+    });
+    await upsertVendor(tv.vault.db, {
+      client_id: clientId,
+      metadata: JSON.stringify(metadata),
+      fetched_at: tv.clock.now(),
+      expires_at: tv.clock.now() + YEAR,
+    });
+    const deps = { db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config: tv.config };
+    return createGrantRequest(
+      deps,
+      { clientId, metadata },
+      {
+        fields: ['email'],
+        optionalFields: ['phone_number', 'name'],
+        purpose: 'delivery',
+        durationSeconds: 86_400,
+        contact: { channels: ['sms', 'push'], purposes: ['service'], max_per_week: 2 },
+      },
+    );
+  }
+
+  it('starts every optional field unticked and every required one ticked, and says why', async () => {
+    const { id } = await pendingRequest();
+    const res = await tv.app.request(`/approve/${id}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const box = (path: string) => new RegExp(`<input[^>]*id="field-${path}"[^>]*>`).exec(html)?.[0] ?? '';
+    for (const optional of ['phone_number', 'name']) {
+      expect(box(optional), optional).not.toBe('');
+      expect(box(optional), optional).not.toMatch(/\bchecked\b/);
+    }
+    expect(box('email')).toMatch(/\bchecked\b/);
+    expect(box('email')).toMatch(/\bdisabled\b/);
+    expect(html).toContain('Optional ones are shared only if you tick them');
+  });
+
+  it('names contact channels in plain words, not their wire names', async () => {
+    const { id } = await pendingRequest();
+    const html = await (await tv.app.request(`/approve/${id}`, { headers: { cookie } })).text();
+    const sentence = /They also ask to contact you by([\s\S]*?)\./.exec(html)?.[1] ?? '';
+    expect(sentence).toContain('text message, app notification');
+    expect(sentence).not.toMatch(/\bsms\b|\bpush\b/);
+  });
+
+  it('styles the code box like every other text field (the stylesheet matches input[type="text"])', async () => {
+    const html = await (await tv.app.request('/approve', { headers: { cookie } })).text();
+    const input = /<input[^>]*id="code"[^>]*>/.exec(html)?.[0] ?? '';
+    expect(input).toMatch(/type="text"/);
+    expect(input).toMatch(/class="input--code"/);
+  });
+
+  it('says on the sign-in page that a vendor is waiting, when the owner comes from an approval link', async () => {
+    const html = await (await tv.app.request('/sign-in?next=%2Fapprove%2Fgrq_x')).text();
+    expect(html).toContain('A vendor is waiting for your answer');
+    const plain = await (await tv.app.request('/sign-in')).text();
+    expect(plain).not.toContain('A vendor is waiting for your answer');
+  });
+});
