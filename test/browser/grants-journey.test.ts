@@ -151,6 +151,8 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
       await owner.fill('#code', code.toLowerCase().replace('kith-', ''));
       await owner.getByRole('button', { name: 'Continue' }).click();
       await owner.waitForURL(`${vault.url}/approve/**`);
+      // This time she shares the optional phone number too: she ticks it herself.
+      await owner.getByLabel(/Phone number/).check();
       await owner.getByRole('button', { name: 'Approve' }).click();
       await owner.locator('h1', { hasText: 'Corner Shop can now read what you approved' }).waitFor();
       await checkPage(owner, `${kind}-approved`);
