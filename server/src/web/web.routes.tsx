@@ -4,12 +4,12 @@ import type { AppEnv } from '../env.ts';
 import { handleError } from '../http/error-handler.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
-import { createTermsPageRoutes } from '../terms/terms-pages.routes.tsx';
 import { createAuthRoutes } from './auth.routes.ts';
 import { createGrantPageRoutes } from './grant-pages.routes.tsx';
 import { ErrorPage } from './pages/error.page.tsx';
 import { createPageRoutes } from './pages.routes.tsx';
 import { createStaticRoutes } from './static.routes.ts';
+import { createTermsPageRoutes } from './terms-pages.routes.tsx';
 import type { WebEnv } from './web.env.ts';
 
 // What a person is told when a page fails; codes not listed use their title.

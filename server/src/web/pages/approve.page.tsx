@@ -1,12 +1,12 @@
 import { contactChannelLabels, findProfileField, purposes } from '@kith/schemas';
 import type { PendingGrantRequest } from '../../grants/grant-request.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
-import { type ApproveTerms, TermsChoice } from '../../terms/terms-choice.tsx';
 import { CsrfField } from '../csrf.tsx';
 import { describeDuration } from '../field-value.ts';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
 import { VendorAddress, VendorName } from '../vendor-label.tsx';
+import { type ApproveTerms, TermsChoice } from './terms-choice.tsx';
 
 export interface ApprovePageProps {
   nonce: string;

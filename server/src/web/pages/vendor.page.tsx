@@ -1,19 +1,19 @@
 import { findProfileField, purposes } from '@kith/schemas';
 import type { AccessLogEntry } from '../../audit/audit.service.ts';
-import { ContactSection, type ContactSectionProps } from '../../contact/contact.section.tsx';
 import type { OwnerGrant } from '../../grants/grant.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
+import { CsrfField } from '../csrf.tsx';
+import { formatMoment } from '../format.ts';
+import { Layout, Notice } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
+import { ContactSection, type ContactSectionProps } from './contact.section.tsx';
 import {
   RelationshipSection,
   type RelationshipSectionProps,
   ShareSection,
   type ShareSectionProps,
-} from '../../relationships/relationship.section.tsx';
-import { VendorTermsSection, type VendorTermsSectionProps } from '../../terms/vendor-terms.section.tsx';
-import { CsrfField } from '../csrf.tsx';
-import { formatMoment } from '../format.ts';
-import { Layout, Notice } from '../layout.tsx';
-import { VendorAddress, VendorName } from '../vendor-label.tsx';
+} from './relationship.section.tsx';
+import { VendorTermsSection, type VendorTermsSectionProps } from './vendor-terms.section.tsx';
 
 export interface VendorPageProps {
   nonce: string;

@@ -1,5 +1,5 @@
 import type { Agreement } from '@kith/schemas';
-import { Notice } from '../web/layout.tsx';
+import { Notice } from '../layout.tsx';
 import { AgreementFacts } from './terms.page.tsx';
 
 /** The terms side of a request: what the owner proffers, what the vendor accepted. */

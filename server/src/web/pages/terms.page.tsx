@@ -1,6 +1,6 @@
 import type { Agreement, AgreementRef } from '@kith/schemas';
-import { CsrfField } from '../web/csrf.tsx';
-import { Layout, Notice } from '../web/layout.tsx';
+import { CsrfField } from '../csrf.tsx';
+import { Layout, Notice } from '../layout.tsx';
 
 /** What an agreement's machine-readable terms mean, in words a person reads. */
 export function AgreementFacts({ agreement }: { agreement: Agreement }) {

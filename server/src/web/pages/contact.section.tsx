@@ -4,10 +4,10 @@ import {
   findProfileField,
   type VendorContactTermsView,
 } from '@kith/schemas';
-import { CsrfField } from '../web/csrf.tsx';
-import { formatMoment } from '../web/format.ts';
-import { Notice } from '../web/layout.tsx';
-import { VendorName } from '../web/vendor-label.tsx';
+import { CsrfField } from '../csrf.tsx';
+import { formatMoment } from '../format.ts';
+import { Notice } from '../layout.tsx';
+import { VendorName } from '../vendor-label.tsx';
 
 export interface ContactSectionProps {
   csrfToken: string;

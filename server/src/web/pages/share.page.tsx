@@ -1,7 +1,7 @@
-import type { VendorDisplay } from '../grants/vendor-display.ts';
-import { CsrfField } from '../web/csrf.tsx';
-import { Layout, Notice } from '../web/layout.tsx';
-import { VendorAddress, VendorName } from '../web/vendor-label.tsx';
+import type { VendorDisplay } from '../../grants/vendor-display.ts';
+import { CsrfField } from '../csrf.tsx';
+import { Layout, Notice } from '../layout.tsx';
+import { VendorAddress, VendorName } from '../vendor-label.tsx';
 import { ShareChoices } from './relationship.section.tsx';
 
 export interface SharePageProps {

@@ -5,14 +5,14 @@ import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { contentSecurityPolicy } from '../web/csp.ts';
-import { csrfProtection, formString } from '../web/csrf.tsx';
-import { requireOwnerPage } from '../web/require-owner-page.ts';
-import type { WebEnv } from '../web/web.env.ts';
-import { SHARE_DURATIONS } from './relationship.section.tsx';
-import { endRelationship } from './relationship.service.ts';
-import { SharePage } from './share.page.tsx';
-import { shareFields } from './share.service.ts';
+import { endRelationship } from '../relationships/relationship.service.ts';
+import { shareFields } from '../relationships/share.service.ts';
+import { contentSecurityPolicy } from './csp.ts';
+import { csrfProtection, formString } from './csrf.tsx';
+import { SHARE_DURATIONS } from './pages/relationship.section.tsx';
+import { SharePage } from './pages/share.page.tsx';
+import { requireOwnerPage } from './require-owner-page.ts';
+import type { WebEnv } from './web.env.ts';
 
 /**
  * The owner's goodbye and unasked sharing, as pages: end a relationship from

@@ -6,13 +6,13 @@ import {
   purposeIds,
   purposes,
 } from '@kith/schemas';
-import type { DeliveryHealth } from '../events/delivery.service.ts';
-import { CsrfField } from '../web/csrf.tsx';
-import { describeDuration } from '../web/field-value.ts';
-import { formatMoment } from '../web/format.ts';
-import { Notice } from '../web/layout.tsx';
-import { VendorName } from '../web/vendor-label.tsx';
-import type { Erasure, Relationship } from './relationship.service.ts';
+import type { DeliveryHealth } from '../../events/delivery.service.ts';
+import type { Erasure, Relationship } from '../../relationships/relationship.service.ts';
+import { CsrfField } from '../csrf.tsx';
+import { describeDuration } from '../field-value.ts';
+import { formatMoment } from '../format.ts';
+import { Notice } from '../layout.tsx';
+import { VendorName } from '../vendor-label.tsx';
 
 export interface RelationshipSectionProps {
   csrfToken: string;

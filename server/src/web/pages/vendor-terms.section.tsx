@@ -1,6 +1,6 @@
 import type { Agreement } from '@kith/schemas';
-import { CsrfField } from '../web/csrf.tsx';
-import { Notice } from '../web/layout.tsx';
+import { CsrfField } from '../csrf.tsx';
+import { Notice } from '../layout.tsx';
 
 export interface VendorTermsSectionProps {
   vendorKey: string;

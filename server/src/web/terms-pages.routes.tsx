@@ -5,12 +5,12 @@ import type { Executor } from '../db/database.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
-import { contentSecurityPolicy } from '../web/csp.ts';
-import { csrfProtection, formString } from '../web/csrf.tsx';
-import { requireOwnerPage } from '../web/require-owner-page.ts';
-import type { WebEnv } from '../web/web.env.ts';
-import { AgreementPage, TermsPage } from './terms.page.tsx';
-import { readOwnerTerms, setProfferedTerms } from './terms.service.ts';
+import { readOwnerTerms, setProfferedTerms } from '../terms/terms.service.ts';
+import { contentSecurityPolicy } from './csp.ts';
+import { csrfProtection, formString } from './csrf.tsx';
+import { AgreementPage, TermsPage } from './pages/terms.page.tsx';
+import { requireOwnerPage } from './require-owner-page.ts';
+import type { WebEnv } from './web.env.ts';
 
 /** Each agreement's public text, and the owner's page to pick the one they offer. */
 export function createTermsPageRoutes(deps: PasskeyDeps) {
