@@ -233,7 +233,7 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     });
   }
 
-  it('refuses a grant past its expiry with the same answer', async () => {
+  it('refuses a grant past its expiry with GRANT_EXPIRED, so the vendor knows to forget', async () => {
     const before = await counts();
     vault.clock.advance(2 * 24 * 3600 * 1000);
     try {
@@ -246,7 +246,9 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
         now: vault.clock.now(),
       });
       const res = await redeemRaw(grant, dpop);
-      expect(res).toEqual(reference);
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'GRANT_EXPIRED' });
+      expect(res.challenge).toBe(reference?.challenge);
     } finally {
       vault.clock.advance(-2 * 24 * 3600 * 1000);
     }

@@ -99,7 +99,7 @@ describe('retries', () => {
     for (const code of [
       'VALIDATION_FAILED',
       'INVALID_CLIENT',
-      'FORBIDDEN',
+      'ACCESS_DENIED',
       'NOT_FOUND',
       'BODY_TOO_LARGE',
     ] as const) {

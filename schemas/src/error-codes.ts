@@ -12,12 +12,10 @@ export const errorCodes = {
   UNKNOWN_FIELD: { status: 400, title: 'The request names a field Kith does not know.' },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is larger than this server accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be JSON.' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'This method is not allowed here.' },
   NOT_FOUND: { status: 404, title: 'Nothing is here.' },
 
   // Who is asking.
   UNAUTHENTICATED: { status: 401, title: 'Sign in to continue.' },
-  FORBIDDEN: { status: 403, title: 'You may not do this.' },
   CSRF_FAILED: { status: 403, title: 'The form could not be verified; reload the page and try again.' },
   SIGN_IN_FAILED: { status: 401, title: 'Sign-in failed.' },
   REAUTHENTICATION_REQUIRED: { status: 401, title: 'Confirm it is you with a passkey first.' },
@@ -40,7 +38,6 @@ export const errorCodes = {
   ACCESS_DENIED: { status: 403, title: 'The owner declined the request.' },
   EXPIRED_TOKEN: { status: 400, title: 'The request expired before the owner answered.' },
   REDIRECT_URI_INVALID: { status: 400, title: "The redirect URI is not in the vendor's metadata." },
-  CONTACT_NOT_ALLOWED: { status: 403, title: 'The owner does not allow this contact now.' },
   RELATIONSHIP_NOT_FOUND: { status: 404, title: 'No live relationship with this vendor.' },
   ERASURE_NOT_FOUND: { status: 404, title: 'No such erasure request.' },
   TERMS_NOT_ACCEPTED: { status: 409, title: "The vendor has not accepted the owner's terms for this grant." },
@@ -52,7 +49,6 @@ export const errorCodes = {
   },
 
   // The server's own trouble.
-  MASTER_KEY_MISMATCH: { status: 500, title: 'The master key does not open this vault.' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The server cannot serve this right now.' },
   INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -18,7 +18,8 @@ import {
 import { Hono } from 'hono';
 import { requestJson } from './http.ts';
 import { freePort } from './postgres-cluster.ts';
-import type { TestVault } from './test-vault.ts';
+import { sdkClock } from './test-clock.ts';
+import type { TestClock, TestVault } from './test-vault.ts';
 
 export interface TestVendor {
   clientId: string;
@@ -57,8 +58,19 @@ export interface WebhookReceiver {
   waitFor(predicate: (receipts: WebhookReceipt[]) => boolean, timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * Starts a test vendor for a vault. Given the vault itself (not only its URL),
+ * the vendor's SDK keeps the vault's time ({@link sdkClock}): advancing the
+ * vault's clock moves the vendor's too, and the SDK's waits advance it instead
+ * of sleeping.
+ *
+ * @example
+ * const shop = await startTestVendor({ vault }); // vault: a LiveVault
+ * vault.clock.advance(31 * 86_400_000);
+ */
 export async function startTestVendor(options: {
-  vault: string;
+  /** The vault, or just its URL (the vendor then runs on the wall clock). */
+  vault: string | { url: string; clock: TestClock };
   name?: string;
   redirectPath?: string;
   alg?: 'EdDSA' | 'ES256';
@@ -79,12 +91,14 @@ export async function startTestVendor(options: {
     }
     return response;
   };
+  const vault = typeof options.vault === 'string' ? { url: options.vault } : options.vault;
   const client = createKithClient({
     clientId,
     privateJwk,
-    vault: options.vault,
+    vault: vault.url,
     retry: { retries: 0 },
     fetch: tap,
+    ...('clock' in vault ? { clock: sdkClock(vault.clock) } : {}),
   });
   const metadata = await client.metadataDocument({
     clientName: options.name ?? 'Test Shop',

@@ -33,6 +33,7 @@ const contactBody = {
 const vendorProblems = problemResponses(
   'INVALID_GRANT',
   'GRANT_REVOKED',
+  'GRANT_EXPIRED',
   'VALIDATION_FAILED',
   ...bodyProblems,
   ...commonProblems,

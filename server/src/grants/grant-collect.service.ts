@@ -150,7 +150,7 @@ async function sharedGrantFor(
     throw new KithError('INVALID_GRANT', { detail: 'This grant was already collected.' });
   }
   if (grant.revoked_at !== null) throw new KithError('GRANT_REVOKED');
-  if (now >= grant.expires_at) throw new KithError('INVALID_GRANT', { detail: 'The grant has expired.' });
+  if (now >= grant.expires_at) throw new KithError('GRANT_EXPIRED');
   return grant;
 }
 

@@ -28,8 +28,8 @@ const DPOP_CHALLENGE = { 'www-authenticate': 'DPoP error="invalid_token", algs="
 
 /**
  * The one refusal for every way a grant can be wrong — forged, altered,
- * expired, another vendor's, presented without its key. The reason stays on
- * the server (as the error's `cause`).
+ * another vendor's, presented without its key. The reason stays on the
+ * server (as the error's `cause`).
  */
 export function refuseGrant(reason: string): KithError {
   return new KithError('INVALID_GRANT', { headers: DPOP_CHALLENGE, cause: reason });
@@ -38,6 +38,11 @@ export function refuseGrant(reason: string): KithError {
 /** A revoked grant says so, because the vendor must stop and forget. */
 function grantRevoked(): KithError {
   return new KithError('GRANT_REVOKED', { headers: DPOP_CHALLENGE });
+}
+
+/** An expired grant says so too: the vendor stops, forgets, and may ask again. */
+function grantExpired(): KithError {
+  return new KithError('GRANT_EXPIRED', { headers: DPOP_CHALLENGE });
 }
 
 /** Reads the token from `Authorization: DPoP <token>` and the grant id it names, or refuses. */
@@ -78,7 +83,8 @@ export function checkGrantStanding<Grant extends GrantStanding>(
     throw refuseGrant('unknown token');
   // A revoked grant voids every token minted from it, whatever its exp.
   if (grant.revoked_at !== null) throw grantRevoked();
-  if (now >= grant.expires_at) throw refuseGrant('expired');
+  // Only the holder of the exact token learns it ran out: the hash was checked first.
+  if (now >= grant.expires_at) throw grantExpired();
 }
 
 /**

@@ -80,6 +80,7 @@ const collectRoute = createRoute({
       'EXPIRED_TOKEN',
       'INVALID_GRANT',
       'GRANT_REVOKED',
+      'GRANT_EXPIRED',
       'INVALID_CLIENT',
       'INVALID_DPOP_PROOF',
       'GRANT_REQUEST_NOT_FOUND',
@@ -118,7 +119,7 @@ const dataRoute = createRoute({
       content: { 'application/json': { schema: redeemedDataSchema } },
     },
     304: { description: 'Nothing granted changed since the `ETag` sent.' },
-    ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', ...commonProblems),
+    ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', 'GRANT_EXPIRED', ...commonProblems),
   },
 });
 
@@ -133,7 +134,7 @@ const relinquishRoute = createRoute({
     'Presented like a redeem. Afterwards the grant is revoked and every redeem is `GRANT_REVOKED`.',
   responses: {
     204: { description: 'The grant is revoked.' },
-    ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', ...commonProblems),
+    ...problemResponses('INVALID_GRANT', 'GRANT_REVOKED', 'GRANT_EXPIRED', ...commonProblems),
   },
 });
 
