@@ -1,35 +1,182 @@
 import { isAbsolute, resolve } from 'node:path';
 import { compileTrustedProxies } from './http/client-address.ts';
 
+/** One environment variable: how it is read, its default, and what it means. */
+export type ConfigOption =
+  | { kind: 'integer'; default: number | undefined; min: number; max: number; description: string }
+  | { kind: 'boolean'; default: boolean; description: string }
+  | { kind: 'text'; default: string | undefined; shown?: string; description: string };
+
 /**
- * Every option the server reads, its default and what it means. `main.ts`
- * hands `process.env` to `loadConfig`; nothing else reads the environment.
- *
- * | variable | default | meaning |
- * | --- | --- | --- |
- * | KITH_DATABASE_URL | `sqlite:./data/kith.sqlite` | `sqlite:PATH` (embedded, one file) or `postgres://…` (shared by several processes) |
- * | KITH_PORT | `3000` | TCP port to listen on |
- * | KITH_HOST | `127.0.0.1` | address to listen on; `0.0.0.0` to listen on every interface |
- * | KITH_PUBLIC_URL | `http://localhost:PORT` | the origin people and vendors reach; passkeys and tokens are bound to it |
- * | KITH_MASTER_KEY | — | 32 bytes, base64 or hex: wraps every owner's data key |
- * | KITH_MASTER_KEY_FILE | `<database folder>/master.key` | a file holding the master key; generated (0600) on first start when neither is set |
- * | KITH_BODY_LIMIT_BYTES | `102400` | the largest request body accepted |
- * | KITH_SESSION_IDLE_MINUTES | `30` | a session unused this long ends |
- * | KITH_SESSION_ABSOLUTE_HOURS | `12` | a session ends this long after sign-in, used or not |
- * | KITH_SIGN_IN_MAX_ATTEMPTS | `20` | failed sign-in attempts counted per window against each client address and, for passkeys, each credential named (recovery codes and passkeys in separate budgets); past it failures are `RATE_LIMITED` and recovery codes are refused, but a valid passkey is always accepted. Also the budget of wrong user codes one owner may type |
- * | KITH_SIGN_IN_WINDOW_MINUTES | `15` | the window those attempts are counted in |
- * | KITH_VENDOR_RATE_LIMIT_PER_MINUTE | `600` | requests one authenticated vendor (client id) may make per minute to the vendor endpoints that come before a grant (asking, collecting, acknowledging); the same number of unauthenticated (failed) requests one client address may make, in a separate budget; more are `RATE_LIMITED` |
- * | KITH_TRUSTED_PROXIES | — (none) | comma-separated addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of reverse proxies whose `X-Forwarded-For` (or, without it, `Forwarded`) is believed; the client address is then its right-most hop that is not one of them. Empty: the header is ignored and the peer address is the client |
- * | KITH_LOG_LEVEL | `info` | `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` |
- * | KITH_DEV_ALLOW_LOCAL_VENDORS | `false` | development only: accept `http://localhost…` and `http://127.0.0.1…` vendor client ids and webhook URIs (a loud warning is printed at start-up); never in production |
- * | KITH_DELIVERY_WORKER | `true` | whether this process delivers webhooks; with several processes on one PostgreSQL any number may (claims never overlap) |
- * | KITH_WEBHOOK_TIMEOUT_SECONDS | `10` | how long one webhook attempt may take, reading the answer included (at most 64 KiB of its body are read); then its connection is closed, and an attempt that got no status by then counts as failed |
- * | KITH_WEBHOOK_RETRY_HOURS | `72` | how long a failing event is retried (exponential backoff with full jitter) before it is marked failed |
- * | KITH_DELIVERY_BATCH_SIZE | `50` | how many due webhooks the delivery worker claims at once and sends concurrently (at most that many requests in flight); 1–500 |
- * | KITH_SHUTDOWN_GRACE_SECONDS | `10` | on SIGTERM or SIGINT: stop accepting, let requests in flight finish for at most this long, then cut what is left and close; 1–600 |
- * | KITH_METRICS | `false` (`true` when KITH_METRICS_PORT is set) | serve Prometheus metrics at `/metrics` (on the main port unless KITH_METRICS_PORT is set) |
- * | KITH_METRICS_PORT | — | serve `/metrics` on this port instead (on KITH_HOST), apart from the public one |
+ * Every option the server reads, its default and what it means (Markdown):
+ * the one place each is documented. `pnpm config:docs` writes the README's
+ * table from it. `main.ts` hands `process.env` to `loadConfig`; nothing else
+ * reads the environment.
  */
+export const configOptions = {
+  KITH_DATABASE_URL: {
+    kind: 'text',
+    default: 'sqlite:./data/kith.sqlite',
+    description: '`sqlite:PATH` (embedded, one file, WAL) or `postgres://…` (shared by several processes)',
+  },
+  KITH_PORT: {
+    kind: 'integer',
+    default: 3000,
+    min: 1,
+    max: 65535,
+    description: 'TCP port to listen on',
+  },
+  KITH_HOST: {
+    kind: 'text',
+    default: '127.0.0.1',
+    description: 'address to listen on; `0.0.0.0` for every interface (put a TLS proxy in front)',
+  },
+  KITH_PUBLIC_URL: {
+    kind: 'text',
+    default: undefined,
+    shown: '`http://localhost:PORT`',
+    description:
+      'the origin people and vendors reach; must be `https://` unless it is localhost. Passkeys and tokens are bound to it',
+  },
+  KITH_MASTER_KEY: {
+    kind: 'text',
+    default: undefined,
+    description: "32 random bytes, base64 or hex (`openssl rand -base64 32`); wraps every owner's data key",
+  },
+  KITH_MASTER_KEY_FILE: {
+    kind: 'text',
+    default: undefined,
+    shown: '`<database folder>/master.key`',
+    description: 'a file holding the master key; generated (0600) on first start when neither is set',
+  },
+  KITH_BODY_LIMIT_BYTES: {
+    kind: 'integer',
+    default: 100 * 1024,
+    min: 1024,
+    max: 10 * 1024 * 1024,
+    description: 'the largest request body accepted (`413 BODY_TOO_LARGE` beyond)',
+  },
+  KITH_SESSION_IDLE_MINUTES: {
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 60 * 24 * 30,
+    description: 'an owner session unused this long ends',
+  },
+  KITH_SESSION_ABSOLUTE_HOURS: {
+    kind: 'integer',
+    default: 12,
+    min: 1,
+    max: 24 * 90,
+    description: 'a session ends this long after sign-in, used or not',
+  },
+  KITH_LOG_LEVEL: {
+    kind: 'text',
+    default: 'info',
+    description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
+  },
+  KITH_DEV_ALLOW_LOCAL_VENDORS: {
+    kind: 'boolean',
+    default: false,
+    description:
+      'development only: accept vendors whose client id is on this machine (`http://localhost`, `http://127.0.0.1`); a loud warning at start',
+  },
+  KITH_VENDOR_RATE_LIMIT_PER_MINUTE: {
+    kind: 'integer',
+    default: 600,
+    min: 1,
+    max: 1_000_000,
+    description:
+      'requests one vendor (client id, once its assertion verified) may make per minute to the endpoints that come before a grant (asking, collecting, acknowledging an erasure); failed requests one client address may make, in a separate budget of the same size; more are `429 RATE_LIMITED`',
+  },
+  KITH_SIGN_IN_MAX_ATTEMPTS: {
+    kind: 'integer',
+    default: 20,
+    min: 1,
+    max: 10_000,
+    description:
+      'failures counted per window, each kind in its own budget: failed passkey sign-ins per client address and per credential named, wrong recovery codes per client address, failed re-authentications and wrong user codes per owner. See [Behind a reverse proxy](#behind-a-reverse-proxy)',
+  },
+  KITH_SIGN_IN_WINDOW_MINUTES: {
+    kind: 'integer',
+    default: 15,
+    min: 1,
+    max: 24 * 60,
+    description: 'the window those failures are counted in',
+  },
+  KITH_TRUSTED_PROXIES: {
+    kind: 'text',
+    default: undefined,
+    shown: '— (none)',
+    description:
+      'comma-separated addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of the reverse proxies in front of Kith; only requests from them have `X-Forwarded-For` (or `Forwarded`) believed. Empty: both are ignored',
+  },
+  KITH_DELIVERY_WORKER: {
+    kind: 'boolean',
+    default: true,
+    description:
+      'whether this process delivers webhooks; several processes on one PostgreSQL may all deliver (claims never overlap)',
+  },
+  KITH_WEBHOOK_TIMEOUT_SECONDS: {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 60,
+    description:
+      'how long one webhook attempt may take, reading the answer included; then its connection is closed (see [Webhooks](#webhooks))',
+  },
+  KITH_WEBHOOK_RETRY_HOURS: {
+    kind: 'integer',
+    default: 72,
+    min: 1,
+    max: 24 * 30,
+    description:
+      'how long a failing event is retried (exponential backoff, full jitter) before it is marked failed',
+  },
+  KITH_DELIVERY_BATCH_SIZE: {
+    kind: 'integer',
+    default: 50,
+    min: 1,
+    max: 500,
+    description:
+      'how many due webhooks the delivery worker claims at once and sends concurrently (at most that many requests in flight); 1–500',
+  },
+  KITH_SHUTDOWN_GRACE_SECONDS: {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 600,
+    description:
+      'on `SIGTERM`/`SIGINT`: stop accepting, let requests in flight finish for at most this long, then close what is left (a client stuck mid-request included) and exit; 1–600',
+  },
+  KITH_METRICS: {
+    kind: 'boolean',
+    default: false,
+    description:
+      'serve Prometheus metrics at `/metrics` on the main port (see "Monitor"); `true` by default when `KITH_METRICS_PORT` is set',
+  },
+  KITH_METRICS_PORT: {
+    kind: 'integer',
+    default: undefined,
+    min: 1,
+    max: 65535,
+    description: 'serve `/metrics` on this port instead (on `KITH_HOST`), apart from the public port',
+  },
+} as const satisfies Record<`KITH_${string}`, ConfigOption>;
+
+/** The name of an environment variable the server reads. */
+export type ConfigVariable = keyof typeof configOptions;
+
+type IntegerVariable = {
+  [Name in ConfigVariable]: (typeof configOptions)[Name] extends { kind: 'integer'; default: number }
+    ? Name
+    : never;
+}[ConfigVariable];
+
+type BooleanVariable = {
+  [Name in ConfigVariable]: (typeof configOptions)[Name] extends { kind: 'boolean' } ? Name : never;
+}[ConfigVariable];
+
 export interface Config {
   database: DatabaseConfig;
   port: number;
@@ -83,46 +230,48 @@ export class ConfigError extends Error {
  * const config = loadConfig({ KITH_PORT: '8080' }, process.cwd());
  */
 export function loadConfig(env: Record<string, string | undefined>, cwd: string): Config {
-  const port = readInteger(env, 'KITH_PORT', 3000, 1, 65535);
-  const database = readDatabase(env.KITH_DATABASE_URL ?? 'sqlite:./data/kith.sqlite', cwd);
+  const port = readInteger(env, 'KITH_PORT');
+  const database = readDatabase(env.KITH_DATABASE_URL ?? configOptions.KITH_DATABASE_URL.default, cwd);
   return {
     database,
     port,
-    host: readNonEmpty(env, 'KITH_HOST') ?? '127.0.0.1',
+    host: readNonEmpty(env, 'KITH_HOST') ?? configOptions.KITH_HOST.default,
     publicUrl: readPublicUrl(env.KITH_PUBLIC_URL ?? `http://localhost:${port}`),
     masterKey: readMasterKeySource(env, database, cwd),
-    bodyLimitBytes: readInteger(env, 'KITH_BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    bodyLimitBytes: readInteger(env, 'KITH_BODY_LIMIT_BYTES'),
     session: {
-      idleMs: readInteger(env, 'KITH_SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
-      absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90) * 3_600_000,
+      idleMs: readInteger(env, 'KITH_SESSION_IDLE_MINUTES') * 60_000,
+      absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS') * 3_600_000,
     },
     vendorRateLimit: {
-      maxRequests: readInteger(env, 'KITH_VENDOR_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      maxRequests: readInteger(env, 'KITH_VENDOR_RATE_LIMIT_PER_MINUTE'),
       windowMs: 60_000,
     },
     signIn: {
-      maxAttempts: readInteger(env, 'KITH_SIGN_IN_MAX_ATTEMPTS', 20, 1, 10_000),
-      windowMs: readInteger(env, 'KITH_SIGN_IN_WINDOW_MINUTES', 15, 1, 24 * 60) * 60_000,
+      maxAttempts: readInteger(env, 'KITH_SIGN_IN_MAX_ATTEMPTS'),
+      windowMs: readInteger(env, 'KITH_SIGN_IN_WINDOW_MINUTES') * 60_000,
     },
     trustedProxies: readTrustedProxies(env),
-    logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? 'info'),
-    devAllowLocalVendors: readBoolean(env, 'KITH_DEV_ALLOW_LOCAL_VENDORS', false),
+    logLevel: readLogLevel(env.KITH_LOG_LEVEL ?? configOptions.KITH_LOG_LEVEL.default),
+    devAllowLocalVendors: readBoolean(env, 'KITH_DEV_ALLOW_LOCAL_VENDORS'),
     webhooks: {
-      deliver: readBoolean(env, 'KITH_DELIVERY_WORKER', true),
-      timeoutMs: readInteger(env, 'KITH_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60) * 1000,
-      retryForMs: readInteger(env, 'KITH_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30) * 3_600_000,
-      batchSize: readInteger(env, 'KITH_DELIVERY_BATCH_SIZE', 50, 1, 500),
+      deliver: readBoolean(env, 'KITH_DELIVERY_WORKER'),
+      timeoutMs: readInteger(env, 'KITH_WEBHOOK_TIMEOUT_SECONDS') * 1000,
+      retryForMs: readInteger(env, 'KITH_WEBHOOK_RETRY_HOURS') * 3_600_000,
+      batchSize: readInteger(env, 'KITH_DELIVERY_BATCH_SIZE'),
     },
-    shutdownGraceMs: readInteger(env, 'KITH_SHUTDOWN_GRACE_SECONDS', 10, 1, 600) * 1000,
+    shutdownGraceMs: readInteger(env, 'KITH_SHUTDOWN_GRACE_SECONDS') * 1000,
     metrics: readMetrics(env, port),
   };
 }
 
 function readMetrics(env: Record<string, string | undefined>, mainPort: number): Config['metrics'] {
+  const { min, max } = configOptions.KITH_METRICS_PORT;
   const port =
     readNonEmpty(env, 'KITH_METRICS_PORT') === undefined
       ? undefined
-      : readInteger(env, 'KITH_METRICS_PORT', 0, 1, 65535);
+      : readWholeNumber(env, 'KITH_METRICS_PORT', 0, min, max);
+  // On by default once a port for it is given.
   const enabled = readBoolean(env, 'KITH_METRICS', port !== undefined);
   if (!enabled && port !== undefined) {
     throw new ConfigError('KITH_METRICS_PORT', 'is set while KITH_METRICS is false: unset one of them');
@@ -138,9 +287,14 @@ function readNonEmpty(env: Record<string, string | undefined>, name: string): st
   return value === undefined || value === '' ? undefined : value;
 }
 
-function readInteger(
+function readInteger(env: Record<string, string | undefined>, name: IntegerVariable): number {
+  const { default: fallback, min, max } = configOptions[name];
+  return readWholeNumber(env, name, fallback, min, max);
+}
+
+function readWholeNumber(
   env: Record<string, string | undefined>,
-  name: string,
+  name: ConfigVariable,
   fallback: number,
   min: number,
   max: number,
@@ -154,7 +308,11 @@ function readInteger(
   return value;
 }
 
-function readBoolean(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+function readBoolean(
+  env: Record<string, string | undefined>,
+  name: BooleanVariable,
+  fallback: boolean = configOptions[name].default,
+): boolean {
   const raw = readNonEmpty(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === '1') return true;
