@@ -59,7 +59,7 @@ export interface AccessLogVerifier {
 }
 
 export interface AccessLogVerifierOptions {
-  /** The most new entries a caller waits to have verified (each costs ≈ 11 µs of the event loop). */
+  /** The most new entries a caller waits to have verified (each costs the event loop a hash). */
   inlineLimit?: number;
   /** Entries per background step; the event loop runs other work between steps. */
   stepSize?: number;
@@ -96,7 +96,7 @@ export async function stopAccessLogVerifier(db: Db): Promise<void> {
  */
 export function createAccessLogVerifier(db: Db, options: AccessLogVerifierOptions = {}): AccessLogVerifier {
   const inlineLimit = options.inlineLimit ?? 1000;
-  // 250 entries hash in ≈ 3 ms: a request that arrives meanwhile waits no longer than that.
+  // A step is a few milliseconds of hashing (the README says how many): a request arriving meanwhile waits no longer.
   const stepSize = options.stepSize ?? 250;
   const saveEvery = options.saveEvery ?? 50_000;
   const stats: AccessLogVerifierStats = { onRequest: 0, inBackground: 0 };
