@@ -191,6 +191,17 @@ describe('profileValuesSchema', () => {
 
 describe('types', () => {
   it('derive literal paths and per-field value types from the catalogue', () => {
+    // expectTypeOf is checked by `pnpm typecheck` only; at run time the values behind each type are checked.
+    expect(isFieldPath('email')).toBe(true);
+    expect(isFieldPath('shoe_size')).toBe(false);
+    const shoe = findProfileField('sizes.shoe')?.schema;
+    expect(shoe?.safeParse({ system: 'EU', size: 42 }).success).toBe(true);
+    expect(shoe?.safeParse({ system: 'FR', size: 42 }).success).toBe(false);
+    const channels = findProfileField('contact.channels')?.schema;
+    expect(channels?.safeParse(['email', 'phone', 'sms', 'post', 'push']).success).toBe(true);
+    expect(channels?.safeParse(['fax']).success).toBe(false);
+    expect(profilePatchSchema.safeParse({ email: null }).success).toBe(true);
+    expect(profileValuesSchema.safeParse({ email: null }).success).toBe(false);
     expectTypeOf<FieldPath>().toEqualTypeOf<(typeof profileFields)[number]['path']>();
     expectTypeOf<'email'>().toExtend<FieldPath>();
     expectTypeOf<'shoe_size'>().not.toExtend<FieldPath>();
