@@ -88,7 +88,6 @@ describe('kith backup on SQLite, under a redeem load, restored into a new direct
     const server = await startKith({
       cwd: restored,
       port,
-      runtime: 'node',
       env: { ...restoredEnv, KITH_PUBLIC_URL: vault.url, KITH_DEV_ALLOW_LOCAL_VENDORS: 'true' },
     });
     try {

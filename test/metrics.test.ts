@@ -28,7 +28,6 @@ describeEachDatabase('Prometheus metrics', (database) => {
     kith = await startKith({
       cwd: cwd.path,
       port,
-      runtime: 'node',
       env: {
         KITH_DATABASE_URL: database().url,
         KITH_MASTER_KEY: tv.masterKey,

@@ -1,11 +1,17 @@
 /**
- * Vitest global setup: one throwaway PostgreSQL cluster for the whole run.
+ * Vitest global setup: one throwaway PostgreSQL cluster for the whole run, and
+ * the `kith` CLI bundled once (`kithBundle`, see kith-bundle.ts), built while
+ * the cluster starts: every `kith` a test runs is then plain `node` on it.
  *
  * Provides `kithPostgresUrl` (the cluster's admin URL, or null when PostgreSQL is unavailable) and
  * `kithPostgresSkipReason` (why it is null). Honours `KITH_TEST_POSTGRES_URL` (use that server
  * instead of starting one). Under `CI=true` a missing PostgreSQL fails the run instead of skipping.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildKithBundle } from './kith-bundle.ts';
 import {
   findPostgresBinaries,
   POSTGRES_ROOT,
@@ -19,10 +25,31 @@ declare module 'vitest' {
     kithPostgresUrl: string | null;
     /** Why `kithPostgresUrl` is null (null when it is set). */
     kithPostgresSkipReason: string | null;
+    /** The `kith` CLI as one ES module, built for this run. */
+    kithBundle: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
+  const bundleDir = mkdtempSync(join(tmpdir(), 'kith-bundle-'));
+  const removeBundle = () => rmSync(bundleDir, { recursive: true, force: true });
+  try {
+    const [bundle, stopPostgres] = await Promise.all([
+      buildKithBundle(join(bundleDir, 'kith.mjs')),
+      startPostgres(project),
+    ]);
+    project.provide('kithBundle', bundle);
+    return () => {
+      stopPostgres();
+      removeBundle();
+    };
+  } catch (error) {
+    removeBundle();
+    throw error;
+  }
+}
+
+async function startPostgres(project: TestProject): Promise<() => void> {
   const external = process.env.KITH_TEST_POSTGRES_URL?.trim();
   if (external) {
     project.provide('kithPostgresUrl', external);
