@@ -17,8 +17,9 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
 
   beforeAll(async () => {
     vault = await startLiveVault(database());
-    shop = await startTestVendor({ vault: vault.url, name: 'Corner Shop' });
-    florist = await startTestVendor({ vault: vault.url, name: 'Florist' });
+    // On the vault's clock: waitForGrant's polls advance it instead of sleeping.
+    shop = await startTestVendor({ vault, name: 'Corner Shop' });
+    florist = await startTestVendor({ vault, name: 'Florist' });
     owner = await vault.signedInOwner();
     await requestJson(vault.app, '/v1/me/profile', {
       method: 'PATCH',
@@ -175,7 +176,8 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       purpose: 'customer_care',
       duration: '1d',
     });
-    const waiting = shop.client.waitForGrant({ requestId: request.id, timeoutMs: 60_000 });
+    // Vault time, which each poll's wait advances at once: well inside the request's 15 minutes.
+    const waiting = shop.client.waitForGrant({ requestId: request.id, timeoutMs: 5 * 60_000 });
     // The owner types the code the agent read out, sees the request, approves it.
     const typed = request.userCode.replace('KITH-', '').replace('-', ' ').toLowerCase();
     const seen = await requestJson<{ id: string }>(

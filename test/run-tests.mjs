@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test [vitest args…]`: runs Vitest once with the terminal reporter and a JSON report, then prints,
 // as the very last line, `N passed, N failed, N skipped` (skipped counts pending and todo).
+// `pnpm test:fast` (`--fast` first) runs test/vitest.fast.config.ts instead: everything but the slow files.
 // Exits non-zero if Vitest did, if any test failed, or if no test passed.
 // Plain Node ESM, no dependencies.
 import { spawn } from 'node:child_process';
@@ -39,7 +40,9 @@ function vitestEntry() {
 }
 
 // `pnpm test -- foo` passes a literal `--` through: drop it so Vitest sees `foo` as a filter.
-const forwarded = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
+const given = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
+const fast = given[0] === '--fast';
+const forwarded = fast ? given.slice(1) : given;
 
 const entry = vitestEntry();
 if (!entry) crash('cannot find vitest (run pnpm install)');
@@ -51,7 +54,7 @@ const args = [
   entry,
   'run',
   '--config',
-  join(root, 'test', 'vitest.config.ts'),
+  join(root, 'test', fast ? 'vitest.fast.config.ts' : 'vitest.config.ts'),
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${jsonFile}`,

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { matchesGlob } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import config from './vitest.config.ts';
+import config, { slowTestFiles } from './vitest.config.ts';
+import fastConfig from './vitest.fast.config.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,5 +28,13 @@ describe('the test run', () => {
     expect(files.length).toBeGreaterThan(50);
     const neverRun = files.filter((path) => !matches(path, include) || matches(path, exclude));
     expect(neverRun).toEqual([]);
+  });
+
+  it('leaves out of the fast run only the slow files it names, each of which exists', () => {
+    const files = testFilesInRepository();
+    expect(slowTestFiles.filter((glob) => !files.some((path) => matchesGlob(path, glob)))).toEqual([]);
+    const exclude = fastConfig.test?.exclude ?? [];
+    expect(exclude).toEqual([...(config.test?.exclude ?? []), ...slowTestFiles]);
+    expect(fastConfig.test?.include).toEqual(config.test?.include);
   });
 });

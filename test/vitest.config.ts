@@ -4,6 +4,25 @@ import { defineConfig } from 'vitest/config';
 /** The repository root (this file lives in `<root>/test/`). */
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * The files that take most of a full run's time for few of its tests: they start `kith` as a process,
+ * drive Chromium, crash a server under load, build or pack the packages, or fuzz. `pnpm test:fast`
+ * (vitest.fast.config.ts) leaves them out; `pnpm test` runs everything.
+ */
+export const slowTestFiles = [
+  'test/browser/**',
+  'test/cli.test.ts',
+  'test/keys-cli.test.ts',
+  'test/owners-cli.test.ts',
+  'test/backup-restore.test.ts',
+  'test/fault-*.test.ts',
+  'test/fuzz-inputs.test.ts',
+  'test/packages.test.ts',
+  'test/deploy.test.ts',
+  'test/server-build.test.ts',
+  'test/access-log-million.test.ts',
+];
+
 export default defineConfig({
   root,
   // Vite 8 (under Vitest 4) transforms TS/TSX with Oxc, not esbuild: hono/jsx, as in tsconfig.json.
