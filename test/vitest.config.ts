@@ -6,7 +6,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The files that take most of a full run's time for few of its tests: they start `kith` as a process,
- * drive Chromium, crash a server under load, build or pack the packages, or fuzz. `pnpm test:fast`
+ * drive Chromium, crash a server under load, build or pack the packages, fuzz, or send a rate limit's
+ * worth of requests. `pnpm test:fast`
  * (vitest.fast.config.ts) leaves them out; `pnpm test` runs everything.
  */
 export const slowTestFiles = [
@@ -21,6 +22,10 @@ export const slowTestFiles = [
   'test/deploy.test.ts',
   'test/server-build.test.ts',
   'test/access-log-million.test.ts',
+  'test/files-on-disk.test.ts',
+  'test/metrics.test.ts',
+  'test/vendor-rate-limit.test.ts',
+  'test/sign-in-rate-limit.test.ts',
 ];
 
 export default defineConfig({
