@@ -233,4 +233,5 @@ export {
 } from './profile-fields.ts';
 export * from './purposes.ts';
 export * from './relationships.ts';
+export * from './agreement-listings.ts';
 export * from './terms.ts';

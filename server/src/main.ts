@@ -18,7 +18,7 @@ import {
   NEXT_KEY_MIN_PUBLISHED_MS,
   rotateSigningKeys,
 } from './keys/signing-key.service.ts';
-import { resealVault } from './keys/vault-reseal.service.ts';
+import { resealVault } from './ops/vault-reseal.service.ts';
 import { createLogger } from './logger.ts';
 import { BackupExistsError, backupDatabase, describeMasterKey } from './ops/backup.ts';
 import { drainHttpServer } from './ops/graceful-shutdown.ts';

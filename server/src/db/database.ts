@@ -12,7 +12,7 @@ import type { SigningKeyTable } from '../keys/signing-key.table.ts';
 import type { EnrollmentTable } from '../owners/enrollment.table.ts';
 import type { OwnerTable } from '../owners/owner.table.ts';
 import type { PasskeyTable } from '../owners/passkey.table.ts';
-import type { RateLimitTable } from '../owners/rate-limit.table.ts';
+import type { RateLimitTable } from '../rate-limit/rate-limit.table.ts';
 import type { RecoveryCodeTable } from '../owners/recovery-code.table.ts';
 import type { SessionTable } from '../owners/session.table.ts';
 import type { WebauthnChallengeTable } from '../owners/webauthn-challenge.table.ts';

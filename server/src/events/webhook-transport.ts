@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { isLoopbackHost } from '../config.ts';
-import { isPublicAddress } from '../vendors/public-address.ts';
+import { isPublicAddress } from '../net/public-address.ts';
 
 /**
  * One webhook POST; the status is all the vault reads of the answer. It

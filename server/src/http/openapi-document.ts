@@ -1,6 +1,6 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
-import { registerWebhooks } from '../events/webhook.openapi.ts';
+import { registerWebhooks } from './webhook.openapi.ts';
 import { componentSchemas, securitySchemes } from './openapi-components.ts';
 
 type DocumentConfig = Parameters<OpenAPIHono['getOpenAPI31Document']>[0];

@@ -1,8 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Discovery, discoverySchema, profileFields, purposeIds, purposes } from '@kith/schemas';
+import {
+  agreementListings,
+  type Discovery,
+  discoverySchema,
+  profileFields,
+  purposeIds,
+  purposes,
+} from '@kith/schemas';
 import { commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { agreementListings } from '../terms/agreement-listings.ts';
 import { VENDOR_SIGNING_ALGS } from '../vendors/public-jwk.ts';
 import {
   JWKS_MAX_AGE_SECONDS,

@@ -6,7 +6,7 @@ import type { AppEnv } from '../env.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { hitRateLimit, readRateLimit } from '../owners/rate-limit.repository.ts';
+import { hitRateLimit, readRateLimit } from '../rate-limit/rate-limit.repository.ts';
 import {
   type AuthenticateVendorInput,
   authenticateVendor,

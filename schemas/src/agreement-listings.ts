@@ -1,4 +1,4 @@
-import { type AgreementListing, agreementRef, agreements } from '@kith/schemas';
+import { type AgreementListing, agreementRef, agreements } from './terms.ts';
 
 /**
  * The agreements this vault offers, as discovery lists them, each with the
