@@ -6,10 +6,10 @@ import {
   profileFields,
   purposeIds,
   purposes,
+  VENDOR_SIGNING_ALGS,
 } from '@kith/schemas';
 import { commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { VENDOR_SIGNING_ALGS } from '../vendors/public-jwk.ts';
 import {
   JWKS_MAX_AGE_SECONDS,
   publicJwks,
