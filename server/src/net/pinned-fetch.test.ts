@@ -1,7 +1,8 @@
 import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startVendorServer, type VendorServer } from '../vendors/vendor-server.fixture.ts';
-import { AddressRefusedError, createPinnedFetch, type LookupAll } from './pinned-fetch.ts';
+import type { LookupAll } from './guarded-request.ts';
+import { AddressRefusedError, createPinnedFetch } from './pinned-fetch.ts';
 import { isLoopbackAddress, isPublicAddress } from './public-address.ts';
 
 describe('createPinnedFetch', () => {
