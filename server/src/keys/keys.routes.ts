@@ -89,7 +89,7 @@ export function discoveryDocument(publicUrl: URL): Discovery {
     grant_signing_alg_values_supported: [VAULT_SIGNING_ALG],
     dpop_signing_alg_values_supported: [...VENDOR_SIGNING_ALGS],
     token_endpoint_auth_signing_alg_values_supported: [...VENDOR_SIGNING_ALGS],
-    terms_supported: agreementListings(publicUrl),
+    terms_supported: agreementListings(publicUrl.origin),
   };
 }
 
