@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { webhookEventTypes } from '@kith/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../server/src/owners/require-owner.ts';
+import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
 import { createTestDatabase, type OwnedTestDatabase } from './support/databases.ts';
 import { createTempDir, type TempDir } from './support/temp-dir.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';

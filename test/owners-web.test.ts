@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
 import { issueEnrollment, resetOwner } from '../server/src/owners/enrollment.service.ts';
 import { insertPasskey } from '../server/src/owners/passkey.repository.ts';
 import { renamePasskey } from '../server/src/owners/passkey.service.ts';
@@ -7,7 +8,6 @@ import {
   regenerateRecoveryCodes,
   signInWithRecoveryCode,
 } from '../server/src/owners/recovery-code.service.ts';
-import { SESSION_COOKIE } from '../server/src/owners/require-owner.ts';
 import { resumeSession, startSession } from '../server/src/owners/session.service.ts';
 import { spendChallenge } from '../server/src/owners/webauthn-challenge.service.ts';
 import { describeEachDatabase } from './support/databases.ts';

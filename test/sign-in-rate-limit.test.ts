@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
 import type { Owner } from '../server/src/owners/owner.service.ts';
 import { regenerateRecoveryCodes } from '../server/src/owners/recovery-code.service.ts';
-import { SESSION_COOKIE } from '../server/src/owners/require-owner.ts';
 import { startSession } from '../server/src/owners/session.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';

@@ -2,7 +2,7 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { open } from '../server/src/keys/envelope.ts';
 import { createVaultKeys } from '../server/src/keys/vault-keys.ts';
-import { resealVault } from '../server/src/keys/vault-reseal.service.ts';
+import { resealVault } from '../server/src/ops/vault-reseal.service.ts';
 import { getOwner } from '../server/src/owners/owner.service.ts';
 import { runKith } from './support/cli.ts';
 import { describeEachDatabase } from './support/databases.ts';

@@ -1,8 +1,9 @@
+import { VENDOR_KEY_SHAPES, type VendorSigningAlg, vendorKeyAlg } from '@kith/schemas';
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { clientError } from './errors.ts';
 
 /** The signature algorithms a vendor key may use. Both are in every Kith vault's discovery document. */
-export type SigningAlgorithm = 'EdDSA' | 'ES256';
+export type SigningAlgorithm = VendorSigningAlg;
 
 /** A vendor's private key, ready to sign client assertions and DPoP proofs. */
 export interface SigningKey {
@@ -15,12 +16,6 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-// The members that make up a public key of each type (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2).
-const publicMembers: Record<string, readonly string[]> = {
-  OKP: ['kty', 'crv', 'x'],
-  EC: ['kty', 'crv', 'x', 'y'],
-};
-
 /**
  * Infers the algorithm of a JWK: its `alg` if present, otherwise from its key type and curve.
  *
@@ -28,15 +23,10 @@ const publicMembers: Record<string, readonly string[]> = {
  * algorithmOf({ kty: 'OKP', crv: 'Ed25519', x: '…' }) // 'EdDSA'
  */
 export function algorithmOf(jwk: JWK): SigningAlgorithm {
-  if (
-    jwk.kty === 'OKP' &&
-    jwk.crv === 'Ed25519' &&
-    (jwk.alg === undefined || jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519')
-  ) {
-    return 'EdDSA';
-  }
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && (jwk.alg === undefined || jwk.alg === 'ES256')) {
-    return 'ES256';
+  const alg = vendorKeyAlg(jwk);
+  // jose also names an Ed25519 key's algorithm `Ed25519` (RFC 9864), the same key as `EdDSA`.
+  if (alg && (jwk.alg === undefined || jwk.alg === alg || (alg === 'EdDSA' && jwk.alg === 'Ed25519'))) {
+    return alg;
   }
   throw clientError('INVALID_ARGUMENT', {
     detail: 'the key must be an Ed25519 (EdDSA) or P-256 (ES256) JWK.',
@@ -51,10 +41,10 @@ export function algorithmOf(jwk: JWK): SigningAlgorithm {
  * toPublicJwk(privateJwk) // { kty: 'OKP', crv: 'Ed25519', x: '…', kid: '…', alg: 'EdDSA', use: 'sig' }
  */
 export function toPublicJwk(jwk: JWK): JWK {
-  const members = publicMembers[jwk.kty ?? ''];
-  if (!members) throw clientError('INVALID_ARGUMENT', { detail: `unsupported key type ${String(jwk.kty)}.` });
+  const alg = algorithmOf(jwk);
   const out: JWK = {};
-  for (const name of members) {
+  // The members that make up the public key (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2).
+  for (const name of ['kty', 'crv', ...VENDOR_KEY_SHAPES[alg].members]) {
     const value = (jwk as Record<string, unknown>)[name];
     if (typeof value !== 'string') {
       throw clientError('INVALID_ARGUMENT', { detail: `the JWK lacks its "${name}" member.` });
@@ -62,7 +52,7 @@ export function toPublicJwk(jwk: JWK): JWK {
     (out as Record<string, unknown>)[name] = value;
   }
   if (jwk.kid !== undefined) out.kid = jwk.kid;
-  out.alg = algorithmOf(jwk);
+  out.alg = alg;
   out.use = 'sig';
   return out;
 }

@@ -2,6 +2,7 @@
 // No `node:` imports anywhere under src/: vendors run this on Deno, Bun and
 // edge runtimes.
 
+export * from './agreement-listings.ts';
 export * from './contact.ts';
 export {
   /**
@@ -234,3 +235,4 @@ export {
 export * from './purposes.ts';
 export * from './relationships.ts';
 export * from './terms.ts';
+export * from './vendor-keys.ts';

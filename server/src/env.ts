@@ -1,10 +1,17 @@
 import type { Logger } from 'pino';
-import type { VendorLimitState } from './vendors/vendor-rate-limit.ts';
 
 /** The owner a request acts for, once `requireOwner` let it through. */
 export interface OwnerContext {
   id: string;
   sessionIdHash: string;
+}
+
+/** What `limitVendorRequests` learnt about one request, for `authenticateVendorWithinLimits`. */
+export interface VendorLimitState {
+  /** The client address spent its budget of unauthenticated requests. */
+  addressThrottled: boolean;
+  /** A vendor authenticated: the request counts against it, not the address. */
+  authenticated: boolean;
 }
 
 /** Hono variables, declared once for every sub-app. */

@@ -18,11 +18,11 @@ import {
   NEXT_KEY_MIN_PUBLISHED_MS,
   rotateSigningKeys,
 } from './keys/signing-key.service.ts';
-import { resealVault } from './keys/vault-reseal.service.ts';
 import { createLogger } from './logger.ts';
 import { BackupExistsError, backupDatabase, describeMasterKey } from './ops/backup.ts';
 import { drainHttpServer } from './ops/graceful-shutdown.ts';
 import { createMetricsRoutes } from './ops/metrics.routes.ts';
+import { resealVault } from './ops/vault-reseal.service.ts';
 import {
   createOwnerWithEnrollment,
   issueFirstOwnerEnrollment,

@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { verifyWebhook } from '@kith/client';
 import type { VendorMetadata } from '@kith/schemas';
 import { createLogger, loadConfig, openVault, systemClock } from '@kith/server';
-import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
+import { SESSION_COOKIE } from '../../server/src/http/session-cookie.ts';
 import { startSession } from '../../server/src/owners/session.service.ts';
 import { freePort } from '../support/postgres-cluster.ts';
 import { renderSelfTimes, selfTimes } from './profile.ts';

@@ -36,9 +36,9 @@ import pg from 'pg';
 import { type AccessAction, chainAccessLogEntry } from '../../server/src/audit/audit.service.ts';
 import { ensureWebhookSecret } from '../../server/src/events/event.service.ts';
 import { pairwiseSubject } from '../../server/src/grants/pairwise-subject.ts';
+import { sealProfileValue } from '../../server/src/keys/field-cipher.ts';
 import type { VaultKeys } from '../../server/src/keys/vault-keys.ts';
 import { newOwnerRow } from '../../server/src/owners/owner.service.ts';
-import { sealProfileValue } from '../../server/src/profile/profile.service.ts';
 import { upsertVendor } from '../../server/src/vendors/vendor.repository.ts';
 
 export interface SeedSizes {

@@ -14,9 +14,9 @@ import {
   openVault,
   type Vault,
 } from '@kith/server';
+import { SESSION_COOKIE } from '../../server/src/http/session-cookie.ts';
 import { ensureSigningKeys } from '../../server/src/keys/signing-key.service.ts';
 import { createOwner, type Owner } from '../../server/src/owners/owner.service.ts';
-import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
 import { startSession } from '../../server/src/owners/session.service.ts';
 import type { TestDatabase } from './databases.ts';
 

@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
 import { sha256 } from '../sha256.ts';
 import {
   findAccessLogChain,

@@ -16,7 +16,8 @@ import { emitEvent } from '../events/event.service.ts';
 import { findLiveGrants } from '../grants/grant.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import { KithError } from '../http/kith-error.ts';
-import { findOwnerById, lockOwner } from '../owners/owner.repository.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
+import { findOwnerById } from '../owners/owner.repository.ts';
 import type { OwnerRow } from '../owners/owner.table.ts';
 import {
   findContactEvents,

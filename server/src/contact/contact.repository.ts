@@ -1,10 +1,29 @@
 import type { Executor } from '../db/database.ts';
+import type { ProfileFieldRow } from '../profile/profile.table.ts';
 import type {
   ContactEventRow,
   ContactTermsRow,
   NewContactEventRow,
   NewContactTermsRow,
 } from './contact.table.ts';
+
+/**
+ * The owner's sealed profile values at these paths: contact reads the owner's
+ * own defaults (`contact.*`) from the profile, which profile.service.ts writes.
+ */
+export async function findSealedProfileValues(
+  db: Executor,
+  ownerId: string,
+  paths: readonly string[],
+): Promise<Pick<ProfileFieldRow, 'path' | 'value_sealed'>[]> {
+  if (paths.length === 0) return [];
+  return db
+    .selectFrom('profile_fields')
+    .select(['path', 'value_sealed'])
+    .where('owner_id', '=', ownerId)
+    .where('path', 'in', [...paths])
+    .execute();
+}
 
 export async function findContactTerms(
   db: Executor,

@@ -10,7 +10,7 @@ import {
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
 import type { GrantPresentation } from '../grants/grant-presentation.ts';
-import { KithError } from '../http/kith-error.ts';
+import { clientIdOfKey } from '../http/client-id-param.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
@@ -158,13 +158,6 @@ export function createContactRoutes(deps: ContactDeps & SessionDeps) {
       const events = await listContactEvents(deps, c.get('owner').id, clientId, c.req.valid('query').limit);
       return c.json({ events }, 200, noStore);
     });
-}
-
-/** A vendor's client id from its path segment (base64url), as the vendor pages use it. */
-export function clientIdOfKey(key: string): string {
-  const clientId = Buffer.from(key, 'base64url').toString('utf8');
-  if (!/^https?:\/\//.test(clientId)) throw new KithError('NOT_FOUND');
-  return clientId;
 }
 
 function decisionView(answer: ContactAnswer): ContactDecision {

@@ -14,12 +14,16 @@ import { authenticateGrant, type GrantPresentation } from '../grants/grant-prese
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
+import { openField } from '../keys/field-cipher.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
 import type { OwnerRow } from '../owners/owner.table.ts';
-import { findProfileFields } from '../profile/profile.repository.ts';
-import { openField } from '../profile/profile.service.ts';
-import { findContactsSince, findContactTerms, insertContactEvent } from './contact.repository.ts';
+import {
+  findContactsSince,
+  findContactTerms,
+  findSealedProfileValues,
+  insertContactEvent,
+} from './contact.repository.ts';
 import type { ContactTermsRow } from './contact.table.ts';
 import { nextOutsideQuietHours, type QuietHours, usableTimeZone } from './quiet-hours.ts';
 
@@ -237,8 +241,8 @@ export async function readOwnerDefaults(
 ): Promise<OwnerContactDefaults> {
   const dataKey = ownerDataKey(deps.keys, owner);
   const values: Record<string, unknown> = {};
-  for (const row of await findProfileFields(trx, owner.id)) {
-    if (!DEFAULT_PATHS.has(row.path) || row.value_sealed === null) continue;
+  for (const row of await findSealedProfileValues(trx, owner.id, [...DEFAULT_PATHS])) {
+    if (row.value_sealed === null) continue;
     values[row.path] = JSON.parse(openField(dataKey, owner.id, row.path, row.value_sealed));
   }
   return {

@@ -1,9 +1,6 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
-import { isIP } from 'node:net';
 import { isLoopbackHost } from '../config.ts';
-import { isPublicAddress } from '../vendors/public-address.ts';
+import { guardedRequest } from '../net/guarded-request.ts';
+import { isLoopbackAddress, isPublicAddress } from '../net/public-address.ts';
 
 /**
  * One webhook POST; the status is all the vault reads of the answer. It
@@ -59,31 +56,13 @@ export function guardedWebhookFetch(options: {
         reject(new WebhookAddressError('webhook_uri must be https'));
         return;
       }
-      const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
-      // An IP literal is connected to without a lookup: judge it here.
-      if (isIP(host) && !allowed(host)) {
-        reject(new WebhookAddressError('webhook_uri is not on a public address'));
-        return;
-      }
-      const request = (target.protocol === 'https:' ? https : http).request(target, {
+      // One connection per attempt (nothing pooled outlives the worker), checked where it connects.
+      const request = guardedRequest(target, {
         method: init.method,
         headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
-        // One connection per attempt: nothing pooled outlives the worker.
-        agent: false,
         signal: init.signal,
-        lookup: (hostname, lookupOptions, callback) => {
-          dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses: LookupAddress[]) => {
-            if (error) return callback(error, '', 4);
-            // Every address, not just the first: the socket may try any of them.
-            if (addresses.length === 0 || !addresses.every((a) => allowed(a.address))) {
-              return callback(new WebhookAddressError('webhook_uri is not on a public address'), '', 4);
-            }
-            if (lookupOptions.all)
-              return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-            const [first] = addresses as [LookupAddress];
-            callback(null, first.address, first.family);
-          });
-        },
+        allowed,
+        refused: () => new WebhookAddressError('webhook_uri is not on a public address'),
       });
       let status: number | undefined;
       let bodyBytes = 0;
@@ -111,10 +90,4 @@ export function guardedWebhookFetch(options: {
       });
       request.end(init.body);
     });
-}
-
-function isLoopbackAddress(address: string): boolean {
-  return (
-    /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address)
-  );
 }

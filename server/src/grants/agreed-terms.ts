@@ -1,8 +1,13 @@
-import { type AgreementRef, agreementRef, type ContactTerms, latestAgreement } from '@kith/schemas';
+import {
+  type AgreementRef,
+  agreementRef,
+  type ContactTerms,
+  latestAgreement,
+  type Purpose,
+} from '@kith/schemas';
 import type { Executor } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { profferedAgreement } from '../terms/proffered-agreement.ts';
-import type { PendingGrantRequest } from './grant-request.service.ts';
 
 /** The terms a grant is given under, and the contact terms they leave it. */
 export interface AgreedTerms {
@@ -25,7 +30,12 @@ export interface AgreedTerms {
 export async function agreedTerms(
   db: Executor,
   ownerId: string,
-  request: Pick<PendingGrantRequest, 'clientId' | 'purpose' | 'contact' | 'termsAccepted'>,
+  request: {
+    clientId: string;
+    purpose: Purpose;
+    contact: ContactTerms | null;
+    termsAccepted: readonly AgreementRef[];
+  },
   chosenId: string | undefined,
 ): Promise<AgreedTerms> {
   const agreement =

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { VENDOR_SIGNING_ALGS } from '@kith/schemas';
 import { KithError } from '../http/kith-error.ts';
 import { sha256 } from '../sha256.ts';
 import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
@@ -24,7 +25,9 @@ export interface PresentedToken {
 }
 
 /** `WWW-Authenticate` for a refused grant (RFC 9449 §7.1, RFC 6750 §3). */
-const DPOP_CHALLENGE = { 'www-authenticate': 'DPoP error="invalid_token", algs="EdDSA ES256"' };
+const DPOP_CHALLENGE = {
+  'www-authenticate': `DPoP error="invalid_token", algs="${VENDOR_SIGNING_ALGS.join(' ')}"`,
+};
 
 /**
  * The one refusal for every way a grant can be wrong — forged, altered,

@@ -3,9 +3,9 @@ import { chainAccessLogEntry } from '../audit/audit.service.ts';
 import { groupCommitOf } from '../db/group-commit.ts';
 import { postgresPoolsOf } from '../db/postgres-pool.ts';
 import { KithError } from '../http/kith-error.ts';
+import { openField } from '../keys/field-cipher.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
-import { openField } from '../profile/profile.service.ts';
 import { sha256 } from '../sha256.ts';
 import { type CheckedDpopProof, checkDpopProof } from '../vendors/verify-dpop-proof.ts';
 import {

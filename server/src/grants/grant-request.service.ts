@@ -10,7 +10,7 @@ import { appendAccessLog } from '../audit/audit.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import type { SigningKeyDeps } from '../keys/signing-key.service.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
 import {
   countSignInFailure,
   isOverSignInBudget,

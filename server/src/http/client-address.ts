@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import parseForwarded from 'forwarded-parse';
 import type { Context } from 'hono';
 import proxyAddr from 'proxy-addr';
-import type { Config } from '../config.ts';
 
 type Trust = (address: string, hop: number) => boolean;
 
@@ -19,7 +18,7 @@ const trustNobody: Trust = () => false;
  * it. A request with `Forwarded` (RFC 7239) and no `X-Forwarded-For` is judged
  * by the `for=` of its elements, the same way.
  */
-export function clientAddress(c: Context, config: Pick<Config, 'trustedProxies'>): string {
+export function clientAddress(c: Context, config: { trustedProxies: readonly string[] }): string {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   // Requests handed to app.request() in tests have no socket.
   if (!incoming?.socket) return 'unknown';

@@ -41,7 +41,7 @@ import {
   webhookEventSchema,
   webhookEventTypes,
 } from '@kith/schemas';
-import { SESSION_COOKIE } from '../owners/require-owner.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 
 /**
  * The security schemes operations name in their `security`, each with a

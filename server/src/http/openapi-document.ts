@@ -1,7 +1,7 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
-import { registerWebhooks } from '../events/webhook.openapi.ts';
 import { componentSchemas, securitySchemes } from './openapi-components.ts';
+import { registerWebhooks } from './webhook.openapi.ts';
 
 type DocumentConfig = Parameters<OpenAPIHono['getOpenAPI31Document']>[0];
 type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;

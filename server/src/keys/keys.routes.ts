@@ -1,9 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Discovery, discoverySchema, profileFields, purposeIds, purposes } from '@kith/schemas';
+import {
+  agreementListings,
+  type Discovery,
+  discoverySchema,
+  profileFields,
+  purposeIds,
+  purposes,
+  VENDOR_SIGNING_ALGS,
+} from '@kith/schemas';
 import { commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { agreementListings } from '../terms/agreement-listings.ts';
-import { VENDOR_SIGNING_ALGS } from '../vendors/public-jwk.ts';
 import {
   JWKS_MAX_AGE_SECONDS,
   publicJwks,
@@ -83,7 +89,7 @@ export function discoveryDocument(publicUrl: URL): Discovery {
     grant_signing_alg_values_supported: [VAULT_SIGNING_ALG],
     dpop_signing_alg_values_supported: [...VENDOR_SIGNING_ALGS],
     token_endpoint_auth_signing_alg_values_supported: [...VENDOR_SIGNING_ALGS],
-    terms_supported: agreementListings(publicUrl),
+    terms_supported: agreementListings(publicUrl.origin),
   };
 }
 

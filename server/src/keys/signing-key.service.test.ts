@@ -1,7 +1,13 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { GRANT_TOKEN_TYPE, MAX_GRANT_SECONDS, RECEIPT_TYPE } from '@kith/schemas';
-import { base64url, calculateJwkThumbprint, decodeProtectedHeader, type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -13,7 +19,6 @@ import {
   rotateSigningKeys,
   type SigningKeyDeps,
   signJwt,
-  verifyVaultJwt,
 } from './signing-key.service.ts';
 
 const ISSUER = 'http://localhost:3000';
@@ -23,16 +28,6 @@ function depsOf(tv: TestVault): SigningKeyDeps {
   return { db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config: tv.config };
 }
 
-async function currentPrivateKey(tv: TestVault): Promise<{ kid: string; key: KeyObject }> {
-  const row = await tv.vault.db
-    .selectFrom('signing_keys')
-    .selectAll()
-    .where('status', '=', 'current')
-    .executeTakeFirstOrThrow();
-  const der = tv.vault.keys.openSecret(row.private_key_sealed, `signing-key|${row.kid}`);
-  return { kid: row.kid, key: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) };
-}
-
 // Moves a frozen clock to the moment the next key has been published for `ms` (if it is not older already).
 async function ageNextKeyTo(tv: TestVault, ms: number): Promise<void> {
   const next = (await listSigningKeys(depsOf(tv))).find((k) => k.status === 'next');
@@ -40,11 +35,26 @@ async function ageNextKeyTo(tv: TestVault, ms: number): Promise<void> {
   tv.clock.advance(Math.max(0, next.createdAt + ms - tv.clock.now()));
 }
 
+// How a vendor checks a token of the vault: against the published JWKS, EdDSA only, the vault as issuer.
+async function verifyAsVendor(deps: SigningKeyDeps, token: string, typ: string): Promise<JWTPayload> {
+  const jwks = createLocalJWKSet(await publicJwks(deps));
+  const { payload } = await jwtVerify(token, jwks, {
+    algorithms: ['EdDSA'],
+    typ,
+    issuer: ISSUER,
+    currentDate: new Date(deps.clock.now()),
+  });
+  return payload;
+}
+
+// The code of a KithError or of a jose error; 'accepted' when the promise fulfils.
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (error) {
-    return error instanceof KithError ? error.code : `not a KithError: ${String(error)}`;
+    if (error instanceof KithError) return error.code;
+    if (error instanceof errors.JOSEError) return error.code;
+    return `not a KithError: ${String(error)}`;
   }
   return 'accepted';
 }
@@ -97,7 +107,7 @@ describeEachDatabase('vault signing keys', (database) => {
     ]);
   });
 
-  it('signs with the current key, typed, with our issuer, and verifies its own tokens', async () => {
+  it('signs with the current key, typed, with our issuer, as a vendor verifies against the JWKS', async () => {
     const exp = Math.floor(tv.clock.now() / 1000) + 3600;
     const token = await signJwt(deps, {
       typ: GRANT_TOKEN_TYPE,
@@ -106,104 +116,13 @@ describeEachDatabase('vault signing keys', (database) => {
     const header = decodeProtectedHeader(token);
     const current = (await listSigningKeys(deps)).find((k) => k.status === 'current');
     expect(header).toEqual({ alg: 'EdDSA', kid: current?.kid, typ: GRANT_TOKEN_TYPE });
-    const claims = await verifyVaultJwt(deps, token, { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE });
+    const claims = await verifyAsVendor(deps, token, GRANT_TOKEN_TYPE);
     expect(claims).toEqual({
       sub: 'pw_1',
       aud: AUDIENCE,
       exp,
       iss: ISSUER,
       iat: Math.floor(tv.clock.now() / 1000),
-    });
-  });
-
-  describe('refuses every token it did not sign as asked, with one code', () => {
-    const now = () => Math.floor(tv.clock.now() / 1000);
-    const good = (): JWTPayload => ({
-      iss: ISSUER,
-      sub: 'pw_1',
-      aud: AUDIENCE,
-      iat: now(),
-      exp: now() + 600,
-    });
-    const sign = async (payload: JWTPayload, header: Record<string, unknown> = {}, key?: KeyObject) => {
-      const current = await currentPrivateKey(tv);
-      return new SignJWT(payload)
-        .setProtectedHeader({ alg: 'EdDSA', kid: current.kid, typ: GRANT_TOKEN_TYPE, ...header })
-        .sign(key ?? current.key);
-    };
-    const unsigned = (header: object, payload: object) =>
-      `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}.`;
-
-    const cases: [string, () => Promise<string>][] = [
-      [
-        'alg none',
-        async () =>
-          unsigned({ alg: 'none', kid: (await currentPrivateKey(tv)).kid, typ: GRANT_TOKEN_TYPE }, good()),
-      ],
-      [
-        'HS256 keyed with the public key as SPKI',
-        async () => {
-          const { kid, key } = await currentPrivateKey(tv);
-          const secret = createPublicKey(key).export({ format: 'der', type: 'spki' });
-          return new SignJWT(good())
-            .setProtectedHeader({ alg: 'HS256', kid, typ: GRANT_TOKEN_TYPE })
-            .sign(secret);
-        },
-      ],
-      [
-        'HS256 keyed with the published JWK',
-        async () => {
-          const { kid } = await currentPrivateKey(tv);
-          const secret = Buffer.from(JSON.stringify((await publicJwks(deps)).keys[0]));
-          return new SignJWT(good())
-            .setProtectedHeader({ alg: 'HS256', kid, typ: GRANT_TOKEN_TYPE })
-            .sign(secret);
-        },
-      ],
-      ['another typ', () => sign(good(), { typ: RECEIPT_TYPE })],
-      ['no typ', () => sign(good(), { typ: undefined })],
-      ['another issuer', () => sign({ ...good(), iss: 'https://evil.example' })],
-      ['another audience', () => sign({ ...good(), aud: 'https://other.example' })],
-      ['expired', () => sign({ ...good(), exp: now() - 1 })],
-      ['not yet valid', () => sign({ ...good(), nbf: now() + 600 })],
-      ['no iat', () => sign({ ...good(), iat: undefined })],
-      [
-        'an unknown kid',
-        () => sign(good(), { kid: 'A'.repeat(43) }, generateKeyPairSync('ed25519').privateKey),
-      ],
-      ['no kid', () => sign(good(), { kid: undefined })],
-      ['a key of its own with our kid', () => sign(good(), {}, generateKeyPairSync('ed25519').privateKey)],
-      [
-        'a tampered payload',
-        async () => {
-          const [h, , s] = (await sign(good())).split('.');
-          return `${h}.${base64url.encode(JSON.stringify({ ...good(), sub: 'pw_2' }))}.${s}`;
-        },
-      ],
-      ['garbage', async () => 'not.a.jwt'],
-    ];
-    for (const [name, make] of cases) {
-      it(`refuses ${name}`, async () => {
-        const token = await make();
-        expect(await codeOf(verifyVaultJwt(deps, token, { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE }))).toBe(
-          'INVALID_GRANT',
-        );
-        expect(
-          await codeOf(
-            verifyVaultJwt(deps, token, {
-              typ: GRANT_TOKEN_TYPE,
-              audience: AUDIENCE,
-              failWith: 'INVALID_CLIENT',
-            }),
-          ),
-        ).toBe('INVALID_CLIENT');
-      });
-    }
-
-    it('accepts the same token when nothing is wrong (the matrix is not refusing everything)', async () => {
-      expect(
-        await codeOf(verifyVaultJwt(deps, await sign(good()), { typ: GRANT_TOKEN_TYPE, audience: AUDIENCE })),
-      ).toBe('accepted');
     });
   });
 
@@ -270,8 +189,8 @@ describeEachDatabase('vault signing keys', (database) => {
     });
     expect(decodeProtectedHeader(signedAfter).kid).toBe(oldNext);
     // Tokens signed before the rotation still verify.
-    expect(await codeOf(verifyVaultJwt(deps, signedBefore, { typ: GRANT_TOKEN_TYPE }))).toBe('accepted');
-    expect(await codeOf(verifyVaultJwt(deps, signedAfter, { typ: GRANT_TOKEN_TYPE }))).toBe('accepted');
+    expect(await codeOf(verifyAsVendor(deps, signedBefore, GRANT_TOKEN_TYPE))).toBe('accepted');
+    expect(await codeOf(verifyAsVendor(deps, signedAfter, GRANT_TOKEN_TYPE))).toBe('accepted');
   });
 
   it('lets the caller narrow retired keys to those still needed', async () => {
@@ -293,10 +212,10 @@ describeEachDatabase('vault signing keys', (database) => {
     const retiredKid = decodeProtectedHeader(token).kid;
     tv.clock.advance(MAX_GRANT_SECONDS * 1000 - 1000);
     expect((await publicJwks(deps)).keys.map((k) => k.kid)).toContain(retiredKid);
-    expect(await codeOf(verifyVaultJwt(deps, token, { typ: RECEIPT_TYPE }))).toBe('accepted');
+    expect(await codeOf(verifyAsVendor(deps, token, RECEIPT_TYPE))).toBe('accepted');
     tv.clock.advance(10_000);
     expect((await publicJwks(deps)).keys.map((k) => k.kid)).not.toContain(retiredKid);
-    expect(await codeOf(verifyVaultJwt(deps, token, { typ: RECEIPT_TYPE }))).toBe('INVALID_GRANT');
+    expect(await codeOf(verifyAsVendor(deps, token, RECEIPT_TYPE))).toBe('ERR_JWKS_NO_MATCHING_KEY');
   });
 
   it('rotates at once when forced, however recently the next key was published', async () => {
@@ -332,37 +251,6 @@ describeEachDatabase('vault signing keys shared by several processes', (database
     expect((await publicJwks(depsOf(a))).keys).toEqual((await publicJwks(depsOf(b))).keys);
   });
 
-  it('looks for an unknown kid in the database at most once a second, so forged kids cost no queries', async () => {
-    let queries = 0;
-    const counting = {
-      ...depsOf(a),
-      db: a.vault.db.withPlugin({
-        transformQuery: (args) => {
-          queries++;
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-    };
-    await publicJwks(counting);
-    queries = 0;
-    const forged = (kid: string) =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: 'EdDSA', kid, typ: GRANT_TOKEN_TYPE })
-        .sign(generateKeyPairSync('ed25519').privateKey);
-    for (let i = 0; i < 5; i++) {
-      expect(
-        await codeOf(
-          verifyVaultJwt(counting, await forged(`${'B'.repeat(42)}${i}`), { typ: GRANT_TOKEN_TYPE }),
-        ),
-      ).toBe('INVALID_GRANT');
-    }
-    expect(
-      await codeOf(verifyVaultJwt(counting, await forged('not-a-thumbprint'), { typ: GRANT_TOKEN_TYPE })),
-    ).toBe('INVALID_GRANT');
-    expect(queries).toBe(1);
-  });
-
   it('rotates once when two processes rotate at once: the other finds the new next key too new', async () => {
     await ageNextKeyTo(a, NEXT_KEY_MIN_PUBLISHED_MS);
     await ageNextKeyTo(b, NEXT_KEY_MIN_PUBLISHED_MS);
@@ -382,15 +270,6 @@ describeEachDatabase('vault signing keys shared by several processes', (database
     ]);
     const rows = await a.vault.db.selectFrom('signing_keys').select('status').execute();
     expect(rows.map((r) => r.status).sort()).toEqual(['current', 'next', 'retired', 'retired', 'retired']);
-  });
-
-  it('verifies at once a token signed with a key another process just made current', async () => {
-    await publicJwks(depsOf(a)); // a caches the keyring
-    a.clock.advance(1000);
-    const { current } = await rotateSigningKeys(depsOf(b), { force: true });
-    const token = await signJwt(depsOf(b), { typ: GRANT_TOKEN_TYPE, payload: {} });
-    expect(decodeProtectedHeader(token).kid).toBe(current);
-    expect(await codeOf(verifyVaultJwt(depsOf(a), token, { typ: GRANT_TOKEN_TYPE }))).toBe('accepted');
   });
 
   it('starts signing with the new current key within 5 seconds of another process rotating', async () => {

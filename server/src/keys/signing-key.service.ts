@@ -1,6 +1,6 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { type ErrorCode, MAX_GRANT_SECONDS } from '@kith/schemas';
-import { calculateJwkThumbprint, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { MAX_GRANT_SECONDS } from '@kith/schemas';
+import { calculateJwkThumbprint, type JWK, type JWTPayload, SignJWT } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -46,10 +46,8 @@ export interface SigningKeyInfo {
   jwk: PublicSigningJwk;
 }
 
-// Other processes rotate too: a cached keyring is re-read this often, and
-// sooner when a token names a kid it does not know.
+// Other processes rotate too: a cached keyring is re-read this often.
 const KEYRING_MAX_AGE_MS = 5_000;
-const UNKNOWN_KID_RELOAD_MS = 1_000;
 const MAX_GRANT_MS = MAX_GRANT_SECONDS * 1000;
 
 /** How long any cache may keep the JWKS (its `Cache-Control: max-age`): a vendor's HTTP cache, a CDN. */
@@ -75,9 +73,7 @@ export const NEXT_KEY_MIN_PUBLISHED_MS =
 
 interface Keyring {
   loadedAt: number;
-  forcedAt: number;
   keys: SigningKeyInfo[];
-  verifiers: Map<string, KeyObject>;
   current: { kid: string; privateKey: KeyObject } | undefined;
   loading: Promise<Keyring> | undefined;
 }
@@ -207,47 +203,6 @@ export async function signBytes(
 }
 
 /**
- * Verifies a token the vault signed itself: only EdDSA, only our keys (by
- * `kid`), the expected `typ`, our `iss`, the `aud` if given, `iat` present,
- * `exp` and `nbf` against the clock. Any failure is `failWith` (default
- * `INVALID_GRANT`), one identical answer whatever went wrong.
- *
- * @example
- * const claims = await verifyVaultJwt(deps, token, { typ: GRANT_TOKEN_TYPE, audience: clientId });
- */
-export async function verifyVaultJwt(
-  deps: SigningKeyDeps,
-  token: string,
-  options: { typ: string; audience?: string; failWith?: ErrorCode },
-): Promise<JWTPayload> {
-  const refuse = (cause: unknown) => new KithError(options.failWith ?? 'INVALID_GRANT', { cause });
-  try {
-    const { payload } = await jwtVerify(
-      token,
-      async (header) => {
-        // RFC 8725 §3.1: the algorithm is pinned, never taken from the token.
-        if (header.alg !== VAULT_SIGNING_ALG) throw refuse('alg is not EdDSA');
-        if (typeof header.kid !== 'string') throw refuse('no kid');
-        const key = await verifierFor(deps, header.kid);
-        if (!key) throw refuse('unknown kid');
-        return key;
-      },
-      {
-        algorithms: [VAULT_SIGNING_ALG],
-        typ: options.typ,
-        issuer: vaultIssuer(deps),
-        ...(options.audience === undefined ? {} : { audience: options.audience }),
-        requiredClaims: ['iat'],
-        currentDate: new Date(deps.clock.now()),
-      },
-    );
-    return payload;
-  } catch (error) {
-    throw error instanceof KithError ? error : refuse(error);
-  }
-}
-
-/**
  * The JWKS: the current and next keys, and retired keys still needed. By
  * default a retired key stays while a grant it signed could still be alive
  * (`MAX_GRANT_SECONDS`); `stillNeeded` narrows that, e.g. to keys of live grants.
@@ -280,24 +235,12 @@ export function vaultIssuer(deps: { config: Pick<Config, 'publicUrl'> }): string
   return deps.config.publicUrl.origin;
 }
 
-async function verifierFor(deps: SigningKeyDeps, kid: string): Promise<KeyObject | undefined> {
-  const keyring = await loadKeyring(deps);
-  const known = keyring.verifiers.get(kid);
-  if (known) return known;
-  // A kid we do not know may come from a key another process just made
-  // current; look again, but not for every forged kid.
-  const now = deps.clock.now();
-  if (!/^[A-Za-z0-9_-]{43}$/.test(kid) || now - keyring.forcedAt < UNKNOWN_KID_RELOAD_MS) return undefined;
-  keyring.forcedAt = now;
-  return (await loadKeyring(deps, { force: true })).verifiers.get(kid);
-}
-
 async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = {}): Promise<Keyring> {
   const cached = keyrings.get(deps.db);
   const now = deps.clock.now();
   if (cached && !options.force && now - cached.loadedAt < KEYRING_MAX_AGE_MS) return cached;
   if (cached?.loading) return cached.loading;
-  const loading = readKeyring(deps, cached?.forcedAt ?? Number.NEGATIVE_INFINITY);
+  const loading = readKeyring(deps);
   if (cached) cached.loading = loading;
   try {
     const keyring = await loading;
@@ -308,7 +251,7 @@ async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = 
   }
 }
 
-async function readKeyring(deps: SigningKeyDeps, forcedAt: number): Promise<Keyring> {
+async function readKeyring(deps: SigningKeyDeps): Promise<Keyring> {
   const now = deps.clock.now();
   let rows = await findSigningKeys(deps.db, now - MAX_GRANT_MS);
   if (!rows.some((r) => r.status === 'current') || !rows.some((r) => r.status === 'next')) {
@@ -316,17 +259,11 @@ async function readKeyring(deps: SigningKeyDeps, forcedAt: number): Promise<Keyr
     rows = await findSigningKeys(deps.db, now - MAX_GRANT_MS);
   }
   const keys = rows.map(toSigningKeyInfo);
-  const verifiers = new Map(
-    keys.map((k) => [
-      k.kid,
-      createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' }),
-    ]),
-  );
   const currentRow = rows.find((r) => r.status === 'current');
   const current = currentRow
     ? { kid: currentRow.kid, privateKey: openPrivateKey(deps, currentRow) }
     : undefined;
-  return { loadedAt: now, forcedAt, keys, verifiers, current, loading: undefined };
+  return { loadedAt: now, keys, current, loading: undefined };
 }
 
 function openPrivateKey(deps: SigningKeyDeps, row: SigningKeyRow): KeyObject {

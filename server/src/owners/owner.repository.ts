@@ -1,4 +1,3 @@
-import { isPostgres } from '../db/column-types.ts';
 import type { Executor } from '../db/database.ts';
 import type { NewOwnerRow, OwnerRow } from './owner.table.ts';
 
@@ -38,15 +37,6 @@ export async function bumpProfileVersion(db: Executor, id: string, at: number): 
     .returning('profile_version')
     .executeTakeFirstOrThrow();
   return profile_version;
-}
-
-/**
- * Reads an owner's row inside a transaction and, on PostgreSQL, locks it until
- * commit (SQLite already runs one writer at a time).
- */
-export async function lockOwner(trx: Executor, id: string): Promise<OwnerRow | undefined> {
-  const query = trx.selectFrom('owners').selectAll().where('id', '=', id);
-  return (isPostgres(trx) ? query.forUpdate() : query).executeTakeFirst();
 }
 
 /** Sets the owner's WebAuthn user handle unless one is already set; returns the one in force. */

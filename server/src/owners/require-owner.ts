@@ -2,13 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../env.ts';
 import { KithError } from '../http/kith-error.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { resumeSession, type SessionDeps } from './session.service.ts';
-
-/**
- * The session cookie. `__Host-` makes the browser refuse it unless it was set
- * Secure, from this host, for path `/` (RFC 6265bis §4.1.3.2).
- */
-export const SESSION_COOKIE = '__Host-kith_session';
 
 /**
  * Lets a request through only with a live owner session, and puts the owner

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { hitRateLimit, readRateLimit } from './rate-limit.repository.ts';
+import { hitRateLimit, readRateLimit } from '../rate-limit/rate-limit.repository.ts';
 
 export interface SignInRateLimitDeps {
   db: Db;

@@ -13,9 +13,10 @@ import type { Db, Trx } from '../db/database.ts';
 import { emitProfileUpdated } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { validationError } from '../http/validation.ts';
-import { open, seal } from '../keys/envelope.ts';
+import { canonicalJson, openField, sealField } from '../keys/field-cipher.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { bumpProfileVersion, findOwnerById, lockOwner } from '../owners/owner.repository.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
+import { bumpProfileVersion, findOwnerById } from '../owners/owner.repository.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
 import type { OwnerRow } from '../owners/owner.table.ts';
 import { findProfileFields, upsertProfileField } from './profile.repository.ts';
@@ -166,42 +167,4 @@ function toProfileView(
     updatedAt: owner.profile_updated_at === null ? null : new Date(owner.profile_updated_at).toISOString(),
     fields: fields as ProfileView['fields'],
   };
-}
-
-/**
- * The AAD of a profile value: it binds the value to its owner and field, so a
- * ciphertext moved to another row does not open.
- */
-export function fieldContext(ownerId: string, path: string): string {
-  return `owner:${ownerId}|field:${path}`;
-}
-
-function sealField(dataKey: Buffer, ownerId: string, path: string, json: string): Buffer {
-  return seal(dataKey, Buffer.from(json, 'utf8'), fieldContext(ownerId, path));
-}
-
-/**
- * Seals one profile value as `updateProfile` stores it (canonical JSON under
- * the owner's data key, bound to owner and field), for a bulk loader that
- * writes `profile_fields` rows itself.
- *
- * @example
- * const value_sealed = sealProfileValue(dataKey, owner.id, 'email', 'ada@example.com');
- */
-export function sealProfileValue(dataKey: Buffer, ownerId: string, path: FieldPath, value: unknown): Buffer {
-  return sealField(dataKey, ownerId, path, canonicalJson(value));
-}
-
-/** Opens one sealed profile value as its JSON text. */
-export function openField(dataKey: Buffer, ownerId: string, path: string, sealed: Uint8Array): string {
-  return open(dataKey, sealed, fieldContext(ownerId, path)).toString('utf8');
-}
-
-/** JSON with object keys sorted, so equal values compare equal as strings. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
 }

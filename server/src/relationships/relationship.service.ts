@@ -15,7 +15,7 @@ import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
 import type { ErasureRequestRow } from './erasure.table.ts';
 import {
   acknowledgeErasureRow,

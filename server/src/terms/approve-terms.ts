@@ -1,6 +1,5 @@
-import { type Agreement, findAgreement } from '@kith/schemas';
+import { type Agreement, type AgreementRef, findAgreement } from '@kith/schemas';
 import type { Executor } from '../db/database.ts';
-import type { PendingGrantRequest } from '../grants/grant-request.service.ts';
 import { profferedAgreement } from './proffered-agreement.ts';
 
 /**
@@ -13,7 +12,7 @@ import { profferedAgreement } from './proffered-agreement.ts';
 export async function approveTerms(
   db: Executor,
   ownerId: string,
-  request: Pick<PendingGrantRequest, 'clientId' | 'termsAccepted'>,
+  request: { clientId: string; termsAccepted: readonly AgreementRef[] },
 ): Promise<{ proffered: Agreement | null; accepted: Agreement[] }> {
   const proffered = (await profferedAgreement(db, ownerId, request.clientId)) ?? null;
   const accepted = request.termsAccepted.flatMap((ref) => {

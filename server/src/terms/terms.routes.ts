@@ -1,12 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ownerTermsSchema, setTermsInputSchema } from '@kith/schemas';
-import { clientIdOfKey } from '../contact/contact.routes.ts';
-import type { GrantDeps } from '../grants/grant-request.service.ts';
+import { clientIdOfKey } from '../http/client-id-param.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { readOwnerTerms, setProfferedTerms } from './terms.service.ts';
+import { readOwnerTerms, setProfferedTerms, type TermsDeps } from './terms.service.ts';
 
 const tags = ['Terms (owner)'];
 const security = [{ ownerSession: [] }];
@@ -67,7 +66,7 @@ const setVendorRoute = createRoute({
 });
 
 /** The owner's own terms: which standard agreement they proffer, by default and per vendor. */
-export function createTermsRoutes(deps: GrantDeps & SessionDeps) {
+export function createTermsRoutes(deps: TermsDeps & SessionDeps) {
   const router = createRouter();
   const owner = requireOwner(deps);
   router.use('/v1/me/terms', owner);

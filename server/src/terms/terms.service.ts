@@ -11,15 +11,21 @@ import {
   type OwnerTerms,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
-import type { Executor } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, Executor } from '../db/database.ts';
+import { findLiveGrants } from '../events/event.repository.ts';
 import { emitEvents } from '../events/event.service.ts';
-import { findLiveGrants } from '../grants/grant.repository.ts';
-import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
-import { lockOwner } from '../owners/owner.repository.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
 import { agreementOf, profferedAgreement } from './proffered-agreement.ts';
 import { findOwnerTerms, putOwnerTerms } from './terms.repository.ts';
 import { DEFAULT_TERMS_CLIENT, type OwnerTermsRow } from './terms.table.ts';
+
+/** What the terms rules need: the database and the time. */
+export interface TermsDeps {
+  db: Db;
+  clock: Clock;
+}
 
 /** The owner's default agreement and their per-vendor ones. */
 export async function readOwnerTerms(db: Executor, ownerId: string): Promise<OwnerTerms> {
@@ -49,7 +55,7 @@ export async function readOwnerTerms(db: Executor, ownerId: string): Promise<Own
  * await setProfferedTerms(deps, ownerId, { agreementId: 'service-only' });
  */
 export async function setProfferedTerms(
-  deps: GrantDeps,
+  deps: TermsDeps,
   ownerId: string,
   input: { agreementId: string | null; clientId?: string },
 ): Promise<OwnerTerms> {
@@ -64,7 +70,8 @@ export async function setProfferedTerms(
   return deps.db.transaction().execute(async (trx) => {
     await lockOwner(trx, ownerId);
     const live = await findLiveGrants(trx, ownerId, now);
-    const vendors = [...new Set(live.filter((g) => g.collected_at !== null).map((g) => g.client_id))].filter(
+    // Only vendors that collected a grant hold terms to be told about (findLiveGrants answers only those).
+    const vendors = [...new Set(live.map((g) => g.client_id))].filter(
       (client) => input.clientId === undefined || client === input.clientId,
     );
     const before = new Map<string, Agreement | undefined>();
@@ -76,7 +83,7 @@ export async function setProfferedTerms(
     for (const client of vendors) {
       const after = await profferedAgreement(trx, ownerId, client);
       if (sameAgreement(before.get(client), after)) continue;
-      const grants = live.filter((g) => g.client_id === client && g.collected_at !== null);
+      const grants = live.filter((g) => g.client_id === client);
       events.push({
         ownerId,
         clientId: client,

@@ -1,21 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-
-/** The algorithms vendors may sign with: Ed25519 (RFC 8037) and P-256 (RFC 7518 §3.4). */
-export const VENDOR_SIGNING_ALGS = ['EdDSA', 'ES256'] as const;
-export type VendorSigningAlg = (typeof VENDOR_SIGNING_ALGS)[number];
+import { VENDOR_KEY_SHAPES, type VendorSigningAlg, vendorKeyAlg } from '@kith/schemas';
 
 // RFC 7517 §9.3, RFC 7518 §6: members that only a private or symmetric key has.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
-const KEY_SHAPES: Record<VendorSigningAlg, { kty: string; crv: string; members: string[] }> = {
-  EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['x'] },
-  ES256: { kty: 'EC', crv: 'P-256', members: ['x', 'y'] },
-};
-
-/** Tells whether `alg` is one vendors may use. */
-export function isVendorSigningAlg(alg: unknown): alg is VendorSigningAlg {
-  return typeof alg === 'string' && (VENDOR_SIGNING_ALGS as readonly string[]).includes(alg);
-}
 
 /**
  * Imports a vendor's public signing key, or says why it cannot: only an
@@ -35,14 +22,12 @@ export function importVendorJwk(
   const members = jwk as Record<string, unknown>;
   // A private key sent around is a leaked key; refuse rather than ignore the extra members.
   if (PRIVATE_MEMBERS.some((m) => m in members)) return { problem: 'the JWK has private key members' };
-  const keyAlg = (Object.keys(KEY_SHAPES) as VendorSigningAlg[]).find(
-    (a) => KEY_SHAPES[a].kty === members.kty && KEY_SHAPES[a].crv === members.crv,
-  );
+  const keyAlg = vendorKeyAlg(members);
   if (!keyAlg) return { problem: 'the JWK is not an Ed25519 or P-256 key' };
   if (alg !== undefined && alg !== keyAlg) return { problem: 'the JWK does not match alg' };
   if (members.alg !== undefined && members.alg !== keyAlg) return { problem: 'the JWK names another alg' };
   if (members.use !== undefined && members.use !== 'sig') return { problem: 'the JWK is not for signatures' };
-  const shape = KEY_SHAPES[keyAlg];
+  const shape = VENDOR_KEY_SHAPES[keyAlg];
   if (!shape.members.every((m) => typeof members[m] === 'string'))
     return { problem: 'the JWK lacks its coordinates' };
   try {

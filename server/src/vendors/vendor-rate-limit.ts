@@ -2,11 +2,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { AppEnv } from '../env.ts';
+import type { AppEnv, VendorLimitState } from '../env.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { hitRateLimit, readRateLimit } from '../owners/rate-limit.repository.ts';
+import { hitRateLimit, readRateLimit } from '../rate-limit/rate-limit.repository.ts';
 import {
   type AuthenticateVendorInput,
   authenticateVendor,
@@ -18,14 +18,6 @@ export interface VendorRateLimitDeps {
   keys: VaultKeys;
   clock: Clock;
   config: Pick<Config, 'vendorRateLimit' | 'trustedProxies'>;
-}
-
-/** What `limitVendorRequests` learnt about one request, for `authenticateVendorWithinLimits`. */
-export interface VendorLimitState {
-  /** The client address spent its budget of unauthenticated requests. */
-  addressThrottled: boolean;
-  /** A vendor authenticated: the request counts against it, not the address. */
-  authenticated: boolean;
 }
 
 /**

@@ -1,8 +1,14 @@
-import { CLIENT_ASSERTION_TYPE, GRANT_TOKEN_TYPE, RECEIPT_TYPE, type VendorMetadata } from '@kith/schemas';
+import {
+  CLIENT_ASSERTION_TYPE,
+  GRANT_TOKEN_TYPE,
+  isVendorSigningAlg,
+  RECEIPT_TYPE,
+  VENDOR_SIGNING_ALGS,
+  type VendorMetadata,
+} from '@kith/schemas';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { Config } from '../config.ts';
 import { KithError } from '../http/kith-error.ts';
-import { isVendorSigningAlg, VENDOR_SIGNING_ALGS } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
 import type { VendorDeps as ResolveVendorDeps } from './resolve-vendor.ts';
 import { resolveVendorForKey } from './resolve-vendor-key.ts';

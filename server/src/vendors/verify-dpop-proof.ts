@@ -1,11 +1,12 @@
 import { type KeyObject, timingSafeEqual, verify as verifySignature } from 'node:crypto';
+import { isVendorSigningAlg, VENDOR_SIGNING_ALGS } from '@kith/schemas';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { createEd25519Verifier } from './ed25519-verifier.ts';
-import { importVendorJwk, isVendorSigningAlg, VENDOR_SIGNING_ALGS } from './public-jwk.ts';
+import { importVendorJwk } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
 
 export interface DpopDeps {

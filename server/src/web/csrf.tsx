@@ -4,9 +4,9 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
 import type { AppEnv } from '../env.ts';
 import { KithError } from '../http/kith-error.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { newToken } from '../ids.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import type { WebEnv } from './web.env.ts';
 
 /** The browser's CSRF secret: `__Host-` so no sibling host can plant one (RFC 6265bis §4.1.3.2). */

@@ -4,6 +4,7 @@ import { getCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { openEnrollment } from '../owners/enrollment.service.ts';
 import { getOwner } from '../owners/owner.service.ts';
 import { listPasskeys, type PasskeyDeps, removePasskey, renamePasskey } from '../owners/passkey.service.ts';
@@ -12,7 +13,6 @@ import {
   regenerateRecoveryCodes,
   signInWithRecoveryCode,
 } from '../owners/recovery-code.service.ts';
-import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import { endOtherSessions, listSessions, resumeSession } from '../owners/session.service.ts';
 import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
 import { contentSecurityPolicy } from './csp.ts';

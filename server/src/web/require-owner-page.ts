@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { KithError } from '../http/kith-error.ts';
-import { SESSION_COOKIE } from '../owners/require-owner.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { resumeSession, type SessionDeps } from '../owners/session.service.ts';
 import type { WebEnv } from './web.env.ts';
 

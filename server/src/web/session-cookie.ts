@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import { SESSION_COOKIE } from '../owners/require-owner.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { endSession, hashSessionToken } from '../owners/session.service.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { agreementRef, agreements, findAgreement } from '@kith/schemas';
 import { Hono } from 'hono';
-import { clientIdOfKey } from '../contact/contact.routes.ts';
 import type { Executor } from '../db/database.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
+import { clientIdOfKey } from '../http/client-id-param.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
 import { readOwnerTerms, setProfferedTerms } from '../terms/terms.service.ts';

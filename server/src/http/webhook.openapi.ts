@@ -5,7 +5,7 @@ import {
   type WebhookEventType,
   webhookEventTypes,
 } from '@kith/schemas';
-import { eventTypeName, webhookEnvelopeSchema } from '../http/openapi-components.ts';
+import { eventTypeName, webhookEnvelopeSchema } from './openapi-components.ts';
 
 const summaries: Record<WebhookEventType, string> = {
   'profile.updated': 'Fields you hold changed: redeem the grants named to read them',

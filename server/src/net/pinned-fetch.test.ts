@@ -1,8 +1,9 @@
 import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddressRefusedError, createPinnedFetch, type LookupAll } from './pinned-fetch.ts';
+import { json, startVendorServer, type VendorServer } from '../vendors/vendor-server.fixture.ts';
+import type { LookupAll } from './guarded-request.ts';
+import { AddressRefusedError, createPinnedFetch } from './pinned-fetch.ts';
 import { isLoopbackAddress, isPublicAddress } from './public-address.ts';
-import { json, startVendorServer, type VendorServer } from './vendor-server.fixture.ts';
 
 describe('createPinnedFetch', () => {
   let vendor: VendorServer;

@@ -1,11 +1,11 @@
 import type { Db } from '../db/database.ts';
 import { webhookSecretContext } from '../events/event.service.ts';
+import { open, seal, sealedFormat } from '../keys/envelope.ts';
+import { fieldContext } from '../keys/field-cipher.ts';
+import { signingKeyContext } from '../keys/signing-key.service.ts';
+import type { VaultKeys } from '../keys/vault-keys.ts';
 import { nameContext, ownerDataKey } from '../owners/owner.service.ts';
 import { passkeyNameContext } from '../owners/passkey.service.ts';
-import { fieldContext } from '../profile/profile.service.ts';
-import { open, seal, sealedFormat } from './envelope.ts';
-import { signingKeyContext } from './signing-key.service.ts';
-import type { VaultKeys } from './vault-keys.ts';
 import {
   findOwnerIdsAfter,
   findOwnerSealed,
