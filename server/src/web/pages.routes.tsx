@@ -1,7 +1,6 @@
 import { profileFields } from '@kith/schemas';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { JSX } from 'hono/jsx/jsx-runtime';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import { openEnrollment } from '../owners/enrollment.service.ts';
@@ -19,6 +18,7 @@ import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { vendorSummaries } from './grant-pages.routes.tsx';
 import { safeNextPath } from './next-path.ts';
+import { pageRenderer } from './page-renderer.tsx';
 import { EnrollPage } from './pages/enroll.page.tsx';
 import { HomePage } from './pages/home.page.tsx';
 import { NewPasskeyPage } from './pages/new-passkey.page.tsx';
@@ -32,17 +32,13 @@ import type { WebEnv } from './web.env.ts';
 
 type WebContext = Context<WebEnv>;
 
-/** Renders a page; pages are never cached, most of them show personal data. */
-function render(c: WebContext, page: JSX.Element, status: 200 | 400 | 401 | 403 | 409 = 200) {
-  return c.html(page, status, { 'cache-control': 'no-store' });
-}
-
 /** The owner's pages: sign-in, enrollment, home, profile editor and security. */
 export function createPageRoutes(deps: PasskeyDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);
   const owner = requireOwnerPage(deps);
+  const render = pageRenderer(deps);
   const chrome = (c: WebContext) => ({ nonce: c.get('cspNonce'), csrfToken: c.get('csrfToken') });
 
   app.get('/sign-in', csp, csrf, async (c) => {
