@@ -13,7 +13,7 @@ import {
 } from '../owners/recovery-code.service.ts';
 import { SESSION_COOKIE } from '../owners/require-owner.ts';
 import { endOtherSessions, listSessions, resumeSession } from '../owners/session.service.ts';
-import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
+import { readProfile } from '../profile/profile.service.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { vendorSummaries } from './grant-pages.routes.tsx';
@@ -22,17 +22,15 @@ import { pageRenderer } from './page-renderer.tsx';
 import { EnrollPage } from './pages/enroll.page.tsx';
 import { HomePage } from './pages/home.page.tsx';
 import { NewPasskeyPage } from './pages/new-passkey.page.tsx';
-import { ProfilePage } from './pages/profile.page.tsx';
 import { type SecurityNotice, SecurityPage, type SecurityPageProps } from './pages/security.page.tsx';
 import { SignInPage } from './pages/sign-in.page.tsx';
-import { formToPatch, issuesToFormErrors, profileToFormValues } from './profile-form.ts';
 import { requireOwnerPage } from './require-owner-page.ts';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 import type { WebEnv } from './web.env.ts';
 
 type WebContext = Context<WebEnv>;
 
-/** The owner's pages: sign-in, enrollment, home, profile editor and security. */
+/** The owner's pages: sign-in, enrollment, home and security (the profile editor has its own routes). */
 export function createPageRoutes(deps: PasskeyDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
@@ -103,38 +101,6 @@ export function createPageRoutes(deps: PasskeyDeps) {
         vendors={await vendorSummaries(deps, ownerId)}
       />,
     );
-  });
-
-  app.get('/profile', csp, csrf, owner, async (c) => {
-    const profile = await readProfile(deps, c.get('owner').id);
-    return render(
-      c,
-      <ProfilePage
-        {...chrome(c)}
-        values={profileToFormValues(profile)}
-        saved={c.req.query('saved') !== undefined}
-      />,
-    );
-  });
-
-  app.post('/profile', csp, csrf, owner, async (c) => {
-    const ownerId = c.get('owner').id;
-    const current = await readProfile(deps, ownerId);
-    const { patch, values } = formToPatch(await c.req.parseBody({ all: true }), current);
-    try {
-      await updateProfile(deps, ownerId, parseProfilePatch(patch));
-    } catch (error) {
-      // All or nothing: show every problem beside its field, keep what was typed, save nothing.
-      if (error instanceof KithError && error.code === 'VALIDATION_FAILED' && error.errors) {
-        return render(
-          c,
-          <ProfilePage {...chrome(c)} values={values} errors={issuesToFormErrors(error.errors)} />,
-          400,
-        );
-      }
-      throw error;
-    }
-    return c.redirect('/profile?saved=1', 303);
   });
 
   const securityPage = async (
