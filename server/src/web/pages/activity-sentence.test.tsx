@@ -15,7 +15,8 @@ async function said(
 /** One realistic detail per kind, as the services write them. */
 const examples: Record<AccessAction, { detail: Record<string, unknown>; sentence: string }> = {
   'data.read': {
-    detail: { fields: ['email', 'address'], version: 3 },
+    // Stored order, not the catalogue's: the sentence follows the catalogue.
+    detail: { fields: ['address', 'email'], version: 3 },
     sentence: 'Shop read your email address and postal address.',
   },
   'data.read_unchanged': {

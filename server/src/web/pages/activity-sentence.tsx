@@ -4,6 +4,7 @@ import {
   contactChannelLabels,
   findProfileField,
   type Purpose,
+  profileFields,
   purposes,
 } from '@kith/schemas';
 import type { AccessAction, AccessLogEntry } from '../../audit/audit.service.ts';
@@ -117,11 +118,17 @@ function hasFields(detail: Detail): boolean {
   return Array.isArray(detail.fields) && detail.fields.length > 0;
 }
 
-/** "email address, phone number and postal address", by the catalogue's labels. */
+/** "email address, phone number and postal address": the catalogue's labels, in its order. */
 function fieldList(detail: Detail): string {
   const fields = Array.isArray(detail.fields) ? detail.fields.map(String) : [];
   if (fields.length === 0) return 'details';
-  const labels = fields.map((path) => lowerFirst(findProfileField(path)?.label ?? path));
+  const rank = (path: string) => {
+    const index = profileFields.findIndex((f) => f.path === path);
+    return index === -1 ? profileFields.length : index;
+  };
+  const labels = [...fields]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((path) => lowerFirst(findProfileField(path)?.label ?? path));
   return labels.length === 1
     ? (labels[0] as string)
     : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1) as string}`;
