@@ -11,67 +11,8 @@ import {
 import { resumeSession, startSession } from '../server/src/owners/session.service.ts';
 import { spendChallenge } from '../server/src/owners/webauthn-challenge.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
+import { browserFor, sessionToken } from './support/page-browser.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
-
-interface Page {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** A tiny browser: keeps cookies, reads the page's CSRF token, posts forms from "our" origin by default. */
-function browserFor(tv: TestVault, cookies: Record<string, string> = {}) {
-  const jar = { ...cookies };
-  const cookieHeader = () =>
-    Object.entries(jar)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('; ');
-  const remember = (res: Response) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/Max-Age=0/i.test(line)) delete jar[name];
-      else jar[name] = value;
-    }
-  };
-  let token = '';
-  const read = async (res: Response): Promise<Page> => {
-    remember(res);
-    const text = await res.text();
-    token = /<meta name="csrf-token" content="([^"]+)"/.exec(text)?.[1] ?? token;
-    return { status: res.status, headers: res.headers, text };
-  };
-  return {
-    jar,
-    get token() {
-      return token;
-    },
-    get: async (path: string) => read(await tv.app.request(path, { headers: { cookie: cookieHeader() } })),
-    post: async (
-      path: string,
-      form: Record<string, string>,
-      headers: Record<string, string> = {
-        origin: tv.config.publicUrl.origin,
-        'sec-fetch-site': 'same-origin',
-      },
-    ) =>
-      read(
-        await tv.app.request(path, {
-          method: 'POST',
-          headers: {
-            cookie: cookieHeader(),
-            'content-type': 'application/x-www-form-urlencoded',
-            ...headers,
-          },
-          body: new URLSearchParams(form).toString(),
-        }),
-      ),
-  };
-}
-
-function sessionToken(cookie: string): string {
-  return cookie.slice(`${SESSION_COOKIE}=`.length);
-}
 
 describeEachDatabase('owner web pages', (database) => {
   let tv: TestVault;
@@ -148,7 +89,7 @@ describeEachDatabase('owner web pages', (database) => {
         const other = browserFor(tv, { [SESSION_COOKIE]: sessionToken((await tv.signedInOwner()).cookie) });
         await other.get('/profile');
         const sent = token ? token(me.token, other.token) : me.token;
-        const res = await me.post('/profile', { _csrf: sent, given_name: 'Mallory' }, headers);
+        const res = await me.post('/profile/identity', { _csrf: sent, given_name: 'Mallory' }, headers);
         expect(res.status).toBe(403);
         expect(res.text).toContain('This form has expired');
         expect((await me.get('/profile')).text).not.toContain('Mallory');
@@ -159,8 +100,11 @@ describeEachDatabase('owner web pages', (database) => {
       const { cookie } = await tv.signedInOwner();
       const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });
       await me.get('/profile');
-      const res = await me.post('/profile', { _csrf: me.token, given_name: 'Ada' });
-      expect([res.status, res.headers.get('location')]).toEqual([303, '/profile?saved=1']);
+      const res = await me.post('/profile/identity', { _csrf: me.token, given_name: 'Ada' });
+      expect([res.status, res.headers.get('location')]).toEqual([
+        303,
+        '/profile?saved=identity#section-identity',
+      ]);
       expect((await me.get('/profile')).text).toContain('value="Ada"');
     });
 
@@ -193,7 +137,7 @@ describeEachDatabase('owner web pages', (database) => {
       tv.clock.advance(tv.config.session.idleMs);
       const page = await me.get('/');
       expect([page.status, page.headers.get('location')]).toEqual([303, '/sign-in?ended=1']);
-      const post = await me.post('/profile', { _csrf: token, given_name: 'Stale' });
+      const post = await me.post('/profile/identity', { _csrf: token, given_name: 'Stale' });
       expect(post.status).toBe(303);
       expect(post.headers.get('location')).toMatch(/^\/sign-in/);
     });

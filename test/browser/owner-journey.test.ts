@@ -175,29 +175,37 @@ describeWithBrowser('owner journey in a real browser', (database) => {
     await page.waitForURL(`${vault.url}/`);
     expect(await page.locator('h1').textContent()).toBe('Hello, Ada Lovelace');
 
-    // 4. The profile editor, without any script: one bad value, shown inline, and nothing saved.
+    // 4. The profile editor, without any script: one form per section, each saving on its own; one bad
+    // value, shown inline in its section, and nothing of that section saved.
     await page.getByRole('link', { name: 'Profile', exact: true }).click();
     await checkPage(page, `${kind}-profile`);
     await page.fill('#f-given_name', values.given_name);
     await page.fill('#f-family_name', values.family_name);
+    await page.getByRole('button', { name: 'Save your name' }).click();
+    await page.waitForURL('**/profile?saved=identity#section-identity');
     await page.fill('#f-email', values.email);
     await page.fill('#f-phone_number', 'call me maybe');
-    await page.fill('#f-address-locality', values.locality);
-    await page.selectOption('#f-address-country', 'GB');
-    await page.check('#f-contact-channels-0');
-    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('button', { name: 'Save contact details' }).click();
     await page.locator('.error-summary').waitFor();
     expect(await page.locator('#f-phone_number').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#f-phone_number-error').textContent()).toContain('country code');
     expect(await page.locator('.field--invalid').count()).toBe(1);
-    // What was typed is still there to correct…
+    // What was typed is still there to correct, and the saved section shows what it holds…
+    expect(await page.inputValue('#f-email')).toBe(values.email);
     expect(await page.inputValue('#f-given_name')).toBe(values.given_name);
     await checkPage(page, `${kind}-profile-errors`);
-    // …but none of it was stored.
-    expect((await profileFields(page, vault.url)).length).toBe(0);
+    // …but none of the failed section was stored.
+    expect((await profileFields(page, vault.url)).sort()).toEqual(['family_name', 'given_name']);
     await page.fill('#f-phone_number', '+44 7700 900123');
-    await page.getByRole('button', { name: 'Save profile' }).click();
-    await page.waitForURL('**/profile?saved=1');
+    await page.getByRole('button', { name: 'Save contact details' }).click();
+    await page.waitForURL('**/profile?saved=contact_details#section-contact_details');
+    await page.fill('#f-address-locality', values.locality);
+    await page.selectOption('#f-address-country', 'GB');
+    await page.getByRole('button', { name: 'Save postal address' }).click();
+    await page.waitForURL('**/profile?saved=address#section-address');
+    await page.check('#f-contact-channels-0');
+    await page.getByRole('button', { name: 'Save contact terms' }).click();
+    await page.waitForURL('**/profile?saved=contact#section-contact');
     expect((await profileFields(page, vault.url)).sort()).toEqual(
       ['address', 'contact.channels', 'email', 'family_name', 'given_name', 'phone_number'].sort(),
     );

@@ -95,13 +95,14 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium in a fresh profile folder. */
-export async function launchBrowser(): Promise<TestBrowser> {
+/** Launches headless Chromium in a fresh profile folder; `javaScriptEnabled: false` turns scripts off. */
+export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {}): Promise<TestBrowser> {
   const profile = createTempDir('kith-chromium-');
   const context = await chromium.launchPersistentContext(profile.path, {
     executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
   });
   const cspViolations: string[] = [];
   const watch = (page: Page) =>

@@ -14,6 +14,7 @@ import {
   type KithClient,
   loadSigningKey,
   type SigningKey,
+  systemClock,
 } from '@kith/client';
 import { Hono } from 'hono';
 import { requestJson } from './http.ts';
@@ -75,6 +76,8 @@ export async function startTestVendor(options: {
   redirectPath?: string;
   alg?: 'EdDSA' | 'ES256';
   webhooks?: boolean;
+  /** The vault's frozen clock, when the vault runs on one: the vendor's assertions must agree with it. */
+  clock?: { now(): number };
 }): Promise<TestVendor> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -98,7 +101,11 @@ export async function startTestVendor(options: {
     vault: vault.url,
     retry: { retries: 0 },
     fetch: tap,
-    ...('clock' in vault ? { clock: sdkClock(vault.clock) } : {}),
+    ...('clock' in vault
+      ? { clock: sdkClock(vault.clock) }
+      : options.clock
+        ? { clock: { ...systemClock, now: () => options.clock?.now() ?? Date.now() } }
+        : {}),
   });
   const metadata = await client.metadataDocument({
     clientName: options.name ?? 'Test Shop',

@@ -12,22 +12,24 @@ import {
 import type { AccessLogRow } from './audit.table.ts';
 
 /** What happened, in `entity.past_tense`-style names the owner's log shows. */
-export type AccessAction =
-  | 'data.read'
-  | 'data.read_unchanged'
-  | 'grant.approved'
-  | 'grant.declined'
-  | 'grant.collected'
-  | 'grant.revoked'
-  | 'grant.relinquished'
-  | 'contact.checked'
-  | 'contact.recorded'
-  | 'contact.refused'
-  | 'contact.terms_changed'
-  | 'grant.shared'
-  | 'relationship.ended'
-  | 'erasure.acknowledged'
-  | 'terms.changed';
+export const accessActions = [
+  'data.read',
+  'data.read_unchanged',
+  'grant.approved',
+  'grant.declined',
+  'grant.collected',
+  'grant.revoked',
+  'grant.relinquished',
+  'contact.checked',
+  'contact.recorded',
+  'contact.refused',
+  'contact.terms_changed',
+  'grant.shared',
+  'relationship.ended',
+  'erasure.acknowledged',
+  'terms.changed',
+] as const;
+export type AccessAction = (typeof accessActions)[number];
 
 export interface AccessLogInput {
   ownerId: string;

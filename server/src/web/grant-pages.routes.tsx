@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import type { JSX } from 'hono/jsx/jsx-runtime';
 import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
@@ -28,6 +27,7 @@ import { approveTerms } from '../terms/approve-terms.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { describeFieldValue } from './field-value.ts';
+import { pageRenderer } from './page-renderer.tsx';
 import { ActivityPage } from './pages/activity.page.tsx';
 import { ApprovePage } from './pages/approve.page.tsx';
 import { ApproveCodePage } from './pages/approve-code.page.tsx';
@@ -40,10 +40,6 @@ import { vendorTermsProps } from './terms-pages.routes.tsx';
 import type { WebEnv } from './web.env.ts';
 
 type WebContext = Context<WebEnv>;
-
-function render(c: WebContext, page: JSX.Element, status: 200 | 404 = 200) {
-  return c.html(page, status, { 'cache-control': 'no-store' });
-}
 
 /** A vendor's client id as a path segment: base64url, so no slashes or escapes to get wrong. */
 export function vendorKey(clientId: string): string {
@@ -66,6 +62,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);
   const owner = requireOwnerPage(deps);
+  const render = pageRenderer(deps);
   const chrome = (c: WebContext) => ({ nonce: c.get('cspNonce'), csrfToken: c.get('csrfToken') });
 
   app.get('/approve', csp, csrf, owner, (c) =>

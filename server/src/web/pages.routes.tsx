@@ -1,7 +1,6 @@
 import { profileFields } from '@kith/schemas';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { JSX } from 'hono/jsx/jsx-runtime';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
@@ -14,35 +13,30 @@ import {
   signInWithRecoveryCode,
 } from '../owners/recovery-code.service.ts';
 import { endOtherSessions, listSessions, resumeSession } from '../owners/session.service.ts';
-import { parseProfilePatch, readProfile, updateProfile } from '../profile/profile.service.ts';
+import { readProfile } from '../profile/profile.service.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { vendorSummaries } from './grant-pages.routes.tsx';
 import { safeNextPath } from './next-path.ts';
+import { pageRenderer } from './page-renderer.tsx';
 import { EnrollPage } from './pages/enroll.page.tsx';
 import { HomePage } from './pages/home.page.tsx';
 import { NewPasskeyPage } from './pages/new-passkey.page.tsx';
-import { ProfilePage } from './pages/profile.page.tsx';
 import { type SecurityNotice, SecurityPage, type SecurityPageProps } from './pages/security.page.tsx';
 import { SignInPage } from './pages/sign-in.page.tsx';
-import { formToPatch, issuesToFormErrors, profileToFormValues } from './profile-form.ts';
 import { requireOwnerPage } from './require-owner-page.ts';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 import type { WebEnv } from './web.env.ts';
 
 type WebContext = Context<WebEnv>;
 
-/** Renders a page; pages are never cached, most of them show personal data. */
-function render(c: WebContext, page: JSX.Element, status: 200 | 400 | 401 | 403 | 409 = 200) {
-  return c.html(page, status, { 'cache-control': 'no-store' });
-}
-
-/** The owner's pages: sign-in, enrollment, home, profile editor and security. */
+/** The owner's pages: sign-in, enrollment, home and security (the profile editor has its own routes). */
 export function createPageRoutes(deps: PasskeyDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);
   const owner = requireOwnerPage(deps);
+  const render = pageRenderer(deps);
   const chrome = (c: WebContext) => ({ nonce: c.get('cspNonce'), csrfToken: c.get('csrfToken') });
 
   app.get('/sign-in', csp, csrf, async (c) => {
@@ -107,38 +101,6 @@ export function createPageRoutes(deps: PasskeyDeps) {
         vendors={await vendorSummaries(deps, ownerId)}
       />,
     );
-  });
-
-  app.get('/profile', csp, csrf, owner, async (c) => {
-    const profile = await readProfile(deps, c.get('owner').id);
-    return render(
-      c,
-      <ProfilePage
-        {...chrome(c)}
-        values={profileToFormValues(profile)}
-        saved={c.req.query('saved') !== undefined}
-      />,
-    );
-  });
-
-  app.post('/profile', csp, csrf, owner, async (c) => {
-    const ownerId = c.get('owner').id;
-    const current = await readProfile(deps, ownerId);
-    const { patch, values } = formToPatch(await c.req.parseBody({ all: true }), current);
-    try {
-      await updateProfile(deps, ownerId, parseProfilePatch(patch));
-    } catch (error) {
-      // All or nothing: show every problem beside its field, keep what was typed, save nothing.
-      if (error instanceof KithError && error.code === 'VALIDATION_FAILED' && error.errors) {
-        return render(
-          c,
-          <ProfilePage {...chrome(c)} values={values} errors={issuesToFormErrors(error.errors)} />,
-          400,
-        );
-      }
-      throw error;
-    }
-    return c.redirect('/profile?saved=1', 303);
   });
 
   const securityPage = async (

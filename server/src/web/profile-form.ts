@@ -25,12 +25,15 @@ export function inputId(name: string): string {
   return `f-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
 }
 
-/** The stored profile as form values. */
-export function profileToFormValues(profile: ProfileView): FormValues {
+/** The stored profile as form values, for every field or only `fields`. */
+export function profileToFormValues(
+  profile: ProfileView,
+  fields: readonly ProfileField[] = profileFields,
+): FormValues {
   const values: FormValues = {};
-  const fields = profile.fields as Record<string, { value: unknown } | undefined>;
-  for (const field of profileFields) {
-    const value = fields[field.path]?.value;
+  const stored = profile.fields as Record<string, { value: unknown } | undefined>;
+  for (const field of fields) {
+    const value = stored[field.path]?.value;
     if (value === undefined) continue;
     const ui: FieldUi = field.ui;
     if (ui.kind === 'group' && value && typeof value === 'object') {
@@ -53,7 +56,8 @@ export function profileToFormValues(profile: ProfileView): FormValues {
 }
 
 /**
- * Turns a submitted form into a profile patch and the values to show again.
+ * Turns a submitted form for `fields` (one section of the editor) into a
+ * profile patch and the values to show again; other fields are left out.
  * An emptied control clears its field; a group whose parts are all empty
  * clears the whole value. An unticked checkbox turns a set value off but
  * does not create one. The patch still has to pass `parseProfilePatch`.
@@ -61,11 +65,12 @@ export function profileToFormValues(profile: ProfileView): FormValues {
 export function formToPatch(
   body: Record<string, unknown>,
   current: ProfileView,
+  fields: readonly ProfileField[],
 ): { patch: Record<string, unknown>; values: FormValues } {
   const patch: Record<string, unknown> = {};
   const values: FormValues = {};
   const stored = current.fields as Record<string, { value: unknown } | undefined>;
-  for (const field of profileFields) {
+  for (const field of fields) {
     const ui: FieldUi = field.ui;
     const path = field.path;
     switch (ui.kind) {

@@ -8,6 +8,7 @@ import { createAuthRoutes } from './auth.routes.ts';
 import { createGrantPageRoutes } from './grant-pages.routes.tsx';
 import { ErrorPage } from './pages/error.page.tsx';
 import { createPageRoutes } from './pages.routes.tsx';
+import { createProfilePageRoutes } from './profile-pages.routes.tsx';
 import { createStaticRoutes } from './static.routes.ts';
 import { createTermsPageRoutes } from './terms-pages.routes.tsx';
 import type { WebEnv } from './web.env.ts';
@@ -56,6 +57,7 @@ export function createWebRoutes(deps: PasskeyDeps) {
   app.route('/', createStaticRoutes());
   app.route('/', createAuthRoutes(deps));
   app.route('/', createPageRoutes(deps));
+  app.route('/', createProfilePageRoutes(deps));
   app.route('/', createGrantPageRoutes(deps));
   app.route('/', createTermsPageRoutes(deps));
   app.onError(async (error, c) => {

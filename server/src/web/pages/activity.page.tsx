@@ -3,7 +3,8 @@ import type { AccessLogEntry } from '../../audit/audit.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
-import { VendorAddress, VendorName } from '../vendor-label.tsx';
+import { VendorAddress } from '../vendor-label.tsx';
+import { ActivitySentence } from './activity-sentence.tsx';
 
 export interface ActivityPageProps {
   nonce: string;
@@ -12,7 +13,7 @@ export interface ActivityPageProps {
   verification: AccessLogStatus;
 }
 
-/** Everything every vendor did, newest first, and whether the log is intact. */
+/** Everything every vendor did, newest first, each in a sentence, and whether the log is intact. */
 export function ActivityPage(props: ActivityPageProps) {
   return (
     <Layout title="Activity" nonce={props.nonce} csrfToken={props.csrfToken} signedIn current="vendors">
@@ -27,24 +28,22 @@ export function ActivityPage(props: ActivityPageProps) {
           <thead>
             <tr>
               <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
+              <th scope="col">What happened</th>
             </tr>
           </thead>
           <tbody>
             {props.entries.map((entry) => (
               <tr>
                 <td>{formatMoment(Date.parse(entry.at))}</td>
-                <td>
-                  {entry.vendor ? (
+                <td data-kith="activity-sentence">
+                  <ActivitySentence entry={entry} vendorName={entry.vendor?.name ?? null} />
+                  {entry.vendor && (
                     <>
-                      <VendorName name={entry.vendor.name} /> <VendorAddress vendor={entry.vendor} />
+                      {' '}
+                      <VendorAddress vendor={entry.vendor} />
                     </>
-                  ) : (
-                    '—'
                   )}
                 </td>
-                <td>{entry.action.replace('.', ' ').replace('_', ' ')}</td>
               </tr>
             ))}
           </tbody>

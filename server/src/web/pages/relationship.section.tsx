@@ -10,7 +10,7 @@ import type { DeliveryHealth } from '../../events/delivery.service.ts';
 import type { Erasure, Relationship } from '../../relationships/relationship.service.ts';
 import { CsrfField } from '../csrf.tsx';
 import { describeDuration } from '../field-value.ts';
-import { formatMoment } from '../format.ts';
+import { formatDay, formatMoment } from '../format.ts';
 import { Notice } from '../layout.tsx';
 import { VendorName } from '../vendor-label.tsx';
 
@@ -29,13 +29,6 @@ export interface RelationshipSectionProps {
 const ERASURE_DAY_CHOICES = [1, 7, 14, DEFAULT_ERASURE_DAYS, 60, MAX_ERASURE_DAYS];
 /** Durations the owner can share for. */
 export const SHARE_DURATIONS = [7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400];
-
-const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
-
-/** A date for people, without the time: "1 Mar 2026". */
-export function formatDay(ms: number): string {
-  return day.format(ms);
-}
 
 /**
  * The relationship on the vendor's page: whether events reach the vendor,

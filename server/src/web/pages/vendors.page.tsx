@@ -2,10 +2,9 @@ import { findProfileField, purposes } from '@kith/schemas';
 import type { OwnerGrant } from '../../grants/grant.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import type { Erasure } from '../../relationships/relationship.service.ts';
-import { formatMoment } from '../format.ts';
+import { formatDay, formatMoment } from '../format.ts';
 import { Layout } from '../layout.tsx';
 import { VendorAddress, VendorName } from '../vendor-label.tsx';
-import { formatDay } from './relationship.section.tsx';
 
 /** One vendor on the dashboard: who, and what its live grants let it read. */
 export interface VendorSummary {
