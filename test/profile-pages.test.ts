@@ -1,6 +1,6 @@
 import { profileSections } from '@kith/schemas';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../server/src/owners/require-owner.ts';
+import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
 import { readProfile, updateProfile } from '../server/src/profile/profile.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { browserFor, sessionToken } from './support/page-browser.ts';

@@ -1,7 +1,7 @@
 import type { ProfileView } from '@kith/schemas';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
+import { SESSION_COOKIE } from '../../server/src/http/session-cookie.ts';
 import {
   type BrowserVault,
   checkPage,

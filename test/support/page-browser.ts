@@ -1,5 +1,5 @@
 /** A tiny browser for server-side page tests: cookies, the CSRF token, form posts. */
-import { SESSION_COOKIE } from '../../server/src/owners/require-owner.ts';
+import { SESSION_COOKIE } from '../../server/src/http/session-cookie.ts';
 import type { TestVault } from './test-vault.ts';
 
 /** A page as the tiny browser saw it. */
