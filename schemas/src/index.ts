@@ -2,6 +2,7 @@
 // No `node:` imports anywhere under src/: vendors run this on Deno, Bun and
 // edge runtimes.
 
+export * from './conduct.ts';
 export * from './contact.ts';
 export {
   /**

@@ -20,6 +20,7 @@ export type AccessAction =
   | 'grant.collected'
   | 'grant.revoked'
   | 'grant.relinquished'
+  | 'grant.narrowed'
   | 'contact.checked'
   | 'contact.recorded'
   | 'contact.refused'
