@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import {
+  type Clock,
   type CollectedGrant,
   createKithClient,
   generateKeyPair,
@@ -63,6 +64,8 @@ export async function startTestVendor(options: {
   redirectPath?: string;
   alg?: 'EdDSA' | 'ES256';
   webhooks?: boolean;
+  /** The SDK's clock; a test that moves the vault's clock passes one that follows it. */
+  clock?: Clock;
 }): Promise<TestVendor> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -85,6 +88,7 @@ export async function startTestVendor(options: {
     vault: options.vault,
     retry: { retries: 0 },
     fetch: tap,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const metadata = await client.metadataDocument({
     clientName: options.name ?? 'Test Shop',

@@ -88,7 +88,7 @@ export async function narrowGrants(
         await revokeInTransaction(deps, trx, grant, 'owner');
         answer.revoked.push(grant.id);
       } else {
-        const version = await narrowInTransaction(deps, trx, grant, plan, receipts[i] ?? null, now);
+        const version = await narrowInTransaction(trx, grant, plan, receipts[i] ?? null, now);
         answer.narrowed.push({ grantId: grant.id, version, fields: plan.keep });
       }
     }
@@ -98,7 +98,6 @@ export async function narrowGrants(
 }
 
 async function narrowInTransaction(
-  deps: GrantDeps,
   trx: Trx,
   grant: GrantRow,
   plan: GrantNarrowing,
