@@ -1,4 +1,4 @@
-import type { ConductNarrowed, FieldPath } from '@kith/schemas';
+import type { ConductNarrowed, ConductRecord, FieldPath } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
@@ -31,9 +31,10 @@ export async function planNarrowing(
   deps: ConductDeps,
   ownerId: string,
   clientId: string,
+  record?: ConductRecord,
 ): Promise<GrantNarrowing[]> {
-  const record = await readConduct(deps, ownerId, clientId);
-  const read = new Set<string>(record.fields.read);
+  const { fields } = record ?? (await readConduct(deps, ownerId, clientId));
+  const read = new Set<string>(fields.read);
   const live = await findLiveGrants(deps.db, ownerId, deps.clock.now(), clientId);
   return live
     .map((grant) => {

@@ -25,6 +25,7 @@ import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { readProfile } from '../profile/profile.service.ts';
 import { latestErasures, readRelationship } from '../relationships/relationship.service.ts';
 import { approveTerms } from '../terms/approve-terms.ts';
+import { conductSectionProps, createConductPageRoutes } from './conduct-pages.routes.tsx';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { describeFieldValue } from './field-value.ts';
@@ -182,6 +183,9 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
           saved: c.req.query('contact') === 'saved',
           invalid: c.req.query('contact') === 'invalid',
         }}
+        conduct={
+          await conductSectionProps(deps, ownerId, clientId, c.req.param('key'), c.req.query('conduct'))
+        }
         terms={
           await vendorTermsProps(
             deps.db,
@@ -250,6 +254,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
   });
 
   app.route('/', createRelationshipPageRoutes(deps));
+  app.route('/', createConductPageRoutes(deps));
 
   return app;
 }
