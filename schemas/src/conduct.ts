@@ -17,7 +17,8 @@ export const contactRefusalReasons = contactReasons.filter(
 );
 
 const count = z.int().min(0);
-const refusedByReason = z.strictObject(
+/** Refusals counted by reason. */
+export const contactRefusalCountsSchema = z.strictObject(
   Object.fromEntries(contactRefusalReasons.map((r) => [r, count])) as Record<
     (typeof contactRefusalReasons)[number],
     typeof count
@@ -59,9 +60,9 @@ export const conductRecordSchema = z.strictObject({
     perWeek: z.array(z.strictObject({ weekStart: z.iso.datetime(), reads: count })),
   }),
   /** `canContact` checks, allowed and refused (by reason). */
-  contactChecks: z.strictObject({ allowed: count, refused: count, refusedBy: refusedByReason }),
+  contactChecks: z.strictObject({ allowed: count, refused: count, refusedBy: contactRefusalCountsSchema }),
   /** Contacts recorded within the terms, and contacts the vendor tried to record outside them (refused). */
-  contacts: z.strictObject({ recorded: count, outsideTerms: count, refusedBy: refusedByReason }),
+  contacts: z.strictObject({ recorded: count, outsideTerms: count, refusedBy: contactRefusalCountsSchema }),
   /** Erasures asked when a relationship ended: acknowledged by the deadline, after it, not yet (due or overdue). */
   erasures: z.strictObject({ onTime: count, late: count, overdue: count, pending: count }),
   /** Webhook deliveries to the vendor by outcome. */
