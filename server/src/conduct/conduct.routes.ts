@@ -64,8 +64,9 @@ const narrowRoute = createRoute({
 /** The owner's view of how a vendor behaved, and the one-click narrowing it suggests. */
 export function createConductRoutes(deps: GrantDeps & SessionDeps) {
   const router = createRouter();
-  router.use('/v1/me/vendors/:key/conduct', requireOwner(deps));
-  router.use('/v1/me/vendors/:key/conduct/*', requireOwner(deps));
+  const owner = requireOwner(deps);
+  router.use('/v1/me/vendors/:key/conduct', owner);
+  router.use('/v1/me/vendors/:key/conduct/narrow', owner);
   const noStore = { 'cache-control': 'no-store' };
   return router
     .openapi(readRoute, async (c) => {
