@@ -314,6 +314,21 @@ describeEachDatabase(
         removed: ['phone_number'],
       });
 
+      // The owner's log says so, and its chain still verifies.
+      const log = await requestJson<{ entries: { action: string; grantId: string; detail: unknown }[] }>(
+        vault.app,
+        `/v1/me/access-log?client_id=${encodeURIComponent(shop.clientId)}`,
+        { cookie: owner.cookie },
+      );
+      expect(log.body.entries.find((e) => e.action === 'grant.narrowed')).toMatchObject({
+        grantId: wide.grantId,
+        detail: { fields: ['name', 'email'], removed: ['phone_number'], version: 2 },
+      });
+      const verified = await requestJson<{ ok: boolean }>(vault.app, '/v1/me/access-log/verify', {
+        cookie: owner.cookie,
+      });
+      expect(verified.body.ok).toBe(true);
+
       const after = (await conduct(shop)).body;
       expect(after.fields).toEqual({ granted: ['name', 'email'], read: ['name', 'email'], unread: [] });
       expect(after.grants.revokedByOwner).toBe(1);
