@@ -335,6 +335,32 @@ describeEachDatabase(
       expect(after.grants.live).toBe(1);
     });
 
+    it('narrows a grant not collected yet: the vendor collects the new version, token and receipt alike', async () => {
+      const request = await shop.client.requestGrant({
+        fields: ['email', 'birthdate'],
+        purpose: 'delivery',
+        duration: '30d',
+      });
+      const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
+        method: 'POST',
+        cookie: owner.cookie,
+        json: { optionalFields: [] },
+      });
+      expect(approved.status).toBe(200);
+      const { status, body } = await narrow(shop);
+      expect(status).toBe(200);
+      expect(body.removed).toEqual(['birthdate']);
+      expect(body.narrowed).toHaveLength(1);
+
+      const collected = await shop.client.collectGrant({ requestId: request.id });
+      expect(collected.fields).toEqual(['email']);
+      expect(decodeJwt(collected.grant).fields).toEqual(['email']);
+      expect(decodeJwt(collected.receipt)).toMatchObject({
+        grant_version: 2,
+        processing: { personal_data: ['email'] },
+      });
+    });
+
     it('refuses a narrowing with nothing left to narrow, and writes nothing', async () => {
       const before = await accessLogLength();
       const { status, body } = await narrow(shop);
