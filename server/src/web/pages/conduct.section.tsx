@@ -47,9 +47,8 @@ export function ConductSection(props: ConductSectionProps) {
       <ul class="conduct" data-kith="conduct-facts">
         <li>
           You approved {count(record.grants.approved, 'request')} and declined {record.grants.declined}
-          {record.grants.shared > 0 && `; you shared unasked ${count(record.grants.shared, 'time')}`}. You
-          revoked {count(record.grants.revokedByOwner, 'grant')}; they gave back{' '}
-          {record.grants.relinquishedByVendor}.
+          {record.grants.shared > 0 && `; you shared unasked ${times(record.grants.shared)}`}. You revoked{' '}
+          {count(record.grants.revokedByOwner, 'grant')}; they gave back {record.grants.relinquishedByVendor}.
         </li>
         <li>
           {record.terms.accepted === 0
@@ -71,24 +70,19 @@ export function ConductSection(props: ConductSectionProps) {
           <ReadsChart record={record} />
         </li>
         <li data-kith="conduct-contact">
-          They asked {count(record.contactChecks.allowed + record.contactChecks.refused, 'time')} whether they
-          may contact you: {record.contactChecks.allowed} allowed, {record.contactChecks.refused} refused
+          They asked {times(record.contactChecks.allowed + record.contactChecks.refused)} whether they may
+          contact you: {record.contactChecks.allowed} allowed, {record.contactChecks.refused} refused
           {refusals(record.contactChecks.refusedBy)}.
         </li>
         <li>
-          They contacted you {count(record.contacts.recorded, 'time')} within your terms
+          They contacted you {times(record.contacts.recorded)} within your terms
           {record.contacts.outsideTerms > 0
-            ? ` and tried ${count(record.contacts.outsideTerms, 'time')} outside them (refused${refusals(record.contacts.refusedBy)})`
+            ? ` and tried ${times(record.contacts.outsideTerms)} outside them (refused${refusals(record.contacts.refusedBy)})`
             : ', never outside them'}
           .
         </li>
         <li>{erasureSentence(record.erasures)}</li>
-        <li>
-          Of {count(webhookTotal(record), 'message')} your vault sent them, {record.webhooks.delivered}{' '}
-          arrived
-          {record.webhooks.pending > 0 && `, ${record.webhooks.pending} still being tried`}
-          {record.webhooks.failed > 0 && `, ${record.webhooks.failed} never arrived`}.
-        </li>
+        <li>{webhookSentence(record.webhooks)}</li>
       </ul>
       {unread.length > 0 && record.grants.live > 0 && (
         <details class="disclosure">
@@ -149,7 +143,7 @@ function erasureSentence(e: ConductRecord['erasures']): string {
     e.overdue > 0 && `${e.overdue} overdue`,
     e.pending > 0 && `${e.pending} not yet due`,
   ].filter(Boolean);
-  return `You asked them to erase your data ${count(total, 'time')}: ${parts.join(', ')}.`;
+  return `You asked them to erase your data ${times(total)}: ${parts.join(', ')}.`;
 }
 
 function refusals(by: Record<Exclude<ContactReason, 'allowed'>, number>): string {
@@ -159,8 +153,18 @@ function refusals(by: Record<Exclude<ContactReason, 'allowed'>, number>): string
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
-function webhookTotal(record: ConductRecord): number {
-  return record.webhooks.delivered + record.webhooks.pending + record.webhooks.failed;
+function webhookSentence(w: ConductRecord['webhooks']): string {
+  const total = w.delivered + w.pending + w.failed;
+  if (total === 0) return 'Your vault has sent them no messages yet.';
+  const rest = [
+    w.pending > 0 && `${w.pending} still being tried`,
+    w.failed > 0 && `${w.failed} never arrived`,
+  ];
+  return `Of ${count(total, 'message')} your vault sent them, ${[`${w.delivered} arrived`, ...rest.filter(Boolean)].join(', ')}.`;
+}
+
+function times(n: number): string {
+  return n === 0 ? 'never' : n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`;
 }
 
 function labels(paths: string[]): string {
