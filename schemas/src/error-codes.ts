@@ -40,6 +40,7 @@ export const errorCodes = {
   REDIRECT_URI_INVALID: { status: 400, title: "The redirect URI is not in the vendor's metadata." },
   RELATIONSHIP_NOT_FOUND: { status: 404, title: 'No live relationship with this vendor.' },
   ERASURE_NOT_FOUND: { status: 404, title: 'No such erasure request.' },
+  NOTHING_TO_NARROW: { status: 409, title: 'The vendor read every field it is granted; nothing to narrow.' },
   TERMS_NOT_ACCEPTED: { status: 409, title: "The vendor has not accepted the owner's terms for this grant." },
 
   // Operating the vault.

@@ -13,6 +13,7 @@ export const webhookEventTypes = [
   'profile.updated',
   'grant.created',
   'grant.revoked',
+  'grant.narrowed',
   'relationship.ended',
   'erasure.requested',
   'contact.terms_changed',
@@ -47,6 +48,22 @@ export const grantRevokedDataSchema = z.object({
   grant_id: z.string(),
   /** Who ended it: the owner, or the vendor itself (relinquish). */
   revoked_by: z.enum(['owner', 'vendor']),
+});
+
+/**
+ * `grant.narrowed`: the owner stopped sharing fields you never read. The grant
+ * keeps its id and token; from this `version` on, redeem answers only `fields`.
+ * Forget the `removed` ones unless another grant covers them.
+ */
+export const grantNarrowedDataSchema = z.object({
+  sub: z.string(),
+  grant_id: z.string(),
+  /** The grant's version: 1 when issued, one more on each narrowing (the consent receipt says the same). */
+  version: z.int().min(2),
+  /** What the grant gives from now on. */
+  fields: z.array(grantFieldSchema).min(1),
+  /** What it no longer gives. */
+  removed: z.array(grantFieldSchema).min(1),
 });
 
 /** `relationship.ended`: the owner ended every grant to this vendor at once. */
@@ -114,6 +131,7 @@ export const webhookEventSchema = z.discriminatedUnion('type', [
   envelope('profile.updated', profileUpdatedDataSchema),
   envelope('grant.created', grantCreatedDataSchema),
   envelope('grant.revoked', grantRevokedDataSchema),
+  envelope('grant.narrowed', grantNarrowedDataSchema),
   envelope('relationship.ended', relationshipEndedDataSchema),
   envelope('erasure.requested', erasureRequestedDataSchema),
   envelope('contact.terms_changed', contactTermsChangedDataSchema),

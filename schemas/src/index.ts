@@ -3,6 +3,7 @@
 // edge runtimes.
 
 export * from './agreement-listings.ts';
+export * from './conduct.ts';
 export * from './contact.ts';
 export {
   /**

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { conductRecordSchema } from './conduct.ts';
 import { type FieldPath, type ProfileField, profileFields } from './profile-fields.ts';
 
 /** An instant as RFC 3339 / ISO 8601 with a zone, e.g. `2025-01-31T12:00:00.000Z`. */
@@ -69,6 +70,8 @@ export const exportDocumentSchema = z.strictObject({
   profile: profileViewSchema,
   grants: z.array(z.unknown()).optional(),
   accessLog: z.array(z.unknown()).optional(),
+  /** One conduct record per vendor the owner ever granted (see `conductRecordSchema`). */
+  conduct: z.array(conductRecordSchema).optional(),
 });
 
 /** An owner's export document. */

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
+import { createConductRoutes } from './conduct/conduct.routes.ts';
 import type { Config } from './config.ts';
 import { createContactRoutes } from './contact/contact.routes.ts';
 import type { Db } from './db/database.ts';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createContactRoutes(deps));
   app.route('/', createRelationshipRoutes(deps));
   app.route('/', createTermsRoutes(deps));
+  app.route('/', createConductRoutes(deps));
   app.route('/', createDocsRoutes());
   app.route('/', createWebRoutes(deps));
 

@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import {
+  type Clock,
   type CollectedGrant,
   createKithClient,
   generateKeyPair,
@@ -76,8 +77,8 @@ export async function startTestVendor(options: {
   redirectPath?: string;
   alg?: 'EdDSA' | 'ES256';
   webhooks?: boolean;
-  /** The vault's frozen clock, when the vault runs on one: the vendor's assertions must agree with it. */
-  clock?: { now(): number };
+  /** A clock for the vendor's SDK when given only the vault's URL: at least `now`, the rest from the system clock. */
+  clock?: Partial<Clock> & { now(): number };
 }): Promise<TestVendor> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -104,7 +105,7 @@ export async function startTestVendor(options: {
     ...('clock' in vault
       ? { clock: sdkClock(vault.clock) }
       : options.clock
-        ? { clock: { ...systemClock, now: () => options.clock?.now() ?? Date.now() } }
+        ? { clock: { ...systemClock, ...options.clock, now: () => options.clock?.now() ?? Date.now() } }
         : {}),
   });
   const metadata = await client.metadataDocument({

@@ -20,6 +20,7 @@ export const accessActions = [
   'grant.collected',
   'grant.revoked',
   'grant.relinquished',
+  'grant.narrowed',
   'contact.checked',
   'contact.recorded',
   'contact.refused',

@@ -12,6 +12,7 @@ import * as accessLogClientIndex from './migrations/2026-11-24T00-30-access-log-
 import * as accessLogCheckpoints from './migrations/2026-12-04T17-30-access-log-checkpoints.ts';
 import * as eventSequences from './migrations/2026-12-04T18-00-event-sequences.ts';
 import * as terms from './migrations/2026-12-04T18-10-terms.ts';
+import * as grantVersions from './migrations/2026-12-05T05-00-grant-versions.ts';
 
 /**
  * Every migration, by timestamped name. Listed here rather than read from a
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04T17-30-access-log-checkpoints': accessLogCheckpoints,
   '2026-12-04T18-00-event-sequences': eventSequences,
   '2026-12-04T18-10-terms': terms,
+  '2026-12-05T05-00-grant-versions': grantVersions,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against whatever schema the database has.

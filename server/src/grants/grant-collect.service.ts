@@ -82,20 +82,7 @@ export async function collectGrant(
       cnf: { jkt },
     },
   });
-  const receipt = await signJwt(deps, {
-    typ: RECEIPT_TYPE,
-    payload: consentReceipt({
-      grantId,
-      clientId,
-      subject: grant.subject,
-      fields,
-      purpose,
-      contact,
-      terms: terms && { ...terms, acceptance: grant.terms_acceptance },
-      iat,
-      exp,
-    }),
-  });
+  const receipt = await signConsentReceipt(deps, grant, { fields, iat, version: grant.version });
 
   const webhookSecret = await deps.db.transaction().execute(async (trx) => {
     // Single use: only the call that moves the request (or the shared grant) to `collected` gets the token.
@@ -201,6 +188,36 @@ async function requestForPoll(
 }
 
 /**
+ * Signs the consent receipt of a grant as it stands at `version` (1 as
+ * issued; a narrowed grant's receipt names its new version and fields).
+ *
+ * @example
+ * const receipt = await signConsentReceipt(deps, grant, { fields: ['email'], iat, version: 2 });
+ */
+export async function signConsentReceipt(
+  deps: GrantDeps,
+  grant: GrantRow,
+  options: { fields: FieldPath[]; iat: number; version?: number },
+): Promise<string> {
+  const terms = grant.terms ? (JSON.parse(grant.terms) as AgreementRef) : undefined;
+  return signJwt(deps, {
+    typ: RECEIPT_TYPE,
+    payload: consentReceipt({
+      grantId: grant.id,
+      clientId: grant.client_id,
+      subject: grant.subject,
+      fields: options.fields,
+      purpose: grant.purpose as Purpose,
+      contact: grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : undefined,
+      terms: terms && { ...terms, acceptance: grant.terms_acceptance },
+      iat: options.iat,
+      exp: Math.floor(grant.expires_at / 1000),
+      version: options.version ?? 1,
+    }),
+  });
+}
+
+/**
  * A consent receipt in the spirit of ISO/IEC TS 27560: who (the vendor as
  * controller), about whom (the pairwise subject), what, why (purpose with its
  * DPV term), for how long, and how consent was given.
@@ -216,14 +233,18 @@ function consentReceipt(input: {
   terms: (AgreementRef & { acceptance: string | null }) | undefined;
   iat: number;
   exp: number;
+  version: number;
 }) {
+  // Version 1 keeps the receipt id it always had; a narrowed version gets its own.
+  const suffix = input.version === 1 ? '' : `.v${input.version}`;
   return {
-    jti: `rcpt_${input.grantId.slice(4)}`,
+    jti: `rcpt_${input.grantId.slice(4)}${suffix}`,
     sub: input.subject,
     aud: input.clientId,
     iat: input.iat,
     receipt_version: 'kith-receipt/1',
     grant_id: input.grantId,
+    ...(input.version === 1 ? {} : { grant_version: input.version }),
     controller: { client_id: input.clientId },
     data_subject: input.subject,
     processing: {

@@ -62,6 +62,8 @@ export interface GrantTable {
   terms: string | null;
   /** The vendor's signed acceptance of those terms (its client assertion, a JWS), or null. */
   terms_acceptance: string | null;
+  /** 1 as issued, one more each time the owner narrows it (conduct/): redeem reads `fields` of the row, not the token. */
+  version: Generated<number>;
 }
 
 export type GrantOrigin = 'request' | 'owner';

@@ -11,6 +11,8 @@ const summaries: Record<WebhookEventType, string> = {
   'profile.updated': 'Fields you hold changed: redeem the grants named to read them',
   'grant.created': 'The owner shared fields you did not ask for: collect the grant by its id',
   'grant.revoked': 'A grant is void: forget what it gave you unless another grant covers it',
+  'grant.narrowed':
+    'The owner stopped sharing fields you never read: redeem now answers only the fields named',
   'relationship.ended': 'The owner ended every grant to you at once',
   'erasure.requested': 'Erase what you hold about this person by the deadline, then acknowledge',
   'contact.terms_changed': 'The owner changed how you may contact them',

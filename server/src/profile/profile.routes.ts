@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { exportDocumentSchema, profilePatchSchema, profileViewSchema } from '@kith/schemas';
+import { listConduct } from '../conduct/conduct.service.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
 import { requireOwner } from '../owners/require-owner.ts';
@@ -103,7 +104,8 @@ export function createProfileRoutes(deps: ProfileDeps & SessionDeps) {
       return c.json(profile, 200, { 'cache-control': 'no-store' });
     })
     .openapi(exportRoute, async (c) => {
-      const document = await exportVault(deps, c.get('owner').id);
+      const ownerId = c.get('owner').id;
+      const document = { ...(await exportVault(deps, ownerId)), conduct: await listConduct(deps, ownerId) };
       const day = document.exportedAt.slice(0, 10);
       return c.json(document, 200, {
         'cache-control': 'no-store',

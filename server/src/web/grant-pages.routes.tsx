@@ -24,6 +24,7 @@ import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { readProfile } from '../profile/profile.service.ts';
 import { latestErasures, readRelationship } from '../relationships/relationship.service.ts';
 import { approveTerms } from '../terms/approve-terms.ts';
+import { conductSectionProps, createConductPageRoutes } from './conduct-pages.routes.tsx';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
 import { describeFieldValue } from './field-value.ts';
@@ -179,6 +180,9 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
           saved: c.req.query('contact') === 'saved',
           invalid: c.req.query('contact') === 'invalid',
         }}
+        conduct={
+          await conductSectionProps(deps, ownerId, clientId, c.req.param('key'), c.req.query('conduct'))
+        }
         terms={
           await vendorTermsProps(
             deps.db,
@@ -247,6 +251,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
   });
 
   app.route('/', createRelationshipPageRoutes(deps));
+  app.route('/', createConductPageRoutes(deps));
 
   return app;
 }

@@ -36,6 +36,11 @@ const examples: Record<AccessAction, { detail: Record<string, unknown>; sentence
     detail: { fields: ['email'] },
     sentence: 'Shop picked up your approval to read your email address.',
   },
+  'grant.narrowed': {
+    detail: { fields: ['email'], removed: ['birthdate', 'phone_number'], version: 2 },
+    sentence:
+      'You stopped sharing your phone number and date of birth with Shop, which it never read; it may still read your email address.',
+  },
   'grant.revoked': {
     detail: { fields: ['address'] },
     sentence: 'You stopped Shop reading your postal address.',

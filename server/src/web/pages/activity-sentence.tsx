@@ -51,6 +51,13 @@ const sentences: Record<AccessAction, (detail: Detail) => SentenceParts> = {
   'grant.collected': (d) => [VENDOR, ` picked up your approval to read your ${fieldList(d)}.`],
   'grant.revoked': (d) => ['You stopped ', VENDOR, ` reading your ${fieldList(d)}.`],
   'grant.relinquished': (d) => [VENDOR, ` gave back its access to your ${fieldList(d)}.`],
+  'grant.narrowed': (d) => [
+    'You stopped sharing your ',
+    fieldList({ fields: d.removed }),
+    ' with ',
+    VENDOR,
+    `, which it never read; it may still read your ${fieldList(d)}.`,
+  ],
   'grant.shared': (d) => [
     `You shared your ${fieldList(d)} with `,
     VENDOR,

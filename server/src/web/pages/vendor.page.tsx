@@ -6,6 +6,7 @@ import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
 import { VendorAddress, VendorName } from '../vendor-label.tsx';
+import { ConductSection, type ConductSectionProps } from './conduct.section.tsx';
 import { ContactSection, type ContactSectionProps } from './contact.section.tsx';
 import {
   RelationshipSection,
@@ -31,6 +32,8 @@ export interface VendorPageProps {
   contact?: Omit<ContactSectionProps, 'csrfToken' | 'vendorName'>;
   /** The agreement the owner offers this vendor. */
   terms?: Omit<VendorTermsSectionProps, 'csrfToken' | 'vendorName'>;
+  /** How the vendor behaved, and stopping what it never read. */
+  conduct?: Omit<ConductSectionProps, 'csrfToken' | 'vendorName'>;
 }
 
 const actionText: Record<string, string> = {
@@ -41,6 +44,7 @@ const actionText: Record<string, string> = {
   'grant.collected': 'Received the grant',
   'grant.revoked': 'You revoked',
   'grant.relinquished': 'Gave the grant back',
+  'grant.narrowed': 'You stopped sharing what it never read',
   'grant.shared': 'You shared, unasked',
   'relationship.ended': 'You ended the relationship',
   'erasure.acknowledged': 'Confirmed it erased your data',
@@ -109,6 +113,9 @@ export function VendorPage(props: VendorPageProps) {
       )}
       {props.terms && (
         <VendorTermsSection {...props.terms} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
+      )}
+      {props.conduct && (
+        <ConductSection {...props.conduct} csrfToken={props.csrfToken} vendorName={props.vendor.name} />
       )}
       <section class="card" aria-labelledby="log-title">
         <h2 id="log-title">What they did</h2>
