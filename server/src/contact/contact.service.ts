@@ -10,6 +10,7 @@ import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Executor } from '../db/database.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
+import { grantContactOf } from '../grants/grant.ts';
 import { authenticateGrant, type GrantPresentation } from '../grants/grant-presentation.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -254,7 +255,7 @@ export async function readOwnerDefaults(
 
 /** What the vendor asked for on this grant; a grant that asked nothing allows no contact. */
 export function askOf(grant: Pick<GrantRow, 'contact'>): ContactTerms {
-  return grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : NO_CONTACT_ASKED;
+  return grantContactOf(grant) ?? NO_CONTACT_ASKED;
 }
 
 export function overrideQuietHours(override: ContactTermsRow | undefined): QuietHours | null {

@@ -8,6 +8,7 @@ import { ownerDataKey } from '../owners/owner.service.ts';
 import { openField } from '../profile/profile.service.ts';
 import { sha256 } from '../sha256.ts';
 import { type CheckedDpopProof, checkDpopProof } from '../vendors/verify-dpop-proof.ts';
+import { grantFieldsOf } from './grant.ts';
 import {
   checkGrantStanding,
   type GrantPresentation,
@@ -96,7 +97,7 @@ async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: Redee
   const found = await store.lockOwnerWithFields(grant.owner_id);
   if (!found) throw refuseGrant('the owner is gone');
   const { owner } = found;
-  const values = openGrantedFields(deps.keys, owner, found.fields, JSON.parse(grant.fields) as FieldPath[]);
+  const values = openGrantedFields(deps.keys, owner, found.fields, grantFieldsOf(grant));
   const etag = `"${grant.id.slice(4, 12)}.${values.version}"`;
   const notModified = attempt.ifNoneMatch !== undefined && etagMatches(attempt.ifNoneMatch, etag);
 

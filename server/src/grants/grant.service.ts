@@ -6,6 +6,7 @@ import { emitEvent } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { findGrantById, findOwnerGrants, lockGrant, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
+import { grantFieldsOf } from './grant.ts';
 import { authenticateGrant, type GrantPresentation } from './grant-presentation.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 
@@ -61,7 +62,7 @@ export async function listOwnerGrants(
     return {
       id: row.id,
       clientId: row.client_id,
-      fields: JSON.parse(row.fields) as FieldPath[],
+      fields: grantFieldsOf(row),
       purpose: row.purpose as Purpose,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
@@ -109,7 +110,7 @@ export async function revokeInTransaction(
     action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
     clientId: grant.client_id,
     grantId: grant.id,
-    detail: { fields: JSON.parse(grant.fields) as string[] },
+    detail: { fields: grantFieldsOf(grant) },
   });
   // The vendor hears it in the same transaction's outbox; a grant it never collected it never knew.
   if (grant.collected_at !== null) {

@@ -1,5 +1,4 @@
 import {
-  type AgreementRef,
   DEFAULT_ERASURE_DAYS,
   type ErasureAcknowledged,
   type ErasureView,
@@ -11,6 +10,7 @@ import { emitEvent } from '../events/event.service.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import { revokeInTransaction } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
+import { grantTermsOf } from '../grants/grant.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -232,7 +232,8 @@ function toErasure(row: ErasureRequestRow, now: number): Erasure {
 /** The shortest retention the agreements of these grants allow, within the erasure range; undefined if none has terms. */
 function retentionDaysOf(grants: readonly GrantRow[]): number | undefined {
   const days = grants.flatMap((grant) => {
-    const agreement = grant.terms ? findAgreement(JSON.parse(grant.terms) as AgreementRef) : undefined;
+    const terms = grantTermsOf(grant);
+    const agreement = terms ? findAgreement(terms) : undefined;
     return agreement ? [agreement.terms.retention_days] : [];
   });
   if (days.length === 0) return undefined;

@@ -1,11 +1,10 @@
 import { type FieldPath, isFieldPath, type Purpose, purposes } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import { emitEvent } from '../events/event.service.ts';
-import { findLiveGrants, insertGrant } from '../grants/grant.repository.ts';
+import { findLiveGrants } from '../grants/grant.repository.ts';
+import { issueGrant } from '../grants/grant.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
-import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
-import { newId } from '../ids.ts';
 import { lockOwner } from '../owners/owner.repository.ts';
 
 /** What the owner shares, unasked, and with whom. */
@@ -53,26 +52,14 @@ export async function shareFields(
       if ((await findLiveGrants(trx, ownerId, now, clientId)).length === 0) {
         throw new KithError('RELATIONSHIP_NOT_FOUND', { detail: `No live relationship with ${clientId}.` });
       }
-      const id = newId('grt');
-      const subject = pairwiseSubject(deps.keys, ownerId, clientId);
-      const expiresAt = now + durationSeconds * 1000;
-      await insertGrant(trx, {
-        id,
-        owner_id: ownerId,
-        client_id: clientId,
-        subject,
-        fields: JSON.stringify(fields),
+      const { id, subject, expiresAt } = await issueGrant(trx, deps.keys, {
+        ownerId,
+        clientId,
+        fields: fields as FieldPath[],
         purpose: input.purpose,
-        contact: null,
-        created_at: now,
-        expires_at: expiresAt,
-        collected_at: null,
-        jkt: null,
-        token_hash: null,
-        receipt: null,
-        revoked_at: null,
-        revoked_by: null,
+        durationSeconds,
         origin: 'owner',
+        at: now,
       });
       await appendAccessLog(trx, {
         ownerId,
