@@ -19,6 +19,7 @@ import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { createMetricsRoutes } from './ops/metrics.routes.ts';
 import type { Metrics } from './ops/metrics.ts';
+import { requireOwner } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createTermsRoutes } from './terms/terms.routes.ts';
@@ -100,6 +101,9 @@ export function createApp(deps: AppDeps) {
   // Before any body is read: a forged request is refused as such, not as a bad body.
   app.use(ownerWriteProtection(deps));
   app.use('/v1/*', jsonBody());
+  // One guard for the whole owner API, so each request reads its session once,
+  // however many domains mount routes under /v1/me.
+  app.use('/v1/me/*', requireOwner(deps));
 
   app.route('/', createHealthRoutes(deps));
   // On the main port only when no port of its own was given (KITH_METRICS_PORT).

@@ -13,7 +13,6 @@ import type { GrantPresentation } from '../grants/grant-presentation.ts';
 import { KithError } from '../http/kith-error.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import { type ContactAnswer, type ContactDeps, checkContact, recordContact } from './contact.service.ts';
 import { listContactEvents, readVendorContactTerms, setVendorContactTerms } from './contact-terms.service.ts';
@@ -129,9 +128,6 @@ const listEventsRoute = createRoute({
 /** The vendor's contact API (check, record) and the owner's contact terms per vendor. */
 export function createContactRoutes(deps: ContactDeps & SessionDeps) {
   const router = createRouter();
-  const owner = requireOwner(deps);
-  router.use('/v1/me/vendors/:key/contact-terms', owner);
-  router.use('/v1/me/vendors/:key/contact-events', owner);
   const noStore = { 'cache-control': 'no-store' };
 
   return router

@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { exportDocumentSchema, profilePatchSchema, profileViewSchema } from '@kith/schemas';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import {
   clearProfileField,
@@ -87,7 +86,6 @@ const exportRoute = createRoute({
 /** The owner's own profile API, behind a session. */
 export function createProfileRoutes(deps: ProfileDeps & SessionDeps) {
   const router = createRouter();
-  router.use('/v1/me/*', requireOwner(deps));
 
   return router
     .openapi(getProfileRoute, async (c) => {
