@@ -57,7 +57,7 @@ describeEachDatabase('the owner API sits behind one session guard', (database) =
 
   it('lets a live session through to every owner operation, and refuses it once idle', async () => {
     const { cookie } = await tv.signedInOwner();
-    for (const { method, path } of operations.filter((o) => o.method === 'GET')) {
+    for (const { path } of operations.filter((o) => o.method === 'GET')) {
       const res = await requestJson<{ code?: string }>(tv.app, path, { cookie });
       expect([path, res.body?.code]).not.toEqual([path, 'UNAUTHENTICATED']);
       expect(res.status).not.toBe(401);

@@ -130,19 +130,23 @@ async function decideAndLog(
       reason: decision.reason,
       at: now,
     });
-    await appendAccessLog(trx, {
-      ownerId: grant.owner_id,
-      at: now,
-      action: kind === 'check' ? 'contact.checked' : recorded ? 'contact.recorded' : 'contact.refused',
-      clientId: grant.client_id,
-      grantId: grant.id,
-      detail: {
-        channel: request.channel,
-        purpose: request.purpose,
-        allowed: decision.allowed,
-        reason: decision.reason,
+    await appendAccessLog(
+      trx,
+      {
+        ownerId: grant.owner_id,
+        at: now,
+        action: kind === 'check' ? 'contact.checked' : recorded ? 'contact.recorded' : 'contact.refused',
+        clientId: grant.client_id,
+        grantId: grant.id,
+        detail: {
+          channel: request.channel,
+          purpose: request.purpose,
+          allowed: decision.allowed,
+          reason: decision.reason,
+        },
       },
-    });
+      owner,
+    );
     if (kind === 'check') return decision;
     return {
       ...decision,

@@ -1,6 +1,9 @@
 import type pg from 'pg';
+import { insertAccessLogEntriesSql } from '../audit/audit.repository.ts';
 import type { AccessLogRow } from '../audit/audit.table.ts';
 import { REDEEM_GROUPS_IN_FLIGHT } from '../db/postgres-pool.ts';
+import { setAuditHeadsSql } from '../owners/owner.repository.ts';
+import { SPEND_DPOP_JTIS_SQL, unspendDpopJtisSql } from '../vendors/replay.repository.ts';
 import {
   GRANT_COLUMNS,
   type OwnerWithFields,
@@ -21,14 +24,7 @@ import {
  * or process waits here for this transaction, then finds it spent. In one
  * order (the key's), so two groups never wait on each other's.
  */
-const SPEND_JTIS = {
-  name: 'kith_redeem_group_spend',
-  text: `
-    INSERT INTO dpop_proof_jtis (jti_hash, expires_at)
-    SELECT * FROM unnest($1::text[], $2::bigint[])
-    ON CONFLICT (expires_at, jti_hash) DO NOTHING
-    RETURNING jti_hash, expires_at`,
-};
+const SPEND_JTIS = { name: 'kith_redeem_group_spend', text: SPEND_DPOP_JTIS_SQL };
 
 /**
  * The grants and their owners, all locked, and the owners' profile fields,
@@ -67,17 +63,11 @@ const RECORD_READS = {
   name: 'kith_redeem_group_record',
   text: `
     WITH unspent AS (
-      DELETE FROM dpop_proof_jtis AS d
-      USING unnest($1::text[], $2::bigint[]) AS j(jti_hash, expires_at)
-      WHERE d.jti_hash = j.jti_hash AND d.expires_at = j.expires_at
+      ${unspendDpopJtisSql(1)}
     ), logged AS (
-      INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
-      SELECT * FROM unnest($3::text[], $4::integer[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::text[], $11::text[])
+      ${insertAccessLogEntriesSql(3)}
     )
-    UPDATE owners AS o SET audit_seq = h.seq, audit_hash = h.hash
-    FROM unnest($12::text[], $13::integer[], $14::text[]) AS h(id, seq, hash)
-    WHERE o.id = h.id`,
+    ${setAuditHeadsSql(12)}`,
 };
 
 /**

@@ -1,4 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3';
+import { INSERT_ACCESS_LOG_ENTRY_SQL } from '../audit/audit.repository.ts';
+import { SET_AUDIT_HEAD_SQL } from '../owners/owner.repository.ts';
+import { SPEND_DPOP_JTI_SQL } from '../vendors/replay.repository.ts';
 import {
   GRANT_COLUMNS,
   type RedeemedField,
@@ -24,14 +27,10 @@ export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore 
   const fieldsOf = sqlite.prepare(
     'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ? ORDER BY path',
   );
-  const spendJti = sqlite.prepare(
-    'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (expires_at, jti_hash) DO NOTHING',
-  );
-  const insertEntry = sqlite.prepare(
-    'INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash) ' +
-      'VALUES (@owner_id, @seq, @at, @action, @client_id, @grant_id, @detail, @prev_hash, @hash)',
-  );
-  const setHead = sqlite.prepare('UPDATE owners SET audit_seq = ?, audit_hash = ? WHERE id = ?');
+  // Each table's own repository owns the text of its writes; the calls stay direct, once per redeem.
+  const spendJti = sqlite.prepare(SPEND_DPOP_JTI_SQL);
+  const insertEntry = sqlite.prepare(INSERT_ACCESS_LOG_ENTRY_SQL);
+  const setHead = sqlite.prepare(SET_AUDIT_HEAD_SQL);
   const store: RedeemStore = {
     lockGrant: (id) => grantById.get(id) as RedeemedGrant | undefined,
     lockOwnerWithFields(ownerId) {

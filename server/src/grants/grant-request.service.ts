@@ -193,7 +193,8 @@ export async function approveGrantRequest(
     // The owner's row first: inserting the grant takes a key-share lock on it
     // (the foreign key), and upgrading that to the access log's update lock
     // deadlocks against a second approval doing the same (PostgreSQL).
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,
@@ -216,19 +217,23 @@ export async function approveGrantRequest(
       origin: 'request',
       at: now,
     });
-    await appendAccessLog(trx, {
-      ownerId,
-      at: now,
-      action: 'grant.approved',
-      clientId: request.clientId,
-      grantId,
-      detail: {
-        fields,
-        purpose: request.purpose,
-        durationSeconds,
-        ...(terms.ref ? { terms: terms.ref } : {}),
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'grant.approved',
+        clientId: request.clientId,
+        grantId,
+        detail: {
+          fields,
+          purpose: request.purpose,
+          durationSeconds,
+          ...(terms.ref ? { terms: terms.ref } : {}),
+        },
       },
-    });
+      owner,
+    );
   });
   return { grantId, redirectTo: code ? redirectWith(request, { code }) : null };
 }

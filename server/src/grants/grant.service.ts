@@ -1,6 +1,6 @@
 import type { FieldPath, Purpose } from '@kith/schemas';
 import { countReadsByGrant } from '../audit/audit.repository.ts';
-import { appendAccessLog } from '../audit/audit.service.ts';
+import { appendAccessLog, type LockedChainHead } from '../audit/audit.service.ts';
 import type { Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -98,20 +98,26 @@ export async function revokeInTransaction(
   trx: Trx,
   grant: GrantRow,
   by: 'owner' | 'vendor',
+  /** The owner's row, when the caller locked it in this transaction already (see appendAccessLog). */
+  lockedOwner?: LockedChainHead,
 ): Promise<boolean> {
   // Redeems in flight hold the grant's lock; `revoked_at` is stamped once
   // they are done, so every read they logged comes before it.
   await lockGrant(trx, grant.id, 'update');
   const now = deps.clock.now();
   if (!(await revokeGrantRow(trx, grant.id, now, by))) return false;
-  await appendAccessLog(trx, {
-    ownerId: grant.owner_id,
-    at: now,
-    action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
-    clientId: grant.client_id,
-    grantId: grant.id,
-    detail: { fields: grantFieldsOf(grant) },
-  });
+  await appendAccessLog(
+    trx,
+    {
+      ownerId: grant.owner_id,
+      at: now,
+      action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
+      clientId: grant.client_id,
+      grantId: grant.id,
+      detail: { fields: grantFieldsOf(grant) },
+    },
+    lockedOwner,
+  );
   // The vendor hears it in the same transaction's outbox; a grant it never collected it never knew.
   if (grant.collected_at !== null) {
     await emitEvent(trx, {

@@ -82,12 +82,13 @@ export async function endRelationship(
       await lockGrant(trx, grant.id, 'update');
     }
     // One goodbye at a time per owner: a second click waits here, then finds it ended.
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     if (!(await isLive(trx, ownerId, clientId))) throw new KithError('RELATIONSHIP_NOT_FOUND');
 
     const revokedGrantIds: string[] = [];
     for (const grant of grants) {
-      if (await revokeInTransaction(deps, trx, grant, 'owner')) revokedGrantIds.push(grant.id);
+      if (await revokeInTransaction(deps, trx, grant, 'owner', owner)) revokedGrantIds.push(grant.id);
     }
     const now = deps.clock.now();
     // The owner's terms say how long the vendor may keep the data after goodbye.
@@ -116,13 +117,17 @@ export async function endRelationship(
       data: { sub: subject, erasure_id: erasure.id, deadline: new Date(erasure.deadline).toISOString() },
       at: now,
     });
-    await appendAccessLog(trx, {
-      ownerId,
-      at: now,
-      action: 'relationship.ended',
-      clientId,
-      detail: { grantIds: revokedGrantIds, erasureId: erasure.id, erasureDays },
-    });
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'relationship.ended',
+        clientId,
+        detail: { grantIds: revokedGrantIds, erasureId: erasure.id, erasureDays },
+      },
+      owner,
+    );
     return { revokedGrantIds, erasure: toErasure(erasure, now) };
   });
 }

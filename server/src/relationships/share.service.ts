@@ -44,7 +44,8 @@ export async function shareFields(
 
   return deps.db.transaction().execute(async (trx) => {
     // The owner's row first, before any grant insert takes a key-share lock on it (see approveGrantRequest).
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const now = deps.clock.now();
     const shared: { id: string; clientId: string }[] = [];
     for (const clientId of clientIds) {
@@ -61,14 +62,18 @@ export async function shareFields(
         origin: 'owner',
         at: now,
       });
-      await appendAccessLog(trx, {
-        ownerId,
-        at: now,
-        action: 'grant.shared',
-        clientId,
-        grantId: id,
-        detail: { fields, purpose: input.purpose, durationSeconds },
-      });
+      await appendAccessLog(
+        trx,
+        {
+          ownerId,
+          at: now,
+          action: 'grant.shared',
+          clientId,
+          grantId: id,
+          detail: { fields, purpose: input.purpose, durationSeconds },
+        },
+        owner,
+      );
       await emitEvent(trx, {
         ownerId,
         clientId,

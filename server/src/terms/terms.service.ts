@@ -62,7 +62,8 @@ export async function setProfferedTerms(
   const clientId = input.clientId ?? DEFAULT_TERMS_CLIENT;
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const live = await findLiveGrants(trx, ownerId, now);
     const vendors = [...new Set(live.filter((g) => g.collected_at !== null).map((g) => g.client_id))].filter(
       (client) => input.clientId === undefined || client === input.clientId,
@@ -90,13 +91,17 @@ export async function setProfferedTerms(
       });
     }
     await emitEvents(trx, events);
-    await appendAccessLog(trx, {
-      ownerId,
-      at: now,
-      action: 'terms.changed',
-      ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
-      detail: { agreement: agreement ? agreementRef(agreement) : null, vendorsTold: events.length },
-    });
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'terms.changed',
+        ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
+        detail: { agreement: agreement ? agreementRef(agreement) : null, vendorsTold: events.length },
+      },
+      owner,
+    );
     return readOwnerTerms(trx, ownerId);
   });
 }
