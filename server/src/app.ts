@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createContactRoutes } from './contact/contact.routes.ts';
-import type { Db } from './db/database.ts';
 import type { AppEnv } from './env.ts';
 import { createGrantRoutes } from './grants/grant.routes.ts';
 import { createOwnerGrantRoutes } from './grants/owner-grant.routes.ts';
@@ -14,7 +13,6 @@ import { jsonBody } from './http/json-body.ts';
 import { serveOpenApiDocument } from './http/openapi-document.ts';
 import { problemResponse } from './http/problem.ts';
 import { createKeysRoutes } from './keys/keys.routes.ts';
-import type { VaultKeys } from './keys/vault-keys.ts';
 import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { createMetricsRoutes } from './ops/metrics.routes.ts';
@@ -23,13 +21,12 @@ import { requireOwner } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createTermsRoutes } from './terms/terms.routes.ts';
+import type { Vault } from './vault.ts';
 import { ownerWriteProtection } from './web/csrf.tsx';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
-export interface AppDeps {
-  db: Db;
-  keys: VaultKeys;
+export interface AppDeps extends Pick<Vault, 'db' | 'keys' | 'redeems' | 'ed25519' | 'groupCommit'> {
   clock: Clock;
   logger: Logger;
   config: Pick<
@@ -51,7 +48,7 @@ export interface AppDeps {
  * Builds the Kith HTTP app: one sub-app per domain, one error handler.
  *
  * @example
- * const app = createApp({ db, keys, clock: systemClock, logger, config });
+ * const app = createApp({ ...vault, clock: systemClock, logger, config });
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps) {

@@ -9,12 +9,12 @@ import {
 } from '@kith/schemas';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
-import type { GrantPresentation } from '../grants/grant-presentation.ts';
+import type { GrantPresentation, PresentationDeps } from '../grants/grant-presentation.ts';
 import { KithError } from '../http/kith-error.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { type ContactAnswer, type ContactDeps, checkContact, recordContact } from './contact.service.ts';
+import { type ContactAnswer, checkContact, recordContact } from './contact.service.ts';
 import { listContactEvents, readVendorContactTerms, setVendorContactTerms } from './contact-terms.service.ts';
 
 const vendorTags = ['Vendors'];
@@ -126,7 +126,7 @@ const listEventsRoute = createRoute({
 });
 
 /** The vendor's contact API (check, record) and the owner's contact terms per vendor. */
-export function createContactRoutes(deps: ContactDeps & SessionDeps) {
+export function createContactRoutes(deps: PresentationDeps & SessionDeps) {
   const router = createRouter();
   const noStore = { 'cache-control': 'no-store' };
 

@@ -11,7 +11,11 @@ import type { Executor } from '../db/database.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import { grantContactOf } from '../grants/grant.ts';
-import { authenticateGrant, type GrantPresentation } from '../grants/grant-presentation.ts';
+import {
+  authenticateGrant,
+  type GrantPresentation,
+  type PresentationDeps,
+} from '../grants/grant-presentation.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
@@ -72,7 +76,7 @@ const DEFAULT_PATHS = new Set([
  * answer; nothing is counted against the budget.
  */
 export async function checkContact(
-  deps: ContactDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
   request: ContactRequest,
 ): Promise<ContactAnswer> {
@@ -85,7 +89,7 @@ export async function checkContact(
  * concurrent records for one owner queue up and never exceed the budget.
  */
 export async function recordContact(
-  deps: ContactDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
   request: ContactRequest,
 ): Promise<ContactAnswer> {
@@ -93,7 +97,7 @@ export async function recordContact(
 }
 
 async function decideAndLog(
-  deps: ContactDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
   request: ContactRequest,
   kind: 'check' | 'contact',

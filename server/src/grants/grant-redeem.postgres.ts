@@ -10,7 +10,9 @@ import {
   type RedeemedField,
   type RedeemedGrant,
   type RedeemingOwner,
+  type RedeemRequest,
   type RedeemStore,
+  type Redeems,
   type SpentJti,
 } from './grant-redeem.repository.ts';
 
@@ -79,14 +81,6 @@ type LockedRow = RedeemedGrant & { locked_owner_id: string | null } & {
   [K in Exclude<keyof RedeemingOwner, 'id'> | 'path' | 'version']: (RedeemingOwner & RedeemedField)[K] | null;
 } & Pick<RedeemedField, 'value_sealed'>;
 
-/** One redeem waiting for its group. */
-export interface RedeemRequest {
-  grantId: string;
-  tokenHash: string;
-  /** The proof's `jti`, if the proof checked out (it is spent only then). */
-  jti: SpentJti | undefined;
-}
-
 interface Unit extends RedeemRequest {
   work: (store: RedeemStore) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -98,14 +92,6 @@ const MAX_GROUP = 256;
 /** A deadlock PostgreSQL broke by cancelling this group (none is expected: every lock is taken in one order). */
 const DEADLOCK_DETECTED = '40P01';
 const ATTEMPTS = 3;
-
-/** Runs redeems on PostgreSQL in groups: one transaction, two round trips, for every redeem of a moment. */
-export interface PostgresRedeemGroups {
-  /** Runs `work` in the next group's transaction; settles once that transaction has committed. */
-  run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T>;
-}
-
-const groupsByPool = new WeakMap<pg.Pool, PostgresRedeemGroups>();
 
 /**
  * The redeem groups over a pool of pipelined connections (pg's `pipeline`
@@ -125,15 +111,14 @@ const groupsByPool = new WeakMap<pg.Pool, PostgresRedeemGroups>();
  * answered before it is durable; if anything fails, the transaction is rolled
  * back and every redeem of the group fails. At most
  * `REDEEM_GROUPS_IN_FLIGHT` groups are in flight; redeems arriving meanwhile
- * gather for the next.
+ * gather for the next. Made once per vault (vault.ts): each call makes a
+ * queue of its own.
  *
  * @example
  * const groups = postgresRedeemGroups(pipelinedPool);
  * const answer = await groups.run({ grantId, tokenHash, jti }, (store) => redeemInStore(deps, store, attempt));
  */
-export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
-  const known = groupsByPool.get(pool);
-  if (known) return known;
+export function postgresRedeemGroups(pool: pg.Pool): Redeems {
   const queue: Unit[] = [];
   let scheduled = false;
   let inFlight = 0;
@@ -156,7 +141,7 @@ export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
     });
   };
 
-  const groups: PostgresRedeemGroups = {
+  return {
     run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ ...request, work, resolve: resolve as (value: unknown) => void, reject });
@@ -164,8 +149,6 @@ export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
       });
     },
   };
-  groupsByPool.set(pool, groups);
-  return groups;
 }
 
 type Outcome = { value: unknown } | { error: unknown };

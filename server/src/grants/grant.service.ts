@@ -7,7 +7,7 @@ import { KithError } from '../http/kith-error.ts';
 import { findGrantById, findOwnerGrants, lockGrant, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
 import { grantFieldsOf } from './grant.ts';
-import { authenticateGrant, type GrantPresentation } from './grant-presentation.ts';
+import { authenticateGrant, type GrantPresentation, type PresentationDeps } from './grant-presentation.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 
 /** A grant as the owner's pages show it. */
@@ -28,7 +28,7 @@ export interface OwnerGrant {
 }
 
 /** The vendor gives a grant back; the next redeem is `GRANT_REVOKED`. */
-export async function relinquishGrant(deps: GrantDeps, presented: GrantPresentation): Promise<void> {
+export async function relinquishGrant(deps: PresentationDeps, presented: GrantPresentation): Promise<void> {
   const { grant } = await authenticateGrant(deps, presented);
   await revoke(deps, grant, 'vendor');
 }
