@@ -17,8 +17,8 @@ import { createEd25519Verifier, type Ed25519Verifier } from './vendors/ed25519-v
 
 /**
  * An opened vault: its database, migrated, the keys proven to open it, and the
- * machinery of its hot path, made once here and handed to `createApp` (no
- * registry looked up by `db`, no module-level state).
+ * machinery of its hot path, made once here and handed to `createApp`: the
+ * redeem looks nothing up by `db`, and its verifier is no module global.
  */
 export interface Vault {
   db: Db;
