@@ -105,7 +105,7 @@ describeEachDatabase('Prometheus metrics', (database) => {
   it('is off by default, and with KITH_METRICS=true is served on the main port', async () => {
     expect((await tv.app.request('/metrics')).status).toBe(404);
     const config = { ...tv.config, metrics: { port: undefined } };
-    const deps = { db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config };
+    const deps = { ...tv.vault, clock: tv.clock, config };
     const app = createApp({ ...deps, logger: createLogger('silent'), metrics: createMetrics(deps) });
     await app.request('/healthz');
     const res = await app.request('/metrics');

@@ -129,6 +129,23 @@ export const redeemedDataSchema = z.object({
 });
 export type RedeemedData = z.output<typeof redeemedDataSchema>;
 
+/** The claims of a grant token (a JWT signed by the vault). */
+export const grantClaimsSchema = z.object({
+  iss: z.string(),
+  sub: z.string(),
+  aud: z.string(),
+  client_id: z.string(),
+  jti: z.string(),
+  iat: z.int(),
+  exp: z.int(),
+  fields: z.array(z.string()),
+  purpose: purposeSchema,
+  contact: contactTermsSchema.optional(),
+  terms: agreementRefSchema.optional(),
+  cnf: z.object({ jkt: z.string() }),
+});
+export type GrantClaims = z.output<typeof grantClaimsSchema>;
+
 /** `GET /.well-known/kith`: what a vendor needs to talk to this vault. */
 export const discoverySchema = z.object({
   issuer: z.url(),

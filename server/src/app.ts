@@ -6,7 +6,6 @@ import type { Clock } from './clock.ts';
 import { createConductRoutes } from './conduct/conduct.routes.ts';
 import type { Config } from './config.ts';
 import { createContactRoutes } from './contact/contact.routes.ts';
-import type { Db } from './db/database.ts';
 import type { AppEnv } from './env.ts';
 import { createGrantRoutes } from './grants/grant.routes.ts';
 import { createOwnerGrantRoutes } from './grants/owner-grant.routes.ts';
@@ -15,21 +14,20 @@ import { jsonBody } from './http/json-body.ts';
 import { serveOpenApiDocument } from './http/openapi-document.ts';
 import { problemResponse } from './http/problem.ts';
 import { createKeysRoutes } from './keys/keys.routes.ts';
-import type { VaultKeys } from './keys/vault-keys.ts';
 import { createDocsRoutes } from './ops/docs.routes.tsx';
 import { createHealthRoutes } from './ops/health.routes.ts';
 import { createMetricsRoutes } from './ops/metrics.routes.ts';
 import type { Metrics } from './ops/metrics.ts';
+import { requireOwner } from './owners/require-owner.ts';
 import { createProfileRoutes } from './profile/profile.routes.ts';
 import { createRelationshipRoutes } from './relationships/relationship.routes.ts';
 import { createTermsRoutes } from './terms/terms.routes.ts';
+import type { Vault } from './vault.ts';
 import { ownerWriteProtection } from './web/csrf.tsx';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
-export interface AppDeps {
-  db: Db;
-  keys: VaultKeys;
+export interface AppDeps extends Pick<Vault, 'db' | 'keys' | 'redeems' | 'ed25519' | 'groupCommit'> {
   clock: Clock;
   logger: Logger;
   config: Pick<
@@ -51,7 +49,7 @@ export interface AppDeps {
  * Builds the Kith HTTP app: one sub-app per domain, one error handler.
  *
  * @example
- * const app = createApp({ db, keys, clock: systemClock, logger, config });
+ * const app = createApp({ ...vault, clock: systemClock, logger, config });
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps) {
@@ -101,6 +99,9 @@ export function createApp(deps: AppDeps) {
   // Before any body is read: a forged request is refused as such, not as a bad body.
   app.use(ownerWriteProtection(deps));
   app.use('/v1/*', jsonBody());
+  // One guard for the whole owner API, so each request reads its session once,
+  // however many domains mount routes under /v1/me.
+  app.use('/v1/me/*', requireOwner(deps));
 
   app.route('/', createHealthRoutes(deps));
   // On the main port only when no port of its own was given (KITH_METRICS_PORT).

@@ -3,18 +3,33 @@ import type { Logger } from 'pino';
 import { stopAccessLogVerifier } from './audit/access-log-verifier.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { Db } from './db/database.ts';
+import type { GroupCommit } from './db/group-commit.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { type DialectKind, openDatabase } from './db/open-database.ts';
+import { postgresRedeemGroups } from './grants/grant-redeem.postgres.ts';
+import type { Redeems } from './grants/grant-redeem.repository.ts';
+import { sqliteRedeems } from './grants/grant-redeem.sqlite.ts';
 import { holdsVault } from './keys/existing-vault.ts';
 import { loadMasterKey } from './keys/master-key.ts';
 import { checkMasterKey } from './keys/master-key-check.ts';
 import { createVaultKeys, type VaultKeys } from './keys/vault-keys.ts';
+import { createEd25519Verifier, type Ed25519Verifier } from './vendors/ed25519-verifier.ts';
 
-/** An opened vault: its database, migrated, and the keys proven to open it. */
+/**
+ * An opened vault: its database, migrated, the keys proven to open it, and the
+ * machinery of its hot path, made once here and handed to `createApp`: the
+ * redeem looks nothing up by `db`, and its verifier is no module global.
+ */
 export interface Vault {
   db: Db;
   dialect: DialectKind;
   keys: VaultKeys;
+  /** Where redeems run: SQLite's group commit, or PostgreSQL's redeem groups. */
+  redeems: Redeems;
+  /** The DPoP proofs' Ed25519 signature checks, batched on a thread of their own. */
+  ed25519: Ed25519Verifier;
+  /** SQLite's group commit (its metrics); undefined on PostgreSQL. */
+  groupCommit: GroupCommit | undefined;
   close(): Promise<void>;
 }
 
@@ -45,25 +60,34 @@ export async function openVault(
       `!!! The master key file ${path} can be read by other users (mode ${exposedMode}): run chmod 600 ${path} !!!`,
     );
   }
-  const { db, kind, close } = openDatabase(config.database, {
+  const opened = openDatabase(config.database, {
     onConnectionLost: (error) =>
       logger.warn(
         { code: (error as { code?: string }).code },
         'a database connection was lost; opening another',
       ),
   });
+  const { db, close } = opened;
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const keys = createVaultKeys(key);
     await checkMasterKey(db, keys);
+    const ed25519 = createEd25519Verifier();
     return {
       db,
-      dialect: kind,
+      dialect: opened.kind,
       keys,
+      redeems:
+        opened.kind === 'sqlite'
+          ? sqliteRedeems(opened.groupCommit)
+          : postgresRedeemGroups(opened.pools.pipelined),
+      ed25519,
+      groupCommit: opened.kind === 'sqlite' ? opened.groupCommit : undefined,
       // Background access-log checks save their progress and end before the database goes.
       close: async () => {
         await stopAccessLogVerifier(db);
+        await ed25519.close();
         await close();
       },
     };

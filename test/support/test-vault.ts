@@ -86,7 +86,7 @@ export async function openTestVault(
   const vault = await openVault(config, logger);
   // As `kith serve` does before serving.
   await ensureSigningKeys({ db: vault.db, keys: vault.keys, clock, config });
-  const app = createApp({ db: vault.db, keys: vault.keys, clock, logger, config });
+  const app = createApp({ ...vault, clock, logger, config });
   let owners = 0;
   return {
     app,

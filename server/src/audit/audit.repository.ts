@@ -1,16 +1,29 @@
 import type { Executor } from '../db/database.ts';
 import type { AccessLogCheckpointRow, AccessLogRow, NewAccessLogRow } from './audit.table.ts';
 
+// The access log has one writer, this file. Kysely for appends in any service's transaction; the
+// raw text below only for the redeem, whose group commit runs prepared statements synchronously
+// (SQLite) or one pipelined statement per group (PostgreSQL), where a query builder costs CPU per call.
+
 export async function insertAccessLogEntry(db: Executor, row: NewAccessLogRow): Promise<void> {
   await db.insertInto('access_log').values(row).execute();
 }
 
-export async function setAuditHead(db: Executor, ownerId: string, seq: number, hash: string): Promise<void> {
-  await db
-    .updateTable('owners')
-    .set({ audit_seq: seq, audit_hash: hash })
-    .where('id', '=', ownerId)
-    .execute();
+/** One entry, its values named as an `AccessLogRow`'s columns: the SQLite redeem prepares it once. */
+export const INSERT_ACCESS_LOG_ENTRY_SQL =
+  'INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash) ' +
+  'VALUES (@owner_id, @seq, @at, @action, @client_id, @grant_id, @detail, @prev_hash, @hash)';
+
+/**
+ * A batched append for PostgreSQL: one entry per element of nine parallel
+ * arrays bound from `$first` on, in the column order below. A statement
+ * fragment, so a group commit writes its entries within its one statement.
+ */
+export function insertAccessLogEntriesSql(first: number): string {
+  const $ = (i: number) => `$${first + i}`;
+  return `INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
+      SELECT * FROM unnest(${$(0)}::text[], ${$(1)}::integer[], ${$(2)}::bigint[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[],
+        ${$(6)}::text[], ${$(7)}::text[], ${$(8)}::text[])`;
 }
 
 /** Entries newest first, optionally for one vendor, paged by sequence number. */

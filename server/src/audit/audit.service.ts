@@ -1,13 +1,14 @@
 import type { Db, Trx } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
 import { lockOwner } from '../owners/lock-owner.ts';
+import { setAuditHead } from '../owners/owner.repository.ts';
+import type { OwnerRow } from '../owners/owner.table.ts';
 import { sha256 } from '../sha256.ts';
 import {
   findAccessLogChain,
   findAccessLogEntries,
   findAuditHead,
   insertAccessLogEntry,
-  setAuditHead,
 } from './audit.repository.ts';
 import type { AccessLogRow } from './audit.table.ts';
 
@@ -53,18 +54,34 @@ export interface AccessLogEntry {
   hash: string;
 }
 
+/** The owner's row as locked in this transaction: it holds the access log's chain head. */
+export type LockedChainHead = Pick<OwnerRow, 'id' | 'audit_seq' | 'audit_hash'>;
+
 /**
  * Appends to the owner's hash-chained access log, inside the caller's
  * transaction so the entry commits with the change it records. The owner's
  * row holds the chain head and is locked first, so concurrent appends for
  * one owner queue up instead of forking the chain.
+ *
+ * A caller that locked the owner's row in this transaction already passes it
+ * as `locked`: the row is not locked twice, and its head is moved along with
+ * the chain, so the caller's next append follows this one.
  */
-export async function appendAccessLog(trx: Trx, input: AccessLogInput): Promise<void> {
-  const owner = await lockOwner(trx, input.ownerId);
+export async function appendAccessLog(
+  trx: Trx,
+  input: AccessLogInput,
+  locked?: LockedChainHead,
+): Promise<void> {
+  if (locked !== undefined && locked.id !== input.ownerId) {
+    throw new Error('appendAccessLog: the locked row is another owner’s');
+  }
+  const owner = locked ?? (await lockOwner(trx, input.ownerId));
   if (!owner) throw new KithError('UNAUTHENTICATED');
   const entry = chainAccessLogEntry(owner, input);
   await insertAccessLogEntry(trx, entry);
   await setAuditHead(trx, input.ownerId, entry.seq, entry.hash);
+  owner.audit_seq = entry.seq;
+  owner.audit_hash = entry.hash;
 }
 
 /**

@@ -4,8 +4,6 @@ import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { clientIdOfKey } from '../http/client-id-param.ts';
 import { commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
-import type { SessionDeps } from '../owners/session.service.ts';
 import { readConduct } from './conduct.service.ts';
 import { narrowGrants } from './narrow-grants.ts';
 
@@ -62,11 +60,8 @@ const narrowRoute = createRoute({
 });
 
 /** The owner's view of how a vendor behaved, and the one-click narrowing it suggests. */
-export function createConductRoutes(deps: GrantDeps & SessionDeps) {
+export function createConductRoutes(deps: GrantDeps) {
   const router = createRouter();
-  const owner = requireOwner(deps);
-  router.use('/v1/me/vendors/:key/conduct', owner);
-  router.use('/v1/me/vendors/:key/conduct/narrow', owner);
   const noStore = { 'cache-control': 'no-store' };
   return router
     .openapi(readRoute, async (c) => {

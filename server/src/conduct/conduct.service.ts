@@ -8,7 +8,7 @@ import {
 } from '@kith/schemas';
 import { countDeliveries } from '../events/delivery.repository.ts';
 import { findOwnerGrants } from '../grants/grant.repository.ts';
-import type { GrantRow } from '../grants/grant.table.ts';
+import { decodeGrant, type Grant } from '../grants/grant.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { findErasureRequests } from '../relationships/relationship.repository.ts';
@@ -44,7 +44,7 @@ export async function readConduct(
 ): Promise<ConductRecord> {
   const now = deps.clock.now();
   const from = now - CONDUCT_WINDOW_DAYS * DAY_MS;
-  const [grants, requests, reads, contacts, erasures, deliveries] = await Promise.all([
+  const [grantRows, requests, reads, contacts, erasures, deliveries] = await Promise.all([
     findOwnerGrants(deps.db, ownerId, clientId),
     countGrantRequestsByStatus(deps.db, ownerId, clientId),
     countReadsByDetailAndWeek(deps.db, ownerId, clientId, { from, to: now }),
@@ -52,14 +52,15 @@ export async function readConduct(
     findErasureRequests(deps.db, ownerId, clientId),
     countDeliveries(deps.db, ownerId, clientId),
   ]);
+  const grants = grantRows.map(decodeGrant);
   if (grants.length === 0 && requests.length === 0) throw new KithError('NOT_FOUND');
 
   const requestsOf = (...statuses: string[]) =>
     requests.filter((r) => statuses.includes(r.status)).reduce((sum, r) => sum + r.count, 0);
   const live = grants.filter((g) => isLive(g, now));
-  const granted = sortFields(new Set(live.flatMap(fieldsOf)));
+  const granted = sortFields(new Set(live.flatMap((g) => g.fields)));
   const readFields = fieldsRead(reads.map((r) => r.detail));
-  const underTerms = grants.filter((g) => g.terms !== null && g.terms_acceptance !== null);
+  const underTerms = grants.filter((g) => g.terms !== undefined && g.termsAcceptance !== null);
   const contactsOf = (kind: string, outcome: string) =>
     contacts.filter((c) => c.kind === kind && c.outcome === outcome).reduce((sum, c) => sum + c.count, 0);
   const deliveriesOf = (status: string) => deliveries.find((d) => d.status === status)?.count ?? 0;
@@ -72,8 +73,8 @@ export async function readConduct(
       approved: requestsOf('approved', 'collected'),
       declined: requestsOf('denied'),
       shared: grants.filter((g) => g.origin === 'owner').length,
-      revokedByOwner: grants.filter((g) => g.revoked_by === 'owner').length,
-      relinquishedByVendor: grants.filter((g) => g.revoked_by === 'vendor').length,
+      revokedByOwner: grants.filter((g) => g.revokedBy === 'owner').length,
+      relinquishedByVendor: grants.filter((g) => g.revokedBy === 'vendor').length,
       live: live.length,
     },
     terms: { accepted: underTerms.length, agreements: distinctAgreements(underTerms) },
@@ -133,12 +134,8 @@ export function fieldsRead(details: string[]): Set<string> {
   return read;
 }
 
-export function isLive(grant: GrantRow, now: number): boolean {
-  return grant.revoked_at === null && now < grant.expires_at;
-}
-
-export function fieldsOf(grant: GrantRow): FieldPath[] {
-  return JSON.parse(grant.fields) as FieldPath[];
+export function isLive(grant: Grant, now: number): boolean {
+  return grant.revokedAt === null && now < grant.expiresAt;
 }
 
 export function sortFields(fields: Iterable<FieldPath>): FieldPath[] {
@@ -157,10 +154,10 @@ function refusedBy(rows: { outcome: string; reason: string; count: number }[]) {
   return counts;
 }
 
-function distinctAgreements(grants: GrantRow[]): AgreementRef[] {
+function distinctAgreements(grants: Grant[]): AgreementRef[] {
   const byKey = new Map<string, AgreementRef>();
-  for (const grant of grants) {
-    const ref = JSON.parse(grant.terms as string) as AgreementRef;
+  for (const { terms: ref } of grants) {
+    if (!ref) continue;
     byKey.set(`${ref.id}/${ref.version}`, { id: ref.id, version: ref.version, sha256: ref.sha256 });
   }
   return [...byKey.values()];

@@ -5,14 +5,15 @@ import { emitEvent } from '../events/event.service.ts';
 import { findLiveGrants, lockGrant, updateGrant } from '../grants/grant.repository.ts';
 import { revokeInTransaction } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
+import { decodeGrant, type Grant } from '../grants/grant.ts';
 import { signConsentReceipt } from '../grants/grant-collect.service.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
-import { type ConductDeps, fieldsOf, readConduct, sortFields } from './conduct.service.ts';
+import { type ConductDeps, readConduct, sortFields } from './conduct.service.ts';
 
 /** What narrowing would do to one live grant: keep the fields read, drop the rest. */
 export interface GrantNarrowing {
-  grant: GrantRow;
+  grant: Grant;
   keep: FieldPath[];
   removed: FieldPath[];
 }
@@ -37,10 +38,12 @@ export async function planNarrowing(
   const read = new Set<string>(fields.read);
   const live = await findLiveGrants(deps.db, ownerId, deps.clock.now(), clientId);
   return live
-    .map((grant) => {
-      const fields = fieldsOf(grant);
-      return { grant, keep: fields.filter((f) => read.has(f)), removed: fields.filter((f) => !read.has(f)) };
-    })
+    .map(decodeGrant)
+    .map((grant) => ({
+      grant,
+      keep: grant.fields.filter((f) => read.has(f)),
+      removed: grant.fields.filter((f) => !read.has(f)),
+    }))
     .filter((plan) => plan.removed.length > 0);
 }
 

@@ -109,18 +109,22 @@ export async function updateVendorContactTerms(
     const after = await vendorTermsView(deps, trx, owner, clientId);
     if (JSON.stringify(before.override) === JSON.stringify(after.override)) return after;
 
-    await appendAccessLog(trx, {
-      ownerId,
-      at: now,
-      action: 'contact.terms_changed',
-      clientId,
-      detail: {
-        do_not_contact: override.doNotContact,
-        channels: after.effective.channels,
-        purposes: after.effective.purposes,
-        max_per_week: after.effective.maxPerWeek,
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'contact.terms_changed',
+        clientId,
+        detail: {
+          do_not_contact: override.doNotContact,
+          channels: after.effective.channels,
+          purposes: after.effective.purposes,
+          max_per_week: after.effective.maxPerWeek,
+        },
       },
-    });
+      owner,
+    );
     // The vendor hears it only about grants it collected: one it never knew, it need not hear of.
     const grants = (await findLiveGrants(trx, ownerId, now, clientId)).filter((g) => g.collected_at !== null);
     if (JSON.stringify(before.effective) !== JSON.stringify(after.effective)) {

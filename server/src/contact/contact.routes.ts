@@ -9,13 +9,12 @@ import {
 } from '@kith/schemas';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
-import type { GrantPresentation } from '../grants/grant-presentation.ts';
+import type { GrantPresentation, PresentationDeps } from '../grants/grant-presentation.ts';
 import { clientIdOfKey } from '../http/client-id-param.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { type ContactAnswer, type ContactDeps, checkContact, recordContact } from './contact.service.ts';
+import { type ContactAnswer, checkContact, recordContact } from './contact.service.ts';
 import { listContactEvents, readVendorContactTerms, setVendorContactTerms } from './contact-terms.service.ts';
 
 const vendorTags = ['Vendors'];
@@ -128,11 +127,8 @@ const listEventsRoute = createRoute({
 });
 
 /** The vendor's contact API (check, record) and the owner's contact terms per vendor. */
-export function createContactRoutes(deps: ContactDeps & SessionDeps) {
+export function createContactRoutes(deps: PresentationDeps & SessionDeps) {
   const router = createRouter();
-  const owner = requireOwner(deps);
-  router.use('/v1/me/vendors/:key/contact-terms', owner);
-  router.use('/v1/me/vendors/:key/contact-events', owner);
   const noStore = { 'cache-control': 'no-store' };
 
   return router

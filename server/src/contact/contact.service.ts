@@ -10,7 +10,12 @@ import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Executor } from '../db/database.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
-import { authenticateGrant, type GrantPresentation } from '../grants/grant-presentation.ts';
+import { grantContactOf } from '../grants/grant.table.ts';
+import {
+  authenticateGrant,
+  type GrantPresentation,
+  type PresentationDeps,
+} from '../grants/grant-presentation.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
@@ -75,7 +80,7 @@ const DEFAULT_PATHS = new Set([
  * answer; nothing is counted against the budget.
  */
 export async function checkContact(
-  deps: ContactDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
   request: ContactRequest,
 ): Promise<ContactAnswer> {
@@ -88,7 +93,7 @@ export async function checkContact(
  * concurrent records for one owner queue up and never exceed the budget.
  */
 export async function recordContact(
-  deps: ContactDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
   request: ContactRequest,
 ): Promise<ContactAnswer> {
@@ -96,7 +101,7 @@ export async function recordContact(
 }
 
 async function decideAndLog(
-  deps: ContactDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
   request: ContactRequest,
   kind: 'check' | 'contact',
@@ -133,19 +138,23 @@ async function decideAndLog(
       reason: decision.reason,
       at: now,
     });
-    await appendAccessLog(trx, {
-      ownerId: grant.owner_id,
-      at: now,
-      action: kind === 'check' ? 'contact.checked' : recorded ? 'contact.recorded' : 'contact.refused',
-      clientId: grant.client_id,
-      grantId: grant.id,
-      detail: {
-        channel: request.channel,
-        purpose: request.purpose,
-        allowed: decision.allowed,
-        reason: decision.reason,
+    await appendAccessLog(
+      trx,
+      {
+        ownerId: grant.owner_id,
+        at: now,
+        action: kind === 'check' ? 'contact.checked' : recorded ? 'contact.recorded' : 'contact.refused',
+        clientId: grant.client_id,
+        grantId: grant.id,
+        detail: {
+          channel: request.channel,
+          purpose: request.purpose,
+          allowed: decision.allowed,
+          reason: decision.reason,
+        },
       },
-    });
+      owner,
+    );
     if (kind === 'check') return decision;
     return {
       ...decision,
@@ -258,7 +267,7 @@ export async function readOwnerDefaults(
 
 /** What the vendor asked for on this grant; a grant that asked nothing allows no contact. */
 export function askOf(grant: Pick<GrantRow, 'contact'>): ContactTerms {
-  return grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : NO_CONTACT_ASKED;
+  return grantContactOf(grant) ?? NO_CONTACT_ASKED;
 }
 
 export function overrideQuietHours(override: ContactTermsRow | undefined): QuietHours | null {

@@ -50,13 +50,6 @@ interface Unit {
   reject: (error: unknown) => void;
 }
 
-const groups = new WeakMap<Db, GroupCommit>();
-
-/** The group commit of a SQLite database; undefined on PostgreSQL, which groups commits itself. */
-export function groupCommitOf(db: Db): GroupCommit | undefined {
-  return groups.get(db);
-}
-
 /**
  * Sets up group commit for `db` over its underlying better-sqlite3 handle.
  * Groups take Kysely's connection, so they interleave with Kysely's own
@@ -64,8 +57,8 @@ export function groupCommitOf(db: Db): GroupCommit | undefined {
  *
  * @example
  * const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
- * createGroupCommit(db, sqlite);
- * const answer = await groupCommitOf(db)?.run((s) => s.prepare('insert …').run(…));
+ * const group = createGroupCommit(db, sqlite);
+ * const answer = await group.run((s) => s.prepare('insert …').run(…));
  */
 export function createGroupCommit(
   db: Db,
@@ -234,6 +227,5 @@ export function createGroupCommit(
       walFd = undefined;
     },
   };
-  groups.set(db, group);
   return group;
 }

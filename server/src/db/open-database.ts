@@ -5,19 +5,22 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
-import { createGroupCommit } from './group-commit.ts';
-import { REDEEM_GROUPS_IN_FLIGHT, registerPostgresPools } from './postgres-pool.ts';
+import { createGroupCommit, type GroupCommit } from './group-commit.ts';
+import { type PostgresPools, REDEEM_GROUPS_IN_FLIGHT } from './postgres-pool.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
 
 export type DialectKind = DatabaseConfig['kind'];
 
-/** An open database and the one way to close it. */
-export interface OpenDatabase {
-  db: Db;
-  kind: DialectKind;
-  close(): Promise<void>;
-}
+/**
+ * An open database, the one way to close it, and the machinery under it that
+ * the redeem's hot path uses without Kysely: SQLite's group commit, or
+ * PostgreSQL's pools. Handed on explicitly, never looked up by `db`.
+ */
+export type OpenDatabase = { db: Db; close(): Promise<void> } & (
+  | { kind: 'sqlite'; groupCommit: GroupCommit }
+  | { kind: 'postgres'; pools: PostgresPools }
+);
 
 const PG_INT8 = 20;
 /** Owner only: the database holds sealed personal data and the vault's sealed signing keys. */
@@ -58,10 +61,10 @@ export function openDatabase(
     pool.on('error', (error) => options.onConnectionLost?.(error));
     pipelined.on('error', (error) => options.onConnectionLost?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    registerPostgresPools(db, { pool, pipelined });
     return {
       db,
       kind: 'postgres',
+      pools: { pool, pipelined },
       close: async () => {
         await db.destroy();
         await pipelined.end();
@@ -89,6 +92,7 @@ export function openDatabase(
   return {
     db,
     kind: 'sqlite',
+    groupCommit: group,
     close: async () => {
       // Units still queued (a shutdown's last writes) commit before the connection goes.
       await group.drain();

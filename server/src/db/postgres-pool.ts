@@ -1,7 +1,9 @@
 import type pg from 'pg';
-import type { Db } from './database.ts';
 
-/** The pools under a PostgreSQL database. */
+/**
+ * The pools under a PostgreSQL database. Anything that checks a connection
+ * out must give it back as it found it: idle, no transaction open.
+ */
 export interface PostgresPools {
   /** Kysely's pool. */
   pool: pg.Pool;
@@ -11,25 +13,6 @@ export interface PostgresPools {
    * (grant-redeem.postgres.ts), which sends several statements per round trip.
    */
   pipelined: pg.Pool;
-}
-
-const pools = new WeakMap<Db, PostgresPools>();
-
-/** The pg pools under a PostgreSQL database; undefined on SQLite. */
-export function postgresPoolsOf(db: Db): PostgresPools | undefined {
-  return pools.get(db);
-}
-
-/**
- * Records the pools `db` runs on. Anything that checks a connection out
- * must give it back as it found it: idle, no transaction open.
- *
- * @example
- * const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
- * registerPostgresPools(db, { pool, pipelined });
- */
-export function registerPostgresPools(db: Db, registered: PostgresPools): void {
-  pools.set(db, registered);
 }
 
 /**

@@ -5,7 +5,7 @@ import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDir, type TempDir } from '../../../test/support/temp-dir.ts';
 import type { Database, Db } from './database.ts';
-import { createGroupCommit, groupCommitOf } from './group-commit.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { openDatabase } from './open-database.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
@@ -202,7 +202,7 @@ describe('SQLite group commit', () => {
       url: `sqlite:${join(dir.path, 'vault.sqlite')}`,
       path: join(dir.path, 'vault.sqlite'),
     });
-    expect(groupCommitOf(opened.db)).toBeDefined();
+    expect(opened.kind === 'sqlite' && opened.groupCommit).toBeTruthy();
     return opened.close();
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FieldPath, WebhookEventData, WebhookEventType } from '@kith/schemas';
 import type { Trx } from '../db/database.ts';
+import { grantFieldsOf } from '../grants/grant.table.ts';
 import { newId } from '../ids.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import {
@@ -98,7 +99,7 @@ export async function emitProfileUpdated(
   const changed = new Set<string>(input.changed);
   const byVendor = new Map<string, { sub: string; grantIds: string[]; fields: Set<FieldPath> }>();
   for (const grant of await findLiveGrants(trx, input.ownerId, input.at)) {
-    const held = (JSON.parse(grant.fields) as FieldPath[]).filter((f) => changed.has(f));
+    const held = grantFieldsOf(grant).filter((f) => changed.has(f));
     if (held.length === 0) continue;
     const entry = byVendor.get(grant.client_id) ?? { sub: grant.subject, grantIds: [], fields: new Set() };
     entry.grantIds.push(grant.id);

@@ -15,6 +15,7 @@ import { signJwt } from '../keys/signing-key.service.ts';
 import { sha256 } from '../sha256.ts';
 import { collectUncollectedGrant, findGrantById, updateGrant } from './grant.repository.ts';
 import type { GrantRequestRow, GrantRow } from './grant.table.ts';
+import { decodeGrant, type Grant, grantClaims } from './grant.ts';
 import {
   findGrantRequestByCodeHash,
   findGrantRequestById,
@@ -41,46 +42,26 @@ export async function collectGrant(
 ): Promise<GrantCollected> {
   const now = deps.clock.now();
   let request: GrantRequestRow | undefined;
-  let grant: GrantRow;
+  let row: GrantRow | undefined;
   if ('grantId' in by) {
-    grant = await sharedGrantFor(deps, clientId, by.grantId, now);
+    row = await sharedGrantFor(deps, clientId, by.grantId, now);
   } else {
     request =
       'code' in by
         ? await requestForCode(deps, clientId, by.code, now)
         : await requestForPoll(deps, clientId, by.requestId, now);
-    grant = await deps.db
-      .selectFrom('grants')
-      .selectAll()
-      .where('id', '=', request.grant_id as string)
-      .executeTakeFirstOrThrow();
+    row = await findGrantById(deps.db, request.grant_id as string);
+    if (!row) throw new Error(`grant request ${request.id} names a missing grant`);
   }
-  const grantId = grant.id;
-  const ownerId = grant.owner_id;
-  const fields = JSON.parse(grant.fields) as FieldPath[];
-  const purpose = grant.purpose as Purpose;
-  const contact = grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : undefined;
-  const terms = grant.terms ? (JSON.parse(grant.terms) as AgreementRef) : undefined;
+  const grant = decodeGrant(row);
+  const { id: grantId, ownerId, fields, purpose, terms } = grant;
   const iat = Math.floor(now / 1000);
-  const exp = Math.floor(grant.expires_at / 1000);
 
   // Signed before the transaction: on SQLite the one connection is the
   // transaction's, and the keyring may need to read.
   const token = await signJwt(deps, {
     typ: GRANT_TOKEN_TYPE,
-    payload: {
-      sub: grant.subject,
-      aud: deps.config.publicUrl.origin,
-      client_id: clientId,
-      jti: grantId,
-      iat,
-      exp,
-      fields,
-      purpose,
-      ...(contact ? { contact } : {}),
-      ...(terms ? { terms } : {}),
-      cnf: { jkt },
-    },
+    payload: grantClaims(grant, { audience: deps.config.publicUrl.origin, issuedAt: iat, jkt }),
   });
   const receipt = await signConsentReceipt(deps, grant, { fields, iat, version: grant.version });
 
@@ -110,7 +91,7 @@ export async function collectGrant(
     sub: grant.subject,
     fields,
     purpose,
-    expires_at: new Date(grant.expires_at).toISOString(),
+    expires_at: new Date(grant.expiresAt).toISOString(),
     receipt,
     ...(request === undefined || request.state === null ? {} : { state: request.state }),
     ...(terms ? { terms } : {}),
@@ -196,23 +177,22 @@ async function requestForPoll(
  */
 export async function signConsentReceipt(
   deps: GrantDeps,
-  grant: GrantRow,
-  options: { fields: FieldPath[]; iat: number; version?: number },
+  grant: Grant,
+  options: { fields: FieldPath[]; iat: number; version: number },
 ): Promise<string> {
-  const terms = grant.terms ? (JSON.parse(grant.terms) as AgreementRef) : undefined;
   return signJwt(deps, {
     typ: RECEIPT_TYPE,
     payload: consentReceipt({
       grantId: grant.id,
-      clientId: grant.client_id,
+      clientId: grant.clientId,
       subject: grant.subject,
       fields: options.fields,
-      purpose: grant.purpose as Purpose,
-      contact: grant.contact ? (JSON.parse(grant.contact) as ContactTerms) : undefined,
-      terms: terms && { ...terms, acceptance: grant.terms_acceptance },
+      purpose: grant.purpose,
+      contact: grant.contact,
+      terms: grant.terms && { ...grant.terms, acceptance: grant.termsAcceptance },
       iat: options.iat,
-      exp: Math.floor(grant.expires_at / 1000),
-      version: options.version ?? 1,
+      exp: Math.floor(grant.expiresAt / 1000),
+      version: options.version,
     }),
   });
 }

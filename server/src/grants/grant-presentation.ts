@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { VENDOR_SIGNING_ALGS } from '@kith/schemas';
 import { KithError } from '../http/kith-error.ts';
 import { sha256 } from '../sha256.ts';
-import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
+import { type DpopDeps, verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { findGrantById } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
 import type { GrantDeps } from './grant-request.service.ts';
@@ -17,6 +17,9 @@ export interface GrantPresentation {
 
 /** What a grant's standing depends on. */
 export type GrantStanding = Pick<GrantRow, 'token_hash' | 'revoked_at' | 'expires_at'>;
+
+/** What checking a presented grant needs: the grant rules' deps and the vault's DPoP signature checks. */
+export type PresentationDeps = GrantDeps & Pick<DpopDeps, 'ed25519'>;
 
 /** The grant token as presented, and the grant id it names (its `jti`). */
 export interface PresentedToken {
@@ -96,7 +99,7 @@ export function checkGrantStanding<Grant extends GrantStanding>(
  * for a real grant.
  */
 export async function authenticateGrant(
-  deps: GrantDeps,
+  deps: PresentationDeps,
   presented: GrantPresentation,
 ): Promise<{ grant: GrantRow }> {
   const { token, grantId } = readPresentedToken(presented);

@@ -1,13 +1,18 @@
 import type pg from 'pg';
+import { insertAccessLogEntriesSql } from '../audit/audit.repository.ts';
 import type { AccessLogRow } from '../audit/audit.table.ts';
 import { REDEEM_GROUPS_IN_FLIGHT } from '../db/postgres-pool.ts';
+import { setAuditHeadsSql } from '../owners/owner.repository.ts';
+import { SPEND_DPOP_JTIS_SQL, unspendDpopJtisSql } from '../vendors/replay.repository.ts';
 import {
   GRANT_COLUMNS,
   type OwnerWithFields,
   type RedeemedField,
   type RedeemedGrant,
   type RedeemingOwner,
+  type RedeemRequest,
   type RedeemStore,
+  type Redeems,
   type SpentJti,
 } from './grant-redeem.repository.ts';
 
@@ -21,14 +26,7 @@ import {
  * or process waits here for this transaction, then finds it spent. In one
  * order (the key's), so two groups never wait on each other's.
  */
-const SPEND_JTIS = {
-  name: 'kith_redeem_group_spend',
-  text: `
-    INSERT INTO dpop_proof_jtis (jti_hash, expires_at)
-    SELECT * FROM unnest($1::text[], $2::bigint[])
-    ON CONFLICT (expires_at, jti_hash) DO NOTHING
-    RETURNING jti_hash, expires_at`,
-};
+const SPEND_JTIS = { name: 'kith_redeem_group_spend', text: SPEND_DPOP_JTIS_SQL };
 
 /**
  * The grants and their owners, all locked, and the owners' profile fields,
@@ -67,17 +65,11 @@ const RECORD_READS = {
   name: 'kith_redeem_group_record',
   text: `
     WITH unspent AS (
-      DELETE FROM dpop_proof_jtis AS d
-      USING unnest($1::text[], $2::bigint[]) AS j(jti_hash, expires_at)
-      WHERE d.jti_hash = j.jti_hash AND d.expires_at = j.expires_at
+      ${unspendDpopJtisSql(1)}
     ), logged AS (
-      INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash)
-      SELECT * FROM unnest($3::text[], $4::integer[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::text[], $11::text[])
+      ${insertAccessLogEntriesSql(3)}
     )
-    UPDATE owners AS o SET audit_seq = h.seq, audit_hash = h.hash
-    FROM unnest($12::text[], $13::integer[], $14::text[]) AS h(id, seq, hash)
-    WHERE o.id = h.id`,
+    ${setAuditHeadsSql(12)}`,
 };
 
 /**
@@ -88,14 +80,6 @@ const RECORD_READS = {
 type LockedRow = RedeemedGrant & { locked_owner_id: string | null } & {
   [K in Exclude<keyof RedeemingOwner, 'id'> | 'path' | 'version']: (RedeemingOwner & RedeemedField)[K] | null;
 } & Pick<RedeemedField, 'value_sealed'>;
-
-/** One redeem waiting for its group. */
-export interface RedeemRequest {
-  grantId: string;
-  tokenHash: string;
-  /** The proof's `jti`, if the proof checked out (it is spent only then). */
-  jti: SpentJti | undefined;
-}
 
 interface Unit extends RedeemRequest {
   work: (store: RedeemStore) => Promise<unknown>;
@@ -108,14 +92,6 @@ const MAX_GROUP = 256;
 /** A deadlock PostgreSQL broke by cancelling this group (none is expected: every lock is taken in one order). */
 const DEADLOCK_DETECTED = '40P01';
 const ATTEMPTS = 3;
-
-/** Runs redeems on PostgreSQL in groups: one transaction, two round trips, for every redeem of a moment. */
-export interface PostgresRedeemGroups {
-  /** Runs `work` in the next group's transaction; settles once that transaction has committed. */
-  run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T>;
-}
-
-const groupsByPool = new WeakMap<pg.Pool, PostgresRedeemGroups>();
 
 /**
  * The redeem groups over a pool of pipelined connections (pg's `pipeline`
@@ -135,15 +111,14 @@ const groupsByPool = new WeakMap<pg.Pool, PostgresRedeemGroups>();
  * answered before it is durable; if anything fails, the transaction is rolled
  * back and every redeem of the group fails. At most
  * `REDEEM_GROUPS_IN_FLIGHT` groups are in flight; redeems arriving meanwhile
- * gather for the next.
+ * gather for the next. Made once per vault (vault.ts): each call makes a
+ * queue of its own.
  *
  * @example
  * const groups = postgresRedeemGroups(pipelinedPool);
  * const answer = await groups.run({ grantId, tokenHash, jti }, (store) => redeemInStore(deps, store, attempt));
  */
-export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
-  const known = groupsByPool.get(pool);
-  if (known) return known;
+export function postgresRedeemGroups(pool: pg.Pool): Redeems {
   const queue: Unit[] = [];
   let scheduled = false;
   let inFlight = 0;
@@ -166,7 +141,7 @@ export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
     });
   };
 
-  const groups: PostgresRedeemGroups = {
+  return {
     run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ ...request, work, resolve: resolve as (value: unknown) => void, reject });
@@ -174,8 +149,6 @@ export function postgresRedeemGroups(pool: pg.Pool): PostgresRedeemGroups {
       });
     },
   };
-  groupsByPool.set(pool, groups);
-  return groups;
 }
 
 type Outcome = { value: unknown } | { error: unknown };

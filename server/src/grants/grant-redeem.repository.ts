@@ -48,6 +48,23 @@ export interface RedeemStore {
   recordRead(jti: SpentJti, entry: AccessLogRow): Promise<boolean> | boolean;
 }
 
+/** One redeem, as the store needs to know it before its rules run. */
+export interface RedeemRequest {
+  grantId: string;
+  tokenHash: string;
+  /** The proof's `jti`, if the proof checked out (it is spent only then). */
+  jti: SpentJti | undefined;
+}
+
+/**
+ * Where a vault's redeems run: SQLite's group commit or PostgreSQL's redeem
+ * groups. Made once when the vault opens (vault.ts) and handed to the app.
+ */
+export interface Redeems {
+  /** Runs `work` in the next group's transaction; settles once that transaction has committed. */
+  run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T>;
+}
+
 export interface OwnerWithFields {
   owner: RedeemingOwner;
   fields: RedeemedField[];

@@ -1,23 +1,24 @@
 import type { FieldPath, RedeemedData } from '@kith/schemas';
 import { chainAccessLogEntry } from '../audit/audit.service.ts';
-import { groupCommitOf } from '../db/group-commit.ts';
-import { postgresPoolsOf } from '../db/postgres-pool.ts';
 import { KithError } from '../http/kith-error.ts';
 import { openField } from '../keys/field-cipher.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
 import { ownerDataKey } from '../owners/owner.service.ts';
 import { sha256 } from '../sha256.ts';
 import { type CheckedDpopProof, checkDpopProof } from '../vendors/verify-dpop-proof.ts';
+import { grantFieldsOf } from './grant.table.ts';
 import {
   checkGrantStanding,
   type GrantPresentation,
+  type PresentationDeps,
   readPresentedToken,
   refuseGrant,
 } from './grant-presentation.ts';
-import { postgresRedeemGroups } from './grant-redeem.postgres.ts';
-import type { RedeemedField, RedeemingOwner, RedeemStore } from './grant-redeem.repository.ts';
-import { sqliteRedeemStore } from './grant-redeem.sqlite.ts';
+import type { RedeemedField, RedeemingOwner, RedeemStore, Redeems } from './grant-redeem.repository.ts';
 import type { GrantDeps } from './grant-request.service.ts';
+
+/** What a redeem needs: where the vault's redeems run, besides what checking a presentation does. */
+export type RedeemDeps = PresentationDeps & { redeems: Redeems };
 
 /** What a redeem answers: the granted fields that are set, and their entity tag. */
 export interface Redeemed {
@@ -49,7 +50,7 @@ interface RedeemAttempt {
  * and the answer leaves only after its entry is durable.
  */
 export async function redeemGrant(
-  deps: GrantDeps,
+  deps: RedeemDeps,
   presented: GrantPresentation,
   options: { ifNoneMatch?: string | undefined } = {},
 ): Promise<Redeemed> {
@@ -69,16 +70,9 @@ export async function redeemGrant(
     }),
     ifNoneMatch: options.ifNoneMatch,
   };
-  // openDatabase gives SQLite a group commit, and registers PostgreSQL's pools.
-  const group = groupCommitOf(deps.db);
-  if (group) return group.run((sqlite) => redeemInStore(deps, sqliteRedeemStore(sqlite), attempt));
-  const pools = postgresPoolsOf(deps.db);
-  if (!pools) throw new Error('redeem: a database not opened by openDatabase');
   const { proof } = attempt;
   const jti = proof instanceof KithError ? undefined : { hash: proof.jtiHash, expiresAt: proof.jtiExpiresAt };
-  return postgresRedeemGroups(pools.pipelined).run({ grantId, tokenHash, jti }, (store) =>
-    redeemInStore(deps, store, attempt),
-  );
+  return deps.redeems.run({ grantId, tokenHash, jti }, (store) => redeemInStore(deps, store, attempt));
 }
 
 async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: RedeemAttempt): Promise<Redeemed> {
@@ -96,7 +90,7 @@ async function redeemInStore(deps: GrantDeps, store: RedeemStore, attempt: Redee
   const found = await store.lockOwnerWithFields(grant.owner_id);
   if (!found) throw refuseGrant('the owner is gone');
   const { owner } = found;
-  const values = openGrantedFields(deps.keys, owner, found.fields, JSON.parse(grant.fields) as FieldPath[]);
+  const values = openGrantedFields(deps.keys, owner, found.fields, grantFieldsOf(grant));
   const etag = `"${grant.id.slice(4, 12)}.${values.version}"`;
   const notModified = attempt.ifNoneMatch !== undefined && etagMatches(attempt.ifNoneMatch, etag);
 

@@ -1,22 +1,23 @@
 import type SqliteDatabase from 'better-sqlite3';
+import { INSERT_ACCESS_LOG_ENTRY_SQL } from '../audit/audit.repository.ts';
+import type { GroupCommit } from '../db/group-commit.ts';
+import { SET_AUDIT_HEAD_SQL } from '../owners/owner.repository.ts';
+import { SPEND_DPOP_JTI_SQL } from '../vendors/replay.repository.ts';
 import {
   GRANT_COLUMNS,
   type RedeemedField,
   type RedeemedGrant,
   type RedeemingOwner,
   type RedeemStore,
+  type Redeems,
 } from './grant-redeem.repository.ts';
-
-const sqliteStores = new WeakMap<SqliteDatabase.Database, RedeemStore>();
 
 /**
  * The redeem store over a better-sqlite3 handle, its statements prepared
  * once. Only for use inside a group commit's unit of work: SQLite runs one
  * writer at a time, so every read here is as good as locked.
  */
-export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore {
-  const known = sqliteStores.get(sqlite);
-  if (known) return known;
+function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore {
   const grantById = sqlite.prepare(`SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ?`);
   const ownerById = sqlite.prepare(
     'SELECT id, data_key_wrapped, audit_seq, audit_hash FROM owners WHERE id = ?',
@@ -24,14 +25,10 @@ export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore 
   const fieldsOf = sqlite.prepare(
     'SELECT path, version, value_sealed FROM profile_fields WHERE owner_id = ? ORDER BY path',
   );
-  const spendJti = sqlite.prepare(
-    'INSERT INTO dpop_proof_jtis (jti_hash, expires_at) VALUES (?, ?) ON CONFLICT (expires_at, jti_hash) DO NOTHING',
-  );
-  const insertEntry = sqlite.prepare(
-    'INSERT INTO access_log (owner_id, seq, at, action, client_id, grant_id, detail, prev_hash, hash) ' +
-      'VALUES (@owner_id, @seq, @at, @action, @client_id, @grant_id, @detail, @prev_hash, @hash)',
-  );
-  const setHead = sqlite.prepare('UPDATE owners SET audit_seq = ?, audit_hash = ? WHERE id = ?');
+  // Each table's own repository owns the text of its writes; the calls stay direct, once per redeem.
+  const spendJti = sqlite.prepare(SPEND_DPOP_JTI_SQL);
+  const insertEntry = sqlite.prepare(INSERT_ACCESS_LOG_ENTRY_SQL);
+  const setHead = sqlite.prepare(SET_AUDIT_HEAD_SQL);
   const store: RedeemStore = {
     lockGrant: (id) => grantById.get(id) as RedeemedGrant | undefined,
     lockOwnerWithFields(ownerId) {
@@ -45,6 +42,24 @@ export function sqliteRedeemStore(sqlite: SqliteDatabase.Database): RedeemStore 
       return true;
     },
   };
-  sqliteStores.set(sqlite, store);
   return store;
+}
+
+/**
+ * The redeems of a SQLite vault: each runs as a unit of the group commit, so
+ * the redeems of a moment share one transaction and one fsync. The store's
+ * statements are prepared on the first redeem, once per vault.
+ *
+ * @example
+ * const redeems = sqliteRedeems(groupCommit);
+ */
+export function sqliteRedeems(group: GroupCommit): Redeems {
+  let store: RedeemStore | undefined;
+  return {
+    run: (_request, work) =>
+      group.run((sqlite) => {
+        store ??= sqliteRedeemStore(sqlite);
+        return work(store);
+      }),
+  };
 }

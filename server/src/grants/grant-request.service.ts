@@ -19,15 +19,14 @@ import {
 } from '../owners/sign-in-rate-limit.ts';
 import { sha256 } from '../sha256.ts';
 import { agreedTerms } from './agreed-terms.ts';
-import { insertGrant } from './grant.repository.ts';
 import type { GrantRequestRow } from './grant.table.ts';
+import { issueGrant } from './grant.ts';
 import {
   findGrantRequestById,
   findGrantRequestByUserCode,
   insertGrantRequest,
   transitionGrantRequest,
 } from './grant-request.repository.ts';
-import { pairwiseSubject } from './pairwise-subject.ts';
 import { newUserCode, normaliseUserCode } from './user-code.ts';
 
 export type GrantDeps = SigningKeyDeps;
@@ -194,7 +193,8 @@ export async function approveGrantRequest(
     // The owner's row first: inserting the grant takes a key-share lock on it
     // (the foreign key), and upgrading that to the access log's update lock
     // deadlocks against a second approval doing the same (PostgreSQL).
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,
@@ -205,38 +205,35 @@ export async function approveGrantRequest(
     });
     // Someone answered first (another tab, another device): one answer wins.
     if (!moved) throw new KithError('GRANT_REQUEST_NOT_FOUND');
-    await insertGrant(trx, {
+    await issueGrant(trx, deps.keys, {
       id: grantId,
-      owner_id: ownerId,
-      client_id: request.clientId,
-      subject: pairwiseSubject(deps.keys, ownerId, request.clientId),
-      fields: JSON.stringify(fields),
-      purpose: request.purpose,
-      contact: terms.contact ? JSON.stringify(terms.contact) : null,
-      terms: terms.ref ? JSON.stringify(terms.ref) : null,
-      terms_acceptance: terms.ref ? request.termsAssertion : null,
-      created_at: now,
-      expires_at: now + durationSeconds * 1000,
-      collected_at: null,
-      jkt: null,
-      token_hash: null,
-      receipt: null,
-      revoked_at: null,
-      revoked_by: null,
-    });
-    await appendAccessLog(trx, {
       ownerId,
-      at: now,
-      action: 'grant.approved',
       clientId: request.clientId,
-      grantId,
-      detail: {
-        fields,
-        purpose: request.purpose,
-        durationSeconds,
-        ...(terms.ref ? { terms: terms.ref } : {}),
-      },
+      fields,
+      purpose: request.purpose,
+      durationSeconds,
+      contact: terms.contact,
+      terms: terms.ref && { ref: terms.ref, acceptance: request.termsAssertion },
+      origin: 'request',
+      at: now,
     });
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'grant.approved',
+        clientId: request.clientId,
+        grantId,
+        detail: {
+          fields,
+          purpose: request.purpose,
+          durationSeconds,
+          ...(terms.ref ? { terms: terms.ref } : {}),
+        },
+      },
+      owner,
+    );
   });
   return { grantId, redirectTo: code ? redirectWith(request, { code }) : null };
 }

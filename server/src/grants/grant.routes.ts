@@ -21,8 +21,8 @@ import { verifyDpopProof } from '../vendors/verify-dpop-proof.ts';
 import { relinquishGrant } from './grant.service.ts';
 import { collectGrant } from './grant-collect.service.ts';
 import type { GrantPresentation } from './grant-presentation.ts';
-import { redeemGrant } from './grant-redeem.service.ts';
-import { createGrantRequest, type GrantDeps } from './grant-request.service.ts';
+import { type RedeemDeps, redeemGrant } from './grant-redeem.service.ts';
+import { createGrantRequest } from './grant-request.service.ts';
 import { termsAcceptedBy } from './terms-acceptance.ts';
 
 const tags = ['Vendors'];
@@ -139,7 +139,7 @@ const relinquishRoute = createRoute({
 });
 
 /** The vendor-facing grant API: request, collect, redeem, relinquish. */
-export function createGrantRoutes(deps: GrantDeps & VendorDeps & VendorRateLimitDeps) {
+export function createGrantRoutes(deps: RedeemDeps & VendorDeps & VendorRateLimitDeps) {
   const endpoint = (path: string) => `${deps.config.publicUrl.origin}${path}`;
 
   const router = createRouter();

@@ -1,12 +1,13 @@
 import type { FieldPath, Purpose } from '@kith/schemas';
 import { countReadsByGrant } from '../audit/audit.repository.ts';
-import { appendAccessLog } from '../audit/audit.service.ts';
+import { appendAccessLog, type LockedChainHead } from '../audit/audit.service.ts';
 import type { Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { findGrantById, findOwnerGrants, lockGrant, revokeGrantRow } from './grant.repository.ts';
 import type { GrantRow } from './grant.table.ts';
-import { authenticateGrant, type GrantPresentation } from './grant-presentation.ts';
+import { grantFieldsOf } from './grant.table.ts';
+import { authenticateGrant, type GrantPresentation, type PresentationDeps } from './grant-presentation.ts';
 import type { GrantDeps } from './grant-request.service.ts';
 
 /** A grant as the owner's pages show it. */
@@ -27,7 +28,7 @@ export interface OwnerGrant {
 }
 
 /** The vendor gives a grant back; the next redeem is `GRANT_REVOKED`. */
-export async function relinquishGrant(deps: GrantDeps, presented: GrantPresentation): Promise<void> {
+export async function relinquishGrant(deps: PresentationDeps, presented: GrantPresentation): Promise<void> {
   const { grant } = await authenticateGrant(deps, presented);
   await revoke(deps, grant, 'vendor');
 }
@@ -61,7 +62,7 @@ export async function listOwnerGrants(
     return {
       id: row.id,
       clientId: row.client_id,
-      fields: JSON.parse(row.fields) as FieldPath[],
+      fields: grantFieldsOf(row),
       purpose: row.purpose as Purpose,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
@@ -97,20 +98,26 @@ export async function revokeInTransaction(
   trx: Trx,
   grant: GrantRow,
   by: 'owner' | 'vendor',
+  /** The owner's row, when the caller locked it in this transaction already (see appendAccessLog). */
+  lockedOwner?: LockedChainHead,
 ): Promise<boolean> {
   // Redeems in flight hold the grant's lock; `revoked_at` is stamped once
   // they are done, so every read they logged comes before it.
   await lockGrant(trx, grant.id, 'update');
   const now = deps.clock.now();
   if (!(await revokeGrantRow(trx, grant.id, now, by))) return false;
-  await appendAccessLog(trx, {
-    ownerId: grant.owner_id,
-    at: now,
-    action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
-    clientId: grant.client_id,
-    grantId: grant.id,
-    detail: { fields: JSON.parse(grant.fields) as string[] },
-  });
+  await appendAccessLog(
+    trx,
+    {
+      ownerId: grant.owner_id,
+      at: now,
+      action: by === 'owner' ? 'grant.revoked' : 'grant.relinquished',
+      clientId: grant.client_id,
+      grantId: grant.id,
+      detail: { fields: grantFieldsOf(grant) },
+    },
+    lockedOwner,
+  );
   // The vendor hears it in the same transaction's outbox; a grant it never collected it never knew.
   if (grant.collected_at !== null) {
     await emitEvent(trx, {

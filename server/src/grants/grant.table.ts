@@ -1,3 +1,4 @@
+import type { AgreementRef, ContactTerms, FieldPath } from '@kith/schemas';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type GrantRequestStatus = 'pending' | 'approved' | 'denied' | 'collected';
@@ -74,3 +75,23 @@ export type GrantRequestUpdate = Updateable<GrantRequestTable>;
 export type GrantRow = Selectable<GrantTable>;
 export type NewGrantRow = Insertable<GrantTable>;
 export type GrantUpdate = Updateable<GrantTable>;
+
+// The grant's JSON columns are read here, beside their row type, so every layer
+// that reads a grant row decodes them one way (events reads them, and grants
+// emit events, so events cannot import grants/); `decodeGrant` in grant.ts
+// builds the whole Grant from these.
+
+/** The granted field paths, from a row or the few columns a hot path selected. */
+export function grantFieldsOf(row: Pick<GrantRow, 'fields'>): FieldPath[] {
+  return JSON.parse(row.fields) as FieldPath[];
+}
+
+/** The contact terms the grant carries, if the vendor asked for any. */
+export function grantContactOf(row: Pick<GrantRow, 'contact'>): ContactTerms | undefined {
+  return row.contact ? (JSON.parse(row.contact) as ContactTerms) : undefined;
+}
+
+/** The owner's agreement the grant was given under, if any. */
+export function grantTermsOf(row: Pick<GrantRow, 'terms'>): AgreementRef | undefined {
+  return row.terms ? (JSON.parse(row.terms) as AgreementRef) : undefined;
+}

@@ -12,7 +12,6 @@ import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { profferedAgreement } from '../terms/proffered-agreement.ts';
@@ -183,7 +182,6 @@ const verifyLogRoute = createRoute({
 /** The owner's grant API: answer requests, see and revoke grants, read the access log. */
 export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps) {
   const router = createRouter();
-  router.use('/v1/me/*', requireOwner(deps));
   const noStore = { 'cache-control': 'no-store' };
 
   return router

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { groupCommitOf } from '../db/group-commit.ts';
+import type { GroupCommit } from '../db/group-commit.ts';
 
 /** The redeem: the route whose latency vendors feel. */
 const REDEEM_ROUTE = '/v1/data';
@@ -29,7 +29,11 @@ export interface Metrics {
  * const metrics = createMetrics({ db, clock: systemClock });
  * const app = createApp({ ...deps, metrics });
  */
-export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
+export function createMetrics(deps: {
+  db: Db;
+  clock: Clock;
+  groupCommit?: GroupCommit | undefined;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kith_' });
 
@@ -52,7 +56,7 @@ export function createMetrics(deps: { db: Db; clock: Clock }): Metrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
     registers: [registry],
   });
-  groupCommitOf(deps.db)?.observeCommits((units) => groupSizes.observe(units));
+  deps.groupCommit?.observeCommits((units) => groupSizes.observe(units));
 
   new Gauge({
     name: 'kith_webhook_backlog',

@@ -1,6 +1,32 @@
 import type { Executor } from '../db/database.ts';
 import type { NewOwnerRow, OwnerRow } from './owner.table.ts';
 
+// The owner row's access-log chain head has one writer, this file. Kysely for a service's append;
+// the raw text only for the redeem's group commit (see audit.repository.ts).
+
+/** Moves the owner's access-log chain head to the entry just appended, in the same transaction. */
+export async function setAuditHead(db: Executor, ownerId: string, seq: number, hash: string): Promise<void> {
+  await db
+    .updateTable('owners')
+    .set({ audit_seq: seq, audit_hash: hash })
+    .where('id', '=', ownerId)
+    .execute();
+}
+
+/** The chain-head move, positional (seq, hash, owner id): the SQLite redeem prepares it once. */
+export const SET_AUDIT_HEAD_SQL = 'UPDATE owners SET audit_seq = ?, audit_hash = ? WHERE id = ?';
+
+/**
+ * A batched chain-head move for PostgreSQL: one owner per element of three
+ * parallel arrays (id, seq, hash) bound from `$first` on; a statement's tail,
+ * so a group commit moves every head in the statement that appends the entries.
+ */
+export function setAuditHeadsSql(first: number): string {
+  return `UPDATE owners AS o SET audit_seq = h.seq, audit_hash = h.hash
+    FROM unnest($${first}::text[], $${first + 1}::integer[], $${first + 2}::text[]) AS h(id, seq, hash)
+    WHERE o.id = h.id`;
+}
+
 export async function insertOwner(db: Executor, row: NewOwnerRow): Promise<void> {
   await db.insertInto('owners').values(row).execute();
 }

@@ -3,7 +3,6 @@ import { exportDocumentSchema, profilePatchSchema, profileViewSchema } from '@ki
 import { listConduct } from '../conduct/conduct.service.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import {
   clearProfileField,
@@ -88,7 +87,6 @@ const exportRoute = createRoute({
 /** The owner's own profile API, behind a session. */
 export function createProfileRoutes(deps: ProfileDeps & SessionDeps) {
   const router = createRouter();
-  router.use('/v1/me/*', requireOwner(deps));
 
   return router
     .openapi(getProfileRoute, async (c) => {

@@ -11,7 +11,6 @@ import {
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import {
   authenticateVendorWithinLimits,
@@ -124,9 +123,6 @@ const shareRoute = createRoute({
 export function createRelationshipRoutes(deps: GrantDeps & VendorDeps & VendorRateLimitDeps & SessionDeps) {
   const router = createRouter();
   router.use('/v1/erasure/acknowledge', limitVendorRequests(deps));
-  router.use('/v1/me/relationships/*', requireOwner(deps));
-  router.use('/v1/me/erasures', requireOwner(deps));
-  router.use('/v1/me/grants/share', requireOwner(deps));
   const noStore = { 'cache-control': 'no-store' };
 
   return router

@@ -1,5 +1,4 @@
 import {
-  type AgreementRef,
   DEFAULT_ERASURE_DAYS,
   type ErasureAcknowledged,
   type ErasureView,
@@ -11,6 +10,7 @@ import { emitEvent } from '../events/event.service.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import { revokeInTransaction } from '../grants/grant.service.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
+import { grantTermsOf } from '../grants/grant.table.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -82,12 +82,13 @@ export async function endRelationship(
       await lockGrant(trx, grant.id, 'update');
     }
     // One goodbye at a time per owner: a second click waits here, then finds it ended.
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     if (!(await isLive(trx, ownerId, clientId))) throw new KithError('RELATIONSHIP_NOT_FOUND');
 
     const revokedGrantIds: string[] = [];
     for (const grant of grants) {
-      if (await revokeInTransaction(deps, trx, grant, 'owner')) revokedGrantIds.push(grant.id);
+      if (await revokeInTransaction(deps, trx, grant, 'owner', owner)) revokedGrantIds.push(grant.id);
     }
     const now = deps.clock.now();
     // The owner's terms say how long the vendor may keep the data after goodbye.
@@ -116,13 +117,17 @@ export async function endRelationship(
       data: { sub: subject, erasure_id: erasure.id, deadline: new Date(erasure.deadline).toISOString() },
       at: now,
     });
-    await appendAccessLog(trx, {
-      ownerId,
-      at: now,
-      action: 'relationship.ended',
-      clientId,
-      detail: { grantIds: revokedGrantIds, erasureId: erasure.id, erasureDays },
-    });
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'relationship.ended',
+        clientId,
+        detail: { grantIds: revokedGrantIds, erasureId: erasure.id, erasureDays },
+      },
+      owner,
+    );
     return { revokedGrantIds, erasure: toErasure(erasure, now) };
   });
 }
@@ -232,7 +237,8 @@ function toErasure(row: ErasureRequestRow, now: number): Erasure {
 /** The shortest retention the agreements of these grants allow, within the erasure range; undefined if none has terms. */
 function retentionDaysOf(grants: readonly GrantRow[]): number | undefined {
   const days = grants.flatMap((grant) => {
-    const agreement = grant.terms ? findAgreement(JSON.parse(grant.terms) as AgreementRef) : undefined;
+    const terms = grantTermsOf(grant);
+    const agreement = terms ? findAgreement(terms) : undefined;
     return agreement ? [agreement.terms.retention_days] : [];
   });
   if (days.length === 0) return undefined;

@@ -1,11 +1,10 @@
 import { type FieldPath, isFieldPath, type Purpose, purposes } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
 import { emitEvent } from '../events/event.service.ts';
-import { findLiveGrants, insertGrant } from '../grants/grant.repository.ts';
+import { findLiveGrants } from '../grants/grant.repository.ts';
+import { issueGrant } from '../grants/grant.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
-import { pairwiseSubject } from '../grants/pairwise-subject.ts';
 import { KithError } from '../http/kith-error.ts';
-import { newId } from '../ids.ts';
 import { lockOwner } from '../owners/lock-owner.ts';
 
 /** What the owner shares, unasked, and with whom. */
@@ -45,7 +44,8 @@ export async function shareFields(
 
   return deps.db.transaction().execute(async (trx) => {
     // The owner's row first, before any grant insert takes a key-share lock on it (see approveGrantRequest).
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const now = deps.clock.now();
     const shared: { id: string; clientId: string }[] = [];
     for (const clientId of clientIds) {
@@ -53,35 +53,27 @@ export async function shareFields(
       if ((await findLiveGrants(trx, ownerId, now, clientId)).length === 0) {
         throw new KithError('RELATIONSHIP_NOT_FOUND', { detail: `No live relationship with ${clientId}.` });
       }
-      const id = newId('grt');
-      const subject = pairwiseSubject(deps.keys, ownerId, clientId);
-      const expiresAt = now + durationSeconds * 1000;
-      await insertGrant(trx, {
-        id,
-        owner_id: ownerId,
-        client_id: clientId,
-        subject,
-        fields: JSON.stringify(fields),
-        purpose: input.purpose,
-        contact: null,
-        created_at: now,
-        expires_at: expiresAt,
-        collected_at: null,
-        jkt: null,
-        token_hash: null,
-        receipt: null,
-        revoked_at: null,
-        revoked_by: null,
-        origin: 'owner',
-      });
-      await appendAccessLog(trx, {
+      const { id, subject, expiresAt } = await issueGrant(trx, deps.keys, {
         ownerId,
-        at: now,
-        action: 'grant.shared',
         clientId,
-        grantId: id,
-        detail: { fields, purpose: input.purpose, durationSeconds },
+        fields: fields as FieldPath[],
+        purpose: input.purpose,
+        durationSeconds,
+        origin: 'owner',
+        at: now,
       });
+      await appendAccessLog(
+        trx,
+        {
+          ownerId,
+          at: now,
+          action: 'grant.shared',
+          clientId,
+          grantId: id,
+          detail: { fields, purpose: input.purpose, durationSeconds },
+        },
+        owner,
+      );
       await emitEvent(trx, {
         ownerId,
         clientId,

@@ -3,7 +3,6 @@ import { ownerTermsSchema, setTermsInputSchema } from '@kith/schemas';
 import { clientIdOfKey } from '../http/client-id-param.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
-import { requireOwner } from '../owners/require-owner.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import { readOwnerTerms, setProfferedTerms, type TermsDeps } from './terms.service.ts';
 
@@ -68,9 +67,6 @@ const setVendorRoute = createRoute({
 /** The owner's own terms: which standard agreement they proffer, by default and per vendor. */
 export function createTermsRoutes(deps: TermsDeps & SessionDeps) {
   const router = createRouter();
-  const owner = requireOwner(deps);
-  router.use('/v1/me/terms', owner);
-  router.use('/v1/me/vendors/:key/terms', owner);
   const noStore = { 'cache-control': 'no-store' };
   return router
     .openapi(readRoute, async (c) => c.json(await readOwnerTerms(deps.db, c.get('owner').id), 200, noStore))

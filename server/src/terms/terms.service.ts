@@ -68,7 +68,8 @@ export async function setProfferedTerms(
   const clientId = input.clientId ?? DEFAULT_TERMS_CLIENT;
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    await lockOwner(trx, ownerId);
+    const owner = await lockOwner(trx, ownerId);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const live = await findLiveGrants(trx, ownerId, now);
     // Only vendors that collected a grant hold terms to be told about (findLiveGrants answers only those).
     const vendors = [...new Set(live.map((g) => g.client_id))].filter(
@@ -97,13 +98,17 @@ export async function setProfferedTerms(
       });
     }
     await emitEvents(trx, events);
-    await appendAccessLog(trx, {
-      ownerId,
-      at: now,
-      action: 'terms.changed',
-      ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
-      detail: { agreement: agreement ? agreementRef(agreement) : null, vendorsTold: events.length },
-    });
+    await appendAccessLog(
+      trx,
+      {
+        ownerId,
+        at: now,
+        action: 'terms.changed',
+        ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
+        detail: { agreement: agreement ? agreementRef(agreement) : null, vendorsTold: events.length },
+      },
+      owner,
+    );
     return readOwnerTerms(trx, ownerId);
   });
 }

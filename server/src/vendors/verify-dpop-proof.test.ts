@@ -75,7 +75,7 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
 
   beforeAll(async () => {
     tv = await openTestVault(database(), { env: { KITH_PUBLIC_URL: 'https://vault.example' } });
-    deps = { db: tv.vault.db, clock: tv.clock, config: tv.config };
+    deps = { db: tv.vault.db, clock: tv.clock, config: tv.config, ed25519: tv.vault.ed25519 };
   });
   afterAll(() => tv?.close());
 

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { KithError } from '../http/kith-error.ts';
-import { createEd25519Verifier } from './ed25519-verifier.ts';
+import type { Ed25519Verifier } from './ed25519-verifier.ts';
 import { importVendorJwk } from './public-jwk.ts';
 import { jtiKey, useJtiOnce } from './replay-cache.ts';
 
@@ -13,6 +13,8 @@ export interface DpopDeps {
   db: Db;
   clock: Clock;
   config: Pick<Config, 'publicUrl'>;
+  /** Ed25519 proofs' signatures, checked on a thread of their own in batches; one per vault (vault.ts). */
+  ed25519: Ed25519Verifier;
 }
 
 export interface VerifyDpopProofInput {
@@ -60,9 +62,6 @@ interface ProofKey {
   jwk: JWK;
   jkt: string;
 }
-
-/** Ed25519 proofs' signatures, checked on a thread of their own in batches. */
-const ed25519 = createEd25519Verifier();
 
 /**
  * Vendors sign every proof with the same few keys: each header is parsed and
@@ -127,7 +126,7 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   // §4.3 (6): the JWT signature verifies with the public key in the jwk header.
   const signingInput = Buffer.from(proof.slice(0, encodedHeader.length + 1 + encodedPayload.length));
   const signature = Buffer.from(encodedSignature, 'base64url');
-  if (!(await signatureVerifies(proofKey, signingInput, signature)))
+  if (!(await signatureVerifies(deps.ed25519, proofKey, signingInput, signature)))
     throw refuse('the signature does not verify');
   const payload = parseJsonObject(encodedPayload);
   if (!payload) throw refuse('the proof payload is not a JSON object');
@@ -220,7 +219,12 @@ function rememberProofKey(encodedHeader: string, proofKey: ProofKey) {
  * The signature check, off the event loop: Ed25519 (what vendors sign with
  * by default) on the batching verifier's thread, ES256 on libuv's pool.
  */
-function signatureVerifies(proofKey: ProofKey, signingInput: Buffer, signature: Buffer): Promise<boolean> {
+function signatureVerifies(
+  ed25519: Ed25519Verifier,
+  proofKey: ProofKey,
+  signingInput: Buffer,
+  signature: Buffer,
+): Promise<boolean> {
   if (proofKey.raw !== undefined) return ed25519.verify(proofKey.raw, signingInput, signature);
   return new Promise((resolve) => {
     // A signature OpenSSL cannot even parse does not verify.

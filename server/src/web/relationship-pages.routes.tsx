@@ -1,5 +1,5 @@
 import { isFieldPath, type Purpose, purposes } from '@kith/schemas';
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { listOwnerGrants } from '../grants/grant.service.ts';
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
