@@ -63,7 +63,7 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
     const { id } = await pendingRequest();
     const html = await (await tv.app.request(`/approve/${id}`, { headers: { cookie } })).text();
     const sentence = /They also ask to contact you by([\s\S]*?)\./.exec(html)?.[1] ?? '';
-    expect(sentence).toContain('text message, app notification');
+    expect(sentence).toContain('text message or app notification');
     expect(sentence).not.toMatch(/\bsms\b|\bpush\b/);
   });
 

@@ -449,6 +449,7 @@ describeEachDatabase(
       while (vault.clock.now() <= lastGoodbye) await new Promise((resolve) => setTimeout(resolve, 1));
       await approveGrantRequest(deps(), owner.owner.id, await pendingRequest(clientId), {
         optionalFields: [],
+        contact: true,
       });
       const { erasure } = await endRelationship(deps(), owner.owner.id, clientId);
       lastGoodbye = erasure.requestedAt;
@@ -480,7 +481,7 @@ describeEachDatabase(
       await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
         method: 'POST',
         cookie: owner.cookie,
-        json: { optionalFields: [] },
+        json: { optionalFields: [], contact: true },
       });
       ({ grant, grantId } = await shop.client.collectGrant({ requestId: request.id }));
       state = await watchState(database());

@@ -7,6 +7,7 @@ import type {
   VendorMetadata,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
+import { approvalContact } from '../contact/approval-contact.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import type { SigningKeyDeps } from '../keys/signing-key.service.ts';
@@ -168,14 +169,15 @@ function pendingOrThrow(deps: GrantDeps, row: GrantRequestRow | undefined): Pend
 
 /**
  * The owner approves: the grant is created with the required fields plus the
- * optional ones the owner kept, for at most the duration asked. The vendor
- * collects it next, by redirect code or by polling.
+ * optional ones the owner kept, for at most the duration asked, and the
+ * contact asked for only if the owner let them (`approvalContact`). The
+ * vendor collects it next, by redirect code or by polling.
  */
 export async function approveGrantRequest(
   deps: GrantDeps,
   ownerId: string,
   requestId: string,
-  choice: { optionalFields: string[]; durationSeconds?: number; agreement?: string },
+  choice: { optionalFields: string[]; contact: boolean; durationSeconds?: number; agreement?: string },
 ): Promise<{ grantId: string; redirectTo: string | null }> {
   const request = await findPendingGrantRequest(deps, { id: requestId });
   const now = deps.clock.now();
@@ -195,6 +197,8 @@ export async function approveGrantRequest(
     // (the foreign key), and upgrading that to the access log's update lock
     // deadlocks against a second approval doing the same (PostgreSQL).
     await lockOwner(trx, ownerId);
+    // Read under the owner's lock: the limit stored is the one their profile sets now.
+    const contact = await approvalContact(deps, trx, ownerId, request.clientId, terms.contact, choice.contact);
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,
@@ -212,7 +216,7 @@ export async function approveGrantRequest(
       subject: pairwiseSubject(deps.keys, ownerId, request.clientId),
       fields: JSON.stringify(fields),
       purpose: request.purpose,
-      contact: terms.contact ? JSON.stringify(terms.contact) : null,
+      contact: contact ? JSON.stringify(contact) : null,
       terms: terms.ref ? JSON.stringify(terms.ref) : null,
       terms_acceptance: terms.ref ? request.termsAssertion : null,
       created_at: now,

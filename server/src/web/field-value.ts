@@ -1,4 +1,5 @@
 import type { FieldPath } from '@kith/schemas';
+import { channelWords } from './contact-words.ts';
 
 /**
  * A stored value as a person reads it on the approval page: strings as they
@@ -7,6 +8,7 @@ import type { FieldPath } from '@kith/schemas';
 export function describeFieldValue(path: FieldPath | string, value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (path === 'contact.channels' && typeof value === 'string') return channelWords(value);
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   if (Array.isArray(value)) return value.map((v) => describeFieldValue(path, v)).join(', ');
   const record = value as Record<string, unknown>;

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
+import { approvalContact } from '../contact/approval-contact.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
 import {
   listContactEvents,
@@ -10,6 +11,7 @@ import {
   updateVendorContactTerms,
 } from '../contact/contact-terms.service.ts';
 import { deliveryHealth } from '../events/delivery.service.ts';
+import { agreedTerms } from '../grants/agreed-terms.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
 import {
   approveGrantRequest,
@@ -17,6 +19,7 @@ import {
   findPendingGrantRequest,
   findPendingGrantRequestByUserCode,
   type GrantDeps,
+  type PendingGrantRequest,
 } from '../grants/grant-request.service.ts';
 import { type VendorDisplay, vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -101,9 +104,24 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     }
     if (request.redirectUri) c.set('cspFormActions', [new URL(request.redirectUri).origin]);
     const terms = await approveTerms(deps.db, c.get('owner').id, request);
+    const contact = await approvalContact(
+      deps,
+      deps.db,
+      c.get('owner').id,
+      request.clientId,
+      await contactUnderTerms(deps, c.get('owner').id, request),
+      true,
+    );
     return render(
       c,
-      <ApprovePage {...chrome(c)} request={request} vendor={vendor} values={values} terms={terms} />,
+      <ApprovePage
+        {...chrome(c)}
+        request={request}
+        vendor={vendor}
+        values={values}
+        terms={terms}
+        contact={contact}
+      />,
     );
   });
 
@@ -124,6 +142,8 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
       const agreement = formString(body, 'agreement');
       ({ redirectTo } = await approveGrantRequest(deps, ownerId, id, {
         optionalFields,
+        // An opt-in: a form without the box ticked allows no contact.
+        contact: formString(body, 'contact') === 'yes',
         ...(Number.isInteger(duration) && duration > 0 ? { durationSeconds: duration } : {}),
         ...(agreement ? { agreement } : {}),
       }));
@@ -252,6 +272,20 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
   app.route('/', createRelationshipPageRoutes(deps));
 
   return app;
+}
+
+/**
+ * The vendor's contact ask as the agreement the owner proffers caps it, as
+ * approving will; as asked when the vendor did not accept that agreement
+ * (the page says so, and approving under it is refused).
+ */
+async function contactUnderTerms(deps: GrantDeps, ownerId: string, request: PendingGrantRequest) {
+  try {
+    return (await agreedTerms(deps.db, ownerId, request, undefined)).contact;
+  } catch (error) {
+    if (error instanceof KithError && error.code === 'TERMS_NOT_ACCEPTED') return request.contact;
+    throw error;
+  }
 }
 
 /** Each vendor the owner ever granted to, live ones first. */
