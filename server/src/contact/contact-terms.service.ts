@@ -14,6 +14,7 @@ import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { findLiveGrants } from '../grants/grant.repository.ts';
+import { findRequestedContacts } from '../grants/grant-request.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import { KithError } from '../http/kith-error.ts';
 import { findOwnerById, lockOwner } from '../owners/owner.repository.ts';
@@ -199,6 +200,23 @@ export async function listContactEvents(
     reason: row.reason,
     at: new Date(Number(row.at)).toISOString(),
   }));
+}
+
+/**
+ * The channels the vendor asked for, by grant: what its request asked, not
+ * what the owner allowed. A grant the owner shared unasked asked none.
+ */
+export async function channelsAskedByGrant(
+  deps: Pick<ContactDeps, 'db'>,
+  ownerId: string,
+  clientId: string,
+): Promise<Record<string, ContactChannel[]>> {
+  const asked: Record<string, ContactChannel[]> = {};
+  for (const row of await findRequestedContacts(deps.db, ownerId, clientId)) {
+    if (row.grant_id === null) continue;
+    asked[row.grant_id] = row.contact ? (JSON.parse(row.contact) as { channels: ContactChannel[] }).channels : [];
+  }
+  return asked;
 }
 
 async function vendorTermsView(

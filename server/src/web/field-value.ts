@@ -1,4 +1,4 @@
-import type { FieldPath } from '@kith/schemas';
+import { type FieldPath, findProfileField } from '@kith/schemas';
 import { channelWords } from './contact-words.ts';
 
 /**
@@ -45,4 +45,9 @@ export function describeDuration(seconds: number): string {
   if (days >= 1) return `${days} day${days === 1 ? '' : 's'}`;
   const hours = Math.max(1, Math.round(seconds / 3600));
   return `${hours} hour${hours === 1 ? '' : 's'}`;
+}
+
+/** A field's name for people: "Phone number", not `phone_number`. */
+export function fieldLabel(path: string): string {
+  return findProfileField(path)?.label ?? path;
 }

@@ -5,6 +5,7 @@ import { listAccessLog } from '../audit/audit.service.ts';
 import { approvalContact } from '../contact/approval-contact.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
 import {
+  channelsAskedByGrant,
   listContactEvents,
   readVendorContactTerms,
   setDoNotContact,
@@ -34,6 +35,7 @@ import { describeFieldValue } from './field-value.ts';
 import { ActivityPage } from './pages/activity.page.tsx';
 import { ApprovePage } from './pages/approve.page.tsx';
 import { ApproveCodePage } from './pages/approve-code.page.tsx';
+import { CONTACT_ATTEMPT_ACTIONS } from './pages/contact.section.tsx';
 import { DecidedPage } from './pages/decided.page.tsx';
 import { VendorPage } from './pages/vendor.page.tsx';
 import { type VendorSummary, VendorsPage } from './pages/vendors.page.tsx';
@@ -166,11 +168,13 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     const ownerId = c.get('owner').id;
     const grants = await listOwnerGrants(deps, ownerId, clientId);
     if (grants.length === 0) throw new KithError('NOT_FOUND');
-    const [vendor, log, contactTerms, contactEvents] = await Promise.all([
+    const [vendor, log, contactTerms, contactEvents, askedByGrant] = await Promise.all([
       vendorDisplay(deps.db, clientId),
-      listAccessLog(deps.db, ownerId, { clientId, limit: 100 }),
+      // Contact attempts have their own list in the contact section: once is enough.
+      listAccessLog(deps.db, ownerId, { clientId, limit: 100, exceptActions: CONTACT_ATTEMPT_ACTIONS }),
       readVendorContactTerms(deps, ownerId, clientId),
       listContactEvents(deps, ownerId, clientId),
+      channelsAskedByGrant(deps, ownerId, clientId),
     ]);
     const [relationship, health] = await Promise.all([
       readRelationship(deps, ownerId, clientId),
@@ -199,6 +203,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
           vendorKey: c.req.param('key'),
           terms: contactTerms,
           events: contactEvents,
+          askedByGrant,
           saved: c.req.query('contact') === 'saved',
           invalid: c.req.query('contact') === 'invalid',
         }}
