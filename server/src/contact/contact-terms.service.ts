@@ -14,8 +14,8 @@ import { appendAccessLog } from '../audit/audit.service.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import { emitEvent } from '../events/event.service.ts';
 import { findLiveGrants } from '../grants/grant.repository.ts';
-import { findRequestedContacts } from '../grants/grant-request.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
+import { findRequestedContacts } from '../grants/grant-request.repository.ts';
 import { KithError } from '../http/kith-error.ts';
 import { findOwnerById, lockOwner } from '../owners/owner.repository.ts';
 import type { OwnerRow } from '../owners/owner.table.ts';
@@ -214,7 +214,9 @@ export async function channelsAskedByGrant(
   const asked: Record<string, ContactChannel[]> = {};
   for (const row of await findRequestedContacts(deps.db, ownerId, clientId)) {
     if (row.grant_id === null) continue;
-    asked[row.grant_id] = row.contact ? (JSON.parse(row.contact) as { channels: ContactChannel[] }).channels : [];
+    asked[row.grant_id] = row.contact
+      ? (JSON.parse(row.contact) as { channels: ContactChannel[] }).channels
+      : [];
   }
   return asked;
 }

@@ -198,7 +198,14 @@ export async function approveGrantRequest(
     // deadlocks against a second approval doing the same (PostgreSQL).
     await lockOwner(trx, ownerId);
     // Read under the owner's lock: the limit stored is the one their profile sets now.
-    const contact = await approvalContact(deps, trx, ownerId, request.clientId, terms.contact, choice.contact);
+    const contact = await approvalContact(
+      deps,
+      trx,
+      ownerId,
+      request.clientId,
+      terms.contact,
+      choice.contact,
+    );
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,

@@ -67,7 +67,7 @@ const approveRoute = createRoute({
   summary: 'Approve, keeping some optional fields and perhaps a shorter duration',
   description:
     'The body must say what is approved: `optionalFields` lists the optional fields to share, and is required even ' +
-    'when empty; `contact` says whether the vendor may contact the owner as it asked (within the owner\'s own ' +
+    "when empty; `contact` says whether the vendor may contact the owner as it asked (within the owner's own " +
     'limits), and is required even when false. A bodiless request is `UNSUPPORTED_MEDIA_TYPE` and `{}` is ' +
     '`VALIDATION_FAILED`: neither is consent.',
   request: {

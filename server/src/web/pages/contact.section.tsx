@@ -1,9 +1,4 @@
-import {
-  type ContactChannel,
-  type ContactEventView,
-  type ContactReason,
-  type VendorContactTermsView,
-} from '@kith/schemas';
+import type { ContactChannel, ContactEventView, ContactReason, VendorContactTermsView } from '@kith/schemas';
 import { channelList, channelWords, timesWords } from '../contact-words.ts';
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';

@@ -1,9 +1,4 @@
-import {
-  type Purpose,
-  profileFields,
-  purposeIds,
-  purposes,
-} from '@kith/schemas';
+import { type Purpose, profileFields, purposeIds, purposes } from '@kith/schemas';
 import type { DeliveryHealth } from '../../events/delivery.service.ts';
 import type { Erasure, Relationship } from '../../relationships/relationship.service.ts';
 import { CsrfField } from '../csrf.tsx';
@@ -57,8 +52,8 @@ export function RelationshipSection(props: RelationshipSectionProps) {
       {!relationship.ended && (
         <>
           <p class="field__hint">
-            Revokes every grant at once and asks <VendorName name={vendorName} /> to erase everything it
-            holds about you. You confirm on the next page.
+            Revokes every grant at once and asks <VendorName name={vendorName} /> to erase everything it holds
+            about you. You confirm on the next page.
           </p>
           <p>
             <a class="button button--danger" href={`/vendors/${props.vendorKey}/end`} data-kith="end-link">
