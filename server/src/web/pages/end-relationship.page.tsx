@@ -76,7 +76,9 @@ export function EndRelationshipPage(props: EndRelationshipPageProps) {
         </div>
         <div class="form-actions">
           <button type="submit" class="button button--danger">
-            End relationship with <VendorName name={vendor.name} />
+            <span>
+              End relationship with <VendorName name={vendor.name} />
+            </span>
           </button>
           <a class="button button--secondary" href={back}>
             Keep it

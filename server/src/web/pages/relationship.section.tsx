@@ -57,7 +57,10 @@ export function RelationshipSection(props: RelationshipSectionProps) {
           </p>
           <p>
             <a class="button button--danger" href={`/vendors/${props.vendorKey}/end`} data-kith="end-link">
-              End relationship with <VendorName name={vendorName} />
+              {/* One flex item, so a wrapped name flows as text instead of a second column. */}
+              <span>
+                End relationship with <VendorName name={vendorName} />
+              </span>
             </a>
           </p>
         </>
