@@ -125,7 +125,7 @@ describeWithBrowser('consent on the owner pages, as a new owner meets them (Chro
       // Attempts in one millisecond may list in either order.
       expect(answers.map((a) => a.join(' | ')).sort()).toEqual([
         'Asked whether they may | Email, service | Refused: not a way you allow',
-        'Asked whether they may | Email, service | Refused: not asked for when you approved',
+        'Asked whether they may | Email, service | Refused: not asked for on this grant',
         'Asked whether they may | Text message, service | Refused: not a way you allow',
         'Contact | Text message, service | Allowed',
       ]);

@@ -12,6 +12,16 @@ export function channelWords(channel: string): string {
 }
 
 /**
+ * A contact channel as a label on its own: "Text message".
+ *
+ * @example
+ * channelLabel('push') // 'App notification'
+ */
+export function channelLabel(channel: string): string {
+  return isChannel(channel) ? contactChannelLabels[channel] : channel;
+}
+
+/**
  * Channels as a list in a sentence: "email, text message or post".
  *
  * @example

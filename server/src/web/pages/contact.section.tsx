@@ -1,5 +1,5 @@
 import type { ContactChannel, ContactEventView, ContactReason, VendorContactTermsView } from '@kith/schemas';
-import { channelList, channelWords, timesWords } from '../contact-words.ts';
+import { channelLabel, channelList, timesWords } from '../contact-words.ts';
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Notice } from '../layout.tsx';
@@ -86,7 +86,7 @@ export function ContactSection(props: ContactSectionProps) {
                     value={channel}
                     checked={override.channels === null || override.channels.includes(channel)}
                   />
-                  <label for={`contact-channel-${channel}`}>{capitalised(channelWords(channel))}</label>
+                  <label for={`contact-channel-${channel}`}>{channelLabel(channel)}</label>
                 </div>
               ))}
             </div>
@@ -192,8 +192,7 @@ export function ContactSection(props: ContactSectionProps) {
                 <td>{formatMoment(Date.parse(event.at))}</td>
                 <td>{event.kind === 'contact' ? 'Contact' : 'Asked whether they may'}</td>
                 <td>
-                  {capitalised(channelWords(event.channel))},{' '}
-                  {event.purpose === 'marketing' ? 'marketing' : 'service'}
+                  {channelLabel(event.channel)}, {event.purpose === 'marketing' ? 'marketing' : 'service'}
                 </td>
                 <td>{answerText(event, props.askedByGrant)}</td>
               </tr>
@@ -228,11 +227,7 @@ function summary(vendorName: string, terms: VendorContactTermsView): string {
 function answerText(event: ContactEventView, askedByGrant: Record<string, ContactChannel[]>): string {
   const asked = askedByGrant[event.grantId] ?? [];
   if (event.reason === 'channel_not_allowed' && !asked.includes(event.channel)) {
-    return 'Refused: not asked for when you approved';
+    return 'Refused: not asked for on this grant';
   }
   return reasonText[event.reason];
-}
-
-function capitalised(words: string): string {
-  return words.charAt(0).toUpperCase() + words.slice(1);
 }
