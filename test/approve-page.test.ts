@@ -63,8 +63,55 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
     const { id } = await pendingRequest();
     const html = await (await tv.app.request(`/approve/${id}`, { headers: { cookie } })).text();
     const sentence = /They also ask to contact you by([\s\S]*?)\./.exec(html)?.[1] ?? '';
-    expect(sentence).toContain('text message, app notification');
+    expect(sentence).toContain('text message or app notification');
     expect(sentence).not.toMatch(/\bsms\b|\bpush\b/);
+  });
+
+  /** Answers the request through the page's form, as a browser without JavaScript would. */
+  async function approveByForm(id: string, form: Record<string, string>) {
+    const page = await tv.app.request(`/approve/${id}`, { headers: { cookie } });
+    const csrf = page.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('__Host-kith_csrf='))
+      ?.split(';')[0];
+    const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const res = await tv.app.request(`/approve/${id}`, {
+      method: 'POST',
+      headers: {
+        cookie: `${cookie}; ${csrf}`,
+        origin: tv.config.publicUrl.origin,
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ _csrf: token, decision: 'approve', ...form }),
+    });
+    expect(res.status).toBe(200);
+    const row = await tv.vault.db
+      .selectFrom('grant_requests')
+      .innerJoin('grants', 'grants.id', 'grant_requests.grant_id')
+      .select('grants.contact')
+      .where('grant_requests.id', '=', id)
+      .executeTakeFirstOrThrow();
+    return row.contact === null ? null : (JSON.parse(row.contact) as unknown);
+  }
+
+  it('asks contact as an opt-in that starts unticked, at the weekly limit that will apply', async () => {
+    const { id } = await pendingRequest();
+    const html = await (await tv.app.request(`/approve/${id}`, { headers: { cookie } })).text();
+    const box = /<input[^>]*id="contact"[^>]*>/.exec(html)?.[0] ?? '';
+    expect(box).toMatch(/type="checkbox"/);
+    expect(box).not.toMatch(/\bchecked\b/);
+    expect(html).toContain('<label for="contact">Let them contact me</label>');
+    expect(/data-kith="contact-limit">([^<]*)</.exec(html)?.[1]).toBe('twice a week');
+  });
+
+  it('approves without contact when the opt-in is left unticked, and with the limit shown when ticked', async () => {
+    expect(await approveByForm((await pendingRequest()).id, {})).toBeNull();
+    expect(await approveByForm((await pendingRequest()).id, { contact: 'yes' })).toEqual({
+      channels: ['sms', 'push'],
+      purposes: ['service'],
+      max_per_week: 2,
+    });
   });
 
   it('styles the code box like every other text field (the stylesheet matches input[type="text"])', async () => {

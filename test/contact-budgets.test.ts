@@ -47,7 +47,7 @@ describeEachDatabase('contact terms and budgets (SDK over HTTP)', (database) => 
     const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie: owner.cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     expect(approved.status).toBe(200);
     const collected = await shop.client.collectGrant({ requestId: request.id });

@@ -31,7 +31,7 @@ describeEachDatabase('contact terms on the vendor page (no JavaScript)', (databa
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     const { grant } = await shop.client.collectGrant({ requestId: request.id });
 

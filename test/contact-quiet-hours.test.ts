@@ -53,7 +53,7 @@ describeEachDatabase('quiet hours across daylight-saving changes (SDK over HTTP)
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     ({ grant } = await client.collectGrant({ requestId: request.id }));
   });

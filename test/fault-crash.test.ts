@@ -116,7 +116,7 @@ describeEachDatabase('crash: kill -9 under a write load loses no acknowledged wr
             'sec-fetch-site': 'same-origin',
             'content-type': 'application/json',
           },
-          body: '{"optionalFields":[]}',
+          body: '{"optionalFields":[],"contact":true}',
         });
         if (!approve.ok) {
           unexpected.push(`approve answered ${approve.status}`);

@@ -94,7 +94,7 @@ describeEachDatabase(
         const approved = await requestJson(vault.app, `/v1/me/grant-requests/${requestId}/approve`, {
           method: 'POST',
           cookie: owner.cookie,
-          json: { optionalFields: [] },
+          json: { optionalFields: [], contact: true },
         });
         if (approved.status !== 200) throw new Error(`approve answered ${approved.status}`);
       }

@@ -44,7 +44,7 @@ describeEachDatabase('revoke vs redeem: 200 concurrent redeems while a revoke co
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie: owner.cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     return shop.client.collectGrant({ requestId: request.id });
   }

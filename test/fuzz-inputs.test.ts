@@ -449,6 +449,7 @@ describeEachDatabase(
       if (vault.clock.now() <= lastGoodbye) vault.clock.advance(lastGoodbye + 1 - vault.clock.now());
       await approveGrantRequest(deps(), owner.owner.id, await pendingRequest(clientId), {
         optionalFields: [],
+        contact: true,
       });
       const { erasure } = await endRelationship(deps(), owner.owner.id, clientId);
       lastGoodbye = erasure.requestedAt;
@@ -480,7 +481,7 @@ describeEachDatabase(
       await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
         method: 'POST',
         cookie: owner.cookie,
-        json: { optionalFields: [] },
+        json: { optionalFields: [], contact: true },
       });
       ({ grant, grantId } = await shop.client.collectGrant({ requestId: request.id }));
       state = await watchState(database());

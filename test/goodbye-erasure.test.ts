@@ -37,7 +37,7 @@ describeEachDatabase(
       await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
         method: 'POST',
         cookie: owner.cookie,
-        json: { optionalFields: [] },
+        json: { optionalFields: [], contact: true },
       });
       return vendor.client.collectGrant({ requestId: request.id });
     }

@@ -36,7 +36,7 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     grant = (await shop.client.collectGrant({ requestId: request.id })).grant;
     claims = decodeJwt(grant) as Record<string, unknown>;

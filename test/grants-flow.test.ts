@@ -68,7 +68,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
     expect(seen.body).toMatchObject({ vendorName: 'Corner Shop', optionalFields: ['phone_number'] });
 
     expect(await codeOf(shop.client.collectGrant({ requestId: request.id }))).toBe('AUTHORIZATION_PENDING');
-    expect((await approve(request.id, { optionalFields: [] })).status).toBe(200);
+    expect((await approve(request.id, { optionalFields: [], contact: true })).status).toBe(200);
 
     const grant = await shop.client.collectGrant({ requestId: request.id });
     expect(grant.fields.sort()).toEqual(['address', 'email', 'name']);
@@ -188,7 +188,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       },
     );
     expect(seen.body.id).toBe(request.id);
-    await approve(seen.body.id, { optionalFields: [] });
+    await approve(seen.body.id, { optionalFields: [], contact: true });
     const grant = await waiting;
     expect(grant.fields).toEqual(['email']);
   });
@@ -201,7 +201,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       redirectUri: `${shop.origin}/kith/callback`,
       state: 'cart-42',
     });
-    const decision = await approve(request.id, { optionalFields: [] });
+    const decision = await approve(request.id, { optionalFields: [], contact: true });
     const redirect = new URL(decision.body.redirectTo as string);
     expect(redirect.origin + redirect.pathname).toBe(`${shop.origin}/kith/callback`);
     expect(redirect.searchParams.get('state')).toBe('cart-42');
@@ -237,7 +237,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
         purpose: 'personalisation',
         duration: '1d',
       });
-      await approve(request.id, { optionalFields: [] });
+      await approve(request.id, { optionalFields: [], contact: true });
       grants.push(await vendor.client.collectGrant({ requestId: request.id }));
     }
     const [a, b, c] = grants;
@@ -251,7 +251,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       purpose: 'personalisation',
       duration: '1d',
     });
-    await approve(request.id, { optionalFields: [] }, other.cookie);
+    await approve(request.id, { optionalFields: [], contact: true }, other.cookie);
     expect((await shop.client.collectGrant({ requestId: request.id })).sub).not.toBe(a?.sub);
   });
 
@@ -263,7 +263,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       ),
     );
     const answers = await Promise.all(
-      requests.map((r) => approve(r.id, { optionalFields: [] }, other.cookie)),
+      requests.map((r) => approve(r.id, { optionalFields: [], contact: true }, other.cookie)),
     );
     expect(answers.map((a) => a.status)).toEqual(requests.map(() => 200));
     const verified = await requestJson(vault.app, '/v1/me/access-log/verify', { cookie: other.cookie });
@@ -276,7 +276,7 @@ describeEachDatabase('grants end to end (SDK over HTTP, owner API)', (database) 
       purpose: 'customer_care',
       duration: '1d',
     });
-    await approve(request.id, { optionalFields: [] });
+    await approve(request.id, { optionalFields: [], contact: true });
     const grant = await shop.client.collectGrant({ requestId: request.id });
     await shop.client.relinquish(grant.grant);
     expect(await codeOf(shop.client.redeem(grant.grant))).toBe('GRANT_REVOKED');

@@ -39,7 +39,7 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie: owner.cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     return (await vendor.client.collectGrant({ requestId: request.id })).grant;
   }

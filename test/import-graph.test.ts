@@ -23,6 +23,7 @@ const SERVER_LAYERS = [
       'grants',
       'audit',
       'events',
+      'contact-rules',
       'contact',
       'relationships',
       'terms',

@@ -111,7 +111,7 @@ describeEachDatabase('owner writes come from the vault itself (CSRF on the owner
     const approved = await requestJson<{ grantId: string }>(
       vault.app,
       `/v1/me/grant-requests/${grantId}/approve`,
-      { method: 'POST', cookie: owner.cookie, json: { optionalFields: [] } },
+      { method: 'POST', cookie: owner.cookie, json: { optionalFields: [], contact: true } },
     );
     expect(approved.status).toBe(200);
     for (const path of [
@@ -186,7 +186,7 @@ describeEachDatabase('owner writes come from the vault itself (CSRF on the owner
       'POST',
       `/v1/me/grant-requests/${id}/approve`,
       { ...sameOrigin, 'content-type': 'text/plain' },
-      '{"optionalFields":[]}',
+      '{"optionalFields":[],"contact":true}',
     );
     expect(plain.status).toBe(415);
     expect(await plain.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
@@ -199,7 +199,10 @@ describeEachDatabase('owner writes come from the vault itself (CSRF on the owner
     expect(empty.status).toBe(400);
     expect(await empty.json()).toMatchObject({
       code: 'VALIDATION_FAILED',
-      errors: [expect.objectContaining({ path: '/optionalFields' })],
+      errors: [
+        expect.objectContaining({ path: '/optionalFields' }),
+        expect.objectContaining({ path: '/contact' }),
+      ],
     });
     expect(await isPending(id)).toBe(true);
     // Saying what is approved, even "no optional field", is an approval.
@@ -207,7 +210,7 @@ describeEachDatabase('owner writes come from the vault itself (CSRF on the owner
       'POST',
       `/v1/me/grant-requests/${id}/approve`,
       { ...sameOrigin, 'content-type': 'application/json' },
-      '{"optionalFields":[]}',
+      '{"optionalFields":[],"contact":true}',
     );
     expect(approved.status).toBe(200);
     expect(await isPending(id)).toBe(false);

@@ -50,7 +50,7 @@ describeEachDatabase('the owner proffers terms, the vendor accepts them (SDK ove
     requestJson<{ code?: string; detail?: string }>(vault.app, `/v1/me/grant-requests/${id}/approve`, {
       method: 'POST',
       cookie: owner.cookie,
-      json: { optionalFields: [], ...json },
+      json: { optionalFields: [], contact: true, ...json },
     });
   const ask = (options: { terms?: string[]; purpose?: 'delivery' | 'marketing' } = {}) =>
     shop.client.requestGrant({

@@ -136,7 +136,10 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
     const one = await knownVendor('https://twins.example/one.json', { client_name: 'Twin\u2067' });
     const two = await knownVendor('https://twins.example/two.json', { client_name: 'Twin' });
     for (const vendor of [one, two]) {
-      await approveGrantRequest(deps(), ownerId, (await ask(vendor)).id, { optionalFields: [] });
+      await approveGrantRequest(deps(), ownerId, (await ask(vendor)).id, {
+        optionalFields: [],
+        contact: true,
+      });
     }
     for (const path of ['/vendors', '/activity']) {
       const html = await page(path);

@@ -91,7 +91,7 @@ describeEachDatabase('webhooks survive a failing receiver and a vault restart', 
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
       cookie: owner.cookie,
-      json: { optionalFields: [] },
+      json: { optionalFields: [], contact: true },
     });
     const grant = await shop.client.collectGrant({ requestId: request.id });
     const secret = shop.webhookSecret() as string;

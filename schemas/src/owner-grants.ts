@@ -23,12 +23,15 @@ export const pendingGrantRequestSchema = z.object({
 export type PendingGrantRequestView = z.output<typeof pendingGrantRequestSchema>;
 
 /**
- * The owner's answer: which optional fields to share and, if shorter, for how
- * long. `optionalFields` is required, even when empty: an approval must say
- * what it approves, so an empty or missing body is never consent.
+ * The owner's answer: which optional fields to share, whether the vendor may
+ * contact them (as it asked, within the owner's own limits) and, if shorter,
+ * for how long. `optionalFields` and `contact` are required, even when empty
+ * or false: an approval must say what it approves, so an empty or missing
+ * body is never consent.
  */
 export const approveGrantInputSchema = z.strictObject({
   optionalFields: z.array(grantFieldSchema),
+  contact: z.boolean(),
   durationSeconds: z.int().min(60).optional(),
   /**
    * Approve under this agreement (by id) instead of the one the owner proffers to

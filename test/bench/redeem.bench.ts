@@ -359,7 +359,7 @@ export async function seedVault(
         const approved = await requestJson(tv.app, `/v1/me/grant-requests/${request.id}/approve`, {
           method: 'POST',
           cookie: owner.cookie,
-          json: { optionalFields: [] },
+          json: { optionalFields: [], contact: true },
         });
         if (approved.status >= 300)
           throw new Error(`seeding: approve answered ${approved.status} ${JSON.stringify(approved.body)}`);

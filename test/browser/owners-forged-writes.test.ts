@@ -120,7 +120,7 @@ describeWithBrowser('a same-site page cannot act as the signed-in owner', (datab
       const approved = await requestJson<{ grantId: string }>(
         vault.app,
         `/v1/me/grant-requests/${grantRequest}/approve`,
-        { method: 'POST', cookie: ownerCookie, json: { optionalFields: [] } },
+        { method: 'POST', cookie: ownerCookie, json: { optionalFields: [], contact: true } },
       );
       expect(approved.status).toBe(200);
       for (const path of [

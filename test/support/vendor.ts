@@ -216,7 +216,7 @@ export async function grantThroughSdk(
   const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
     method: 'POST',
     cookie: owner.cookie,
-    json: { optionalFields: [] },
+    json: { optionalFields: [], contact: true },
   });
   if (approved.status !== 200) throw new Error(`approving ${request.id} answered ${approved.status}`);
   return vendor.client.collectGrant({ requestId: request.id });

@@ -30,10 +30,11 @@ export function insertAccessLogEntriesSql(first: number): string {
 export async function findAccessLogEntries(
   db: Executor,
   ownerId: string,
-  options: { clientId?: string; beforeSeq?: number; limit: number },
+  options: { clientId?: string; beforeSeq?: number; limit: number; exceptActions?: readonly string[] },
 ): Promise<AccessLogRow[]> {
   let query = db.selectFrom('access_log').selectAll().where('owner_id', '=', ownerId);
   if (options.clientId) query = query.where('client_id', '=', options.clientId);
+  if (options.exceptActions?.length) query = query.where('action', 'not in', options.exceptActions);
   if (options.beforeSeq) query = query.where('seq', '<', options.beforeSeq);
   return query.orderBy('seq', 'desc').limit(options.limit).execute();
 }

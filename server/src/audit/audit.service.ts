@@ -110,7 +110,7 @@ export function chainAccessLogEntry(
 export async function listAccessLog(
   db: Db,
   ownerId: string,
-  options: { clientId?: string; beforeSeq?: number; limit?: number } = {},
+  options: { clientId?: string; beforeSeq?: number; limit?: number; exceptActions?: readonly string[] } = {},
 ): Promise<AccessLogEntry[]> {
   const rows = await findAccessLogEntries(db, ownerId, {
     ...options,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ContactEventKind, ContactOutcome } from '../contact/contact.table.ts';
+import type { ContactEventKind, ContactOutcome } from '../contact-rules/contact.table.ts';
 import type { Executor } from '../db/database.ts';
 import type { GrantRequestStatus } from '../grants/grant.table.ts';
 

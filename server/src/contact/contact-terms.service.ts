@@ -11,28 +11,27 @@ import {
   type VendorContactTermsView,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
-import type { Executor, Trx } from '../db/database.ts';
-import { emitEvent } from '../events/event.service.ts';
-import { findLiveGrants } from '../grants/grant.repository.ts';
-import type { GrantRow } from '../grants/grant.table.ts';
-import { KithError } from '../http/kith-error.ts';
-import { lockOwner } from '../owners/lock-owner.ts';
-import { findOwnerById } from '../owners/owner.repository.ts';
-import type { OwnerRow } from '../owners/owner.table.ts';
 import {
   findContactEvents,
   findContactTerms,
   hasAnyGrant,
   upsertContactTerms,
-} from './contact.repository.ts';
+} from '../contact-rules/contact.repository.ts';
 import {
-  askOf,
-  type ContactDeps,
   effectiveTerms,
-  NO_CONTACT_ASKED,
   overrideQuietHours,
   readOwnerDefaults,
-} from './contact.service.ts';
+} from '../contact-rules/owner-contact-rules.ts';
+import type { Executor, Trx } from '../db/database.ts';
+import { emitEvent } from '../events/event.service.ts';
+import { findLiveGrants } from '../grants/grant.repository.ts';
+import type { GrantRow } from '../grants/grant.table.ts';
+import { findRequestedContacts } from '../grants/grant-request.repository.ts';
+import { KithError } from '../http/kith-error.ts';
+import { lockOwner } from '../owners/lock-owner.ts';
+import { findOwnerById } from '../owners/owner.repository.ts';
+import type { OwnerRow } from '../owners/owner.table.ts';
+import { askOf, type ContactDeps, NO_CONTACT_ASKED } from './contact.service.ts';
 
 /** The owner's terms for one vendor: what they set, and what that leaves the vendor. */
 export async function readVendorContactTerms(
@@ -204,6 +203,25 @@ export async function listContactEvents(
     reason: row.reason,
     at: new Date(Number(row.at)).toISOString(),
   }));
+}
+
+/**
+ * The channels the vendor asked for, by grant: what its request asked, not
+ * what the owner allowed. A grant the owner shared unasked asked none.
+ */
+export async function channelsAskedByGrant(
+  deps: Pick<ContactDeps, 'db'>,
+  ownerId: string,
+  clientId: string,
+): Promise<Record<string, ContactChannel[]>> {
+  const asked: Record<string, ContactChannel[]> = {};
+  for (const row of await findRequestedContacts(deps.db, ownerId, clientId)) {
+    if (row.grant_id === null) continue;
+    asked[row.grant_id] = row.contact
+      ? (JSON.parse(row.contact) as { channels: ContactChannel[] }).channels
+      : [];
+  }
+  return asked;
 }
 
 async function vendorTermsView(

@@ -1,12 +1,8 @@
 import type { EffectiveContactTerms } from '@kith/schemas';
 import { describe, expect, it } from 'vitest';
-import {
-  CONTACT_WINDOW_MS,
-  decideContact,
-  effectiveTerms,
-  type OwnerContactDefaults,
-} from './contact.service.ts';
-import type { ContactTermsRow } from './contact.table.ts';
+import type { ContactTermsRow } from '../contact-rules/contact.table.ts';
+import { effectiveTerms, type OwnerContactDefaults } from '../contact-rules/owner-contact-rules.ts';
+import { CONTACT_WINDOW_MS, decideContact } from './contact.service.ts';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 3600_000;

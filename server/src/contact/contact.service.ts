@@ -1,13 +1,18 @@
-import {
-  type ContactChannel,
-  type ContactPurpose,
-  type ContactReason,
-  type ContactTerms,
-  contactPurposes,
-  type EffectiveContactTerms,
+import type {
+  ContactChannel,
+  ContactPurpose,
+  ContactReason,
+  ContactTerms,
+  EffectiveContactTerms,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
-import type { Executor } from '../db/database.ts';
+import {
+  findContactsSince,
+  findContactTerms,
+  insertContactEvent,
+} from '../contact-rules/contact.repository.ts';
+import { effectiveTerms, readOwnerDefaults } from '../contact-rules/owner-contact-rules.ts';
+import { nextOutsideQuietHours } from '../contact-rules/quiet-hours.ts';
 import { lockGrant } from '../grants/grant.repository.ts';
 import type { GrantRow } from '../grants/grant.table.ts';
 import { grantContactOf } from '../grants/grant.table.ts';
@@ -19,18 +24,7 @@ import {
 import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId } from '../ids.ts';
-import { openField } from '../keys/field-cipher.ts';
 import { lockOwner } from '../owners/lock-owner.ts';
-import { ownerDataKey } from '../owners/owner.service.ts';
-import type { OwnerRow } from '../owners/owner.table.ts';
-import {
-  findContactsSince,
-  findContactTerms,
-  findSealedProfileValues,
-  insertContactEvent,
-} from './contact.repository.ts';
-import type { ContactTermsRow } from './contact.table.ts';
-import { nextOutsideQuietHours, type QuietHours, usableTimeZone } from './quiet-hours.ts';
 
 export type ContactDeps = GrantDeps;
 
@@ -51,28 +45,11 @@ export interface ContactAnswer {
   recorded?: boolean;
 }
 
-/** The owner's own contact defaults, from their profile. */
-export interface OwnerContactDefaults {
-  channels: ContactChannel[] | null;
-  noMarketing: boolean;
-  maxPerWeek: number | null;
-  quietHours: QuietHours | null;
-  timeZone: string;
-}
-
 /** The budget is a rolling seven days, not a calendar week. */
 export const CONTACT_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 // What a grant allows when the vendor asked for no contact at all: none.
 export const NO_CONTACT_ASKED: ContactTerms = { channels: [], purposes: ['service'], max_per_week: 0 };
-
-const DEFAULT_PATHS = new Set([
-  'contact.channels',
-  'contact.no_marketing',
-  'contact.max_per_week',
-  'contact.quiet_hours',
-  'zoneinfo',
-]);
 
 /**
  * May the vendor make this contact now? Presented like a redeem. The check is
@@ -204,74 +181,7 @@ export function decideContact(
   return { allowed: true, reason: 'allowed', nextAllowedAt: null, remainingThisWeek: remaining };
 }
 
-/**
- * What a grant allows: the vendor's ask, narrowed by the owner's defaults and
- * by what the owner set for this vendor. Each layer may only tighten.
- *
- * @example
- * effectiveTerms({ channels: ['email', 'sms'], purposes: ['service'], max_per_week: 3 }, defaults, undefined)
- */
-export function effectiveTerms(
-  ask: ContactTerms,
-  defaults: OwnerContactDefaults,
-  override: ContactTermsRow | undefined,
-): EffectiveContactTerms {
-  const overrideChannels = override?.channels ? (JSON.parse(override.channels) as ContactChannel[]) : null;
-  const channels = ask.channels.filter(
-    (c) => (defaults.channels?.includes(c) ?? true) && (overrideChannels?.includes(c) ?? true),
-  );
-  const marketingRefused = defaults.noMarketing || override?.allow_marketing === 0;
-  const purposes = contactPurposes.filter(
-    (p) => ask.purposes.includes(p) && !(p === 'marketing' && marketingRefused),
-  );
-  const maxPerWeek = Math.min(
-    ask.max_per_week,
-    defaults.maxPerWeek ?? Number.POSITIVE_INFINITY,
-    override?.max_per_week ?? Number.POSITIVE_INFINITY,
-  );
-  const quietHours = [defaults.quietHours, overrideQuietHours(override)].filter(
-    (w): w is QuietHours => w !== null,
-  );
-  return {
-    doNotContact: override?.do_not_contact === 1,
-    channels,
-    purposes,
-    maxPerWeek,
-    quietHours,
-    timeZone: defaults.timeZone,
-  };
-}
-
-/** The owner's contact defaults, opened from their profile (inside the caller's transaction, if any). */
-export async function readOwnerDefaults(
-  deps: Pick<ContactDeps, 'keys'>,
-  trx: Executor,
-  owner: OwnerRow,
-): Promise<OwnerContactDefaults> {
-  const dataKey = ownerDataKey(deps.keys, owner);
-  const values: Record<string, unknown> = {};
-  for (const row of await findSealedProfileValues(trx, owner.id, [...DEFAULT_PATHS])) {
-    if (row.value_sealed === null) continue;
-    values[row.path] = JSON.parse(openField(dataKey, owner.id, row.path, row.value_sealed));
-  }
-  return {
-    channels: Array.isArray(values['contact.channels'])
-      ? (values['contact.channels'] as ContactChannel[])
-      : null,
-    noMarketing: values['contact.no_marketing'] === true,
-    maxPerWeek: typeof values['contact.max_per_week'] === 'number' ? values['contact.max_per_week'] : null,
-    quietHours: (values['contact.quiet_hours'] as QuietHours | undefined) ?? null,
-    timeZone: usableTimeZone(values.zoneinfo as string | undefined),
-  };
-}
-
 /** What the vendor asked for on this grant; a grant that asked nothing allows no contact. */
 export function askOf(grant: Pick<GrantRow, 'contact'>): ContactTerms {
   return grantContactOf(grant) ?? NO_CONTACT_ASKED;
-}
-
-export function overrideQuietHours(override: ContactTermsRow | undefined): QuietHours | null {
-  return override?.quiet_start && override.quiet_end
-    ? { start: override.quiet_start, end: override.quiet_end }
-    : null;
 }

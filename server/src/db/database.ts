@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccessLogCheckpointTable, AccessLogTable } from '../audit/audit.table.ts';
-import type { ContactEventTable, ContactTermsTable } from '../contact/contact.table.ts';
+import type { ContactEventTable, ContactTermsTable } from '../contact-rules/contact.table.ts';
 import type {
   DeliveryTable,
   DisabledWebhookTable,

@@ -49,3 +49,18 @@ export async function recordPoll(db: Executor, id: string, at: number, interval:
     .where('id', '=', id)
     .execute();
 }
+
+/** The contact each of one vendor's approved requests asked for, with the grant it became. */
+export async function findRequestedContacts(
+  db: Executor,
+  ownerId: string,
+  clientId: string,
+): Promise<{ grant_id: string | null; contact: string | null }[]> {
+  return db
+    .selectFrom('grant_requests')
+    .select(['grant_id', 'contact'])
+    .where('owner_id', '=', ownerId)
+    .where('client_id', '=', clientId)
+    .where('grant_id', 'is not', null)
+    .execute();
+}

@@ -7,6 +7,7 @@ import type {
   VendorMetadata,
 } from '@kith/schemas';
 import { appendAccessLog } from '../audit/audit.service.ts';
+import { approvalContact } from '../contact-rules/approval-contact.ts';
 import { KithError } from '../http/kith-error.ts';
 import { newId, newToken } from '../ids.ts';
 import type { SigningKeyDeps } from '../keys/signing-key.service.ts';
@@ -167,14 +168,15 @@ function pendingOrThrow(deps: GrantDeps, row: GrantRequestRow | undefined): Pend
 
 /**
  * The owner approves: the grant is created with the required fields plus the
- * optional ones the owner kept, for at most the duration asked. The vendor
- * collects it next, by redirect code or by polling.
+ * optional ones the owner kept, for at most the duration asked, and the
+ * contact asked for only if the owner let them (`approvalContact`). The
+ * vendor collects it next, by redirect code or by polling.
  */
 export async function approveGrantRequest(
   deps: GrantDeps,
   ownerId: string,
   requestId: string,
-  choice: { optionalFields: string[]; durationSeconds?: number; agreement?: string },
+  choice: { optionalFields: string[]; contact: boolean; durationSeconds?: number; agreement?: string },
 ): Promise<{ grantId: string; redirectTo: string | null }> {
   const request = await findPendingGrantRequest(deps, { id: requestId });
   const now = deps.clock.now();
@@ -195,6 +197,15 @@ export async function approveGrantRequest(
     // deadlocks against a second approval doing the same (PostgreSQL).
     const owner = await lockOwner(trx, ownerId);
     if (!owner) throw new KithError('UNAUTHENTICATED');
+    // Read under the owner's lock: the limit stored is the one their profile sets now.
+    const contact = await approvalContact(
+      deps,
+      trx,
+      ownerId,
+      request.clientId,
+      terms.contact,
+      choice.contact,
+    );
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,
@@ -212,7 +223,7 @@ export async function approveGrantRequest(
       fields,
       purpose: request.purpose,
       durationSeconds,
-      contact: terms.contact,
+      contact,
       terms: terms.ref && { ref: terms.ref, acceptance: request.termsAssertion },
       origin: 'request',
       at: now,

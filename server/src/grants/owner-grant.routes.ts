@@ -66,7 +66,9 @@ const approveRoute = createRoute({
   summary: 'Approve, keeping some optional fields and perhaps a shorter duration',
   description:
     'The body must say what is approved: `optionalFields` lists the optional fields to share, and is required even ' +
-    'when empty. A bodiless request is `UNSUPPORTED_MEDIA_TYPE` and `{}` is `VALIDATION_FAILED`: neither is consent.',
+    "when empty; `contact` says whether the vendor may contact the owner as it asked (within the owner's own " +
+    'limits), and is required even when false. A bodiless request is `UNSUPPORTED_MEDIA_TYPE` and `{}` is ' +
+    '`VALIDATION_FAILED`: neither is consent.',
   request: {
     params: requestParam,
     body: { required: true, content: { 'application/json': { schema: approveGrantInputSchema } } },
@@ -196,6 +198,7 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRat
       const body = c.req.valid('json');
       const decision = await approveGrantRequest(deps, c.get('owner').id, c.req.valid('param').id, {
         optionalFields: body.optionalFields,
+        contact: body.contact,
         ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
         ...(body.agreement === undefined ? {} : { agreement: body.agreement }),
       });

@@ -1,4 +1,5 @@
-import type { FieldPath } from '@kith/schemas';
+import { type FieldPath, findProfileField } from '@kith/schemas';
+import { channelWords } from './contact-words.ts';
 
 /**
  * A stored value as a person reads it on the approval page: strings as they
@@ -7,6 +8,7 @@ import type { FieldPath } from '@kith/schemas';
 export function describeFieldValue(path: FieldPath | string, value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (path === 'contact.channels' && typeof value === 'string') return channelWords(value);
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   if (Array.isArray(value)) return value.map((v) => describeFieldValue(path, v)).join(', ');
   const record = value as Record<string, unknown>;
@@ -43,4 +45,9 @@ export function describeDuration(seconds: number): string {
   if (days >= 1) return `${days} day${days === 1 ? '' : 's'}`;
   const hours = Math.max(1, Math.round(seconds / 3600));
   return `${hours} hour${hours === 1 ? '' : 's'}`;
+}
+
+/** A field's name for people: "Phone number", not `phone_number`. */
+export function fieldLabel(path: string): string {
+  return findProfileField(path)?.label ?? path;
 }

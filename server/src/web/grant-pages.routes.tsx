@@ -3,12 +3,15 @@ import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
 import {
+  channelsAskedByGrant,
   listContactEvents,
   readVendorContactTerms,
   setDoNotContact,
   updateVendorContactTerms,
 } from '../contact/contact-terms.service.ts';
+import { approvalContact } from '../contact-rules/approval-contact.ts';
 import { deliveryHealth } from '../events/delivery.service.ts';
+import { agreedTerms } from '../grants/agreed-terms.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
 import {
   approveGrantRequest,
@@ -16,6 +19,7 @@ import {
   findPendingGrantRequest,
   findPendingGrantRequestByUserCode,
   type GrantDeps,
+  type PendingGrantRequest,
 } from '../grants/grant-request.service.ts';
 import { type VendorDisplay, vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
@@ -32,6 +36,7 @@ import { pageRenderer } from './page-renderer.tsx';
 import { ActivityPage } from './pages/activity.page.tsx';
 import { ApprovePage } from './pages/approve.page.tsx';
 import { ApproveCodePage } from './pages/approve-code.page.tsx';
+import { CONTACT_ATTEMPT_ACTIONS } from './pages/contact.section.tsx';
 import { DecidedPage } from './pages/decided.page.tsx';
 import { VendorPage } from './pages/vendor.page.tsx';
 import { type VendorSummary, VendorsPage } from './pages/vendors.page.tsx';
@@ -99,9 +104,24 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     }
     if (request.redirectUri) c.set('cspFormActions', [new URL(request.redirectUri).origin]);
     const terms = await approveTerms(deps.db, c.get('owner').id, request);
+    const contact = await approvalContact(
+      deps,
+      deps.db,
+      c.get('owner').id,
+      request.clientId,
+      await contactUnderTerms(deps, c.get('owner').id, request),
+      true,
+    );
     return render(
       c,
-      <ApprovePage {...chrome(c)} request={request} vendor={vendor} values={values} terms={terms} />,
+      <ApprovePage
+        {...chrome(c)}
+        request={request}
+        vendor={vendor}
+        values={values}
+        terms={terms}
+        contact={contact}
+      />,
     );
   });
 
@@ -122,6 +142,8 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
       const agreement = formString(body, 'agreement');
       ({ redirectTo } = await approveGrantRequest(deps, ownerId, id, {
         optionalFields,
+        // An opt-in: a form without the box ticked allows no contact.
+        contact: formString(body, 'contact') === 'yes',
         ...(Number.isInteger(duration) && duration > 0 ? { durationSeconds: duration } : {}),
         ...(agreement ? { agreement } : {}),
       }));
@@ -144,11 +166,13 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     const ownerId = c.get('owner').id;
     const grants = await listOwnerGrants(deps, ownerId, clientId);
     if (grants.length === 0) throw new KithError('NOT_FOUND');
-    const [vendor, log, contactTerms, contactEvents] = await Promise.all([
+    const [vendor, log, contactTerms, contactEvents, askedByGrant] = await Promise.all([
       vendorDisplay(deps.db, clientId),
-      listAccessLog(deps.db, ownerId, { clientId, limit: 100 }),
+      // Contact attempts have their own list in the contact section: once is enough.
+      listAccessLog(deps.db, ownerId, { clientId, limit: 100, exceptActions: CONTACT_ATTEMPT_ACTIONS }),
       readVendorContactTerms(deps, ownerId, clientId),
       listContactEvents(deps, ownerId, clientId),
+      channelsAskedByGrant(deps, ownerId, clientId),
     ]);
     const [relationship, health] = await Promise.all([
       readRelationship(deps, ownerId, clientId),
@@ -177,6 +201,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
           vendorKey: c.req.param('key'),
           terms: contactTerms,
           events: contactEvents,
+          askedByGrant,
           saved: c.req.query('contact') === 'saved',
           invalid: c.req.query('contact') === 'invalid',
         }}
@@ -254,6 +279,20 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
   app.route('/', createConductPageRoutes(deps));
 
   return app;
+}
+
+/**
+ * The vendor's contact ask as the agreement the owner proffers caps it, as
+ * approving will; as asked when the vendor did not accept that agreement
+ * (the page says so, and approving under it is refused).
+ */
+async function contactUnderTerms(deps: GrantDeps, ownerId: string, request: PendingGrantRequest) {
+  try {
+    return (await agreedTerms(deps.db, ownerId, request, undefined)).contact;
+  } catch (error) {
+    if (error instanceof KithError && error.code === 'TERMS_NOT_ACCEPTED') return request.contact;
+    throw error;
+  }
 }
 
 /** Each vendor the owner ever granted to, live ones first. */

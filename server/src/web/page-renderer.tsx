@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { usableTimeZone } from '../contact/quiet-hours.ts';
+import { usableTimeZone } from '../contact-rules/quiet-hours.ts';
 import { type ProfileDeps, readProfile } from '../profile/profile.service.ts';
 import { PageTimeZone } from './format.ts';
 import type { WebEnv } from './web.env.ts';

@@ -5,10 +5,11 @@ import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
-import { endRelationship } from '../relationships/relationship.service.ts';
+import { endRelationship, readRelationship } from '../relationships/relationship.service.ts';
 import { shareFields } from '../relationships/share.service.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { csrfProtection, formString } from './csrf.tsx';
+import { EndRelationshipPage } from './pages/end-relationship.page.tsx';
 import { SHARE_DURATIONS } from './pages/relationship.section.tsx';
 import { SharePage } from './pages/share.page.tsx';
 import { requireOwnerPage } from './require-owner-page.ts';
@@ -16,7 +17,7 @@ import type { WebEnv } from './web.env.ts';
 
 /**
  * The owner's goodbye and unasked sharing, as pages: end a relationship from
- * the vendor's page, share more with one vendor there, or with several at
+ * the vendor's page (confirmed once on its own page), share more with one vendor there, or with several at
  * once on `/share`.
  */
 export function createRelationshipPageRoutes(deps: GrantDeps & SessionDeps) {
@@ -25,10 +26,36 @@ export function createRelationshipPageRoutes(deps: GrantDeps & SessionDeps) {
   const csrf = csrfProtection(deps);
   const owner = requireOwnerPage(deps);
 
-  // One click on the vendor's page; the deadline select is preset, so nothing else is needed.
+  // Ending asks for erasure: the vendor page links here, to say what it does and confirm once.
+  app.get('/vendors/:key/end', csp, csrf, owner, async (c) => {
+    const key = c.req.param('key');
+    const clientId = clientIdOf(key);
+    const ownerId = c.get('owner').id;
+    const grants = await listOwnerGrants(deps, ownerId, clientId);
+    if (grants.length === 0) throw new KithError('NOT_FOUND');
+    if ((await readRelationship(deps, ownerId, clientId)).ended) {
+      return c.redirect(`/vendors/${key}#relationship`, 303);
+    }
+    const fields = [...new Set(grants.filter((g) => g.live).flatMap((g) => g.fields))];
+    return c.html(
+      <EndRelationshipPage
+        nonce={c.get('cspNonce')}
+        csrfToken={c.get('csrfToken')}
+        vendor={await vendorDisplay(deps.db, clientId)}
+        vendorKey={key}
+        fields={fields}
+      />,
+      200,
+      { 'cache-control': 'no-store' },
+    );
+  });
+
   app.post('/vendors/:key/end', csp, csrf, owner, async (c) => {
     const key = c.req.param('key');
-    const days = Number(formString(await c.req.parseBody({ all: true }), 'erasure_days'));
+    const body = await c.req.parseBody({ all: true });
+    // Only the confirm page's button ends it: anything else is sent there to read what ending does.
+    if (formString(body, 'confirm') !== 'yes') return c.redirect(`/vendors/${key}/end`, 303);
+    const days = Number(formString(body, 'erasure_days'));
     try {
       await endRelationship(deps, c.get('owner').id, clientIdOf(key), {
         ...(Number.isInteger(days) ? { erasureDays: days } : {}),

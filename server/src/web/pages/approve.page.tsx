@@ -1,6 +1,7 @@
-import { contactChannelLabels, findProfileField, purposes } from '@kith/schemas';
+import { type ContactTerms, findProfileField, purposes } from '@kith/schemas';
 import type { PendingGrantRequest } from '../../grants/grant-request.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
+import { channelList, timesWords } from '../contact-words.ts';
 import { CsrfField } from '../csrf.tsx';
 import { describeDuration } from '../field-value.ts';
 import { formatMoment } from '../format.ts';
@@ -17,6 +18,8 @@ export interface ApprovePageProps {
   values: Record<string, string | undefined>;
   /** The owner's terms and the agreements the vendor accepted. */
   terms: ApproveTerms;
+  /** The contact the grant will allow if the owner lets them (`approvalContact`); null when none was asked. */
+  contact: ContactTerms | null;
 }
 
 const SHORTER_CHOICES = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400];
@@ -106,19 +109,8 @@ export function ApprovePage(props: ApprovePageProps) {
           </select>
           <p class="field__hint">You can end this at any time from your vault, in one step.</p>
         </div>
-        {request.contact && request.contact.channels.length > 0 && (
-          <p>
-            They also ask to contact you by{' '}
-            {request.contact.channels
-              .map((channel) => contactChannelLabels[channel].toLowerCase())
-              .join(', ')}
-            , at most {request.contact.max_per_week} time{request.contact.max_per_week === 1 ? '' : 's'} a
-            week
-            {request.contact.purposes.includes('marketing')
-              ? ', including offers'
-              : ', for service messages only'}
-            .
-          </p>
+        {props.contact && props.contact.channels.length > 0 && (
+          <ContactConsent contact={props.contact} askedPerWeek={request.contact?.max_per_week} />
         )}
         <p class="small">This request expires at {formatMoment(request.expiresAt)}.</p>
         <div class="decision">
@@ -131,6 +123,32 @@ export function ApprovePage(props: ApprovePageProps) {
         </div>
       </form>
     </Layout>
+  );
+}
+
+/**
+ * What contact they ask for, with the weekly limit that will apply (the
+ * owner's own, when lower), and an opt-in that starts unticked: approving
+ * without it shares the details and allows no contact.
+ */
+function ContactConsent(props: { contact: ContactTerms; askedPerWeek: number | undefined }) {
+  const { contact, askedPerWeek } = props;
+  const lowered = askedPerWeek !== undefined && askedPerWeek > contact.max_per_week;
+  return (
+    <fieldset class="grant-fields" data-kith="contact-consent" aria-describedby="contact-ask">
+      <legend class="grant-fields__legend">Contact</legend>
+      <p id="contact-ask" data-kith="contact-ask">
+        They also ask to contact you by {channelList(contact.channels)},{' '}
+        {contact.purposes.includes('marketing') ? 'including offers' : 'for service messages only'}: at most{' '}
+        <strong data-kith="contact-limit">{timesWords(contact.max_per_week)} a week</strong>
+        {lowered ? ` (your limit; they asked for ${timesWords(askedPerWeek)})` : ''}.
+      </p>
+      <div class="check">
+        <input type="checkbox" id="contact" name="contact" value="yes" />
+        <label for="contact">Let them contact me</label>
+      </div>
+      <p class="small">Leave it unticked to share your details without allowing any contact.</p>
+    </fieldset>
   );
 }
 

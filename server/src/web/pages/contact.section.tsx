@@ -1,9 +1,5 @@
-import {
-  type ContactEventView,
-  type ContactReason,
-  findProfileField,
-  type VendorContactTermsView,
-} from '@kith/schemas';
+import type { ContactChannel, ContactEventView, ContactReason, VendorContactTermsView } from '@kith/schemas';
+import { channelLabel, channelList, timesWords } from '../contact-words.ts';
 import { CsrfField } from '../csrf.tsx';
 import { formatMoment } from '../format.ts';
 import { Notice } from '../layout.tsx';
@@ -16,6 +12,8 @@ export interface ContactSectionProps {
   vendorName: string;
   terms: VendorContactTermsView;
   events: ContactEventView[];
+  /** The channels the vendor asked for, by grant id (`channelsAskedByGrant`). */
+  askedByGrant: Record<string, ContactChannel[]>;
   /** Set right after a change, to confirm it. */
   saved?: boolean;
   /** Set when the form came back unreadable. */
@@ -31,6 +29,9 @@ const reasonText: Record<ContactReason, string> = {
   weekly_limit_reached: 'Refused: weekly limit reached',
   quiet_hours: 'Refused: your quiet hours',
 };
+
+/** Access-log actions this section lists (from `contact_events`), so the vendor page's log leaves them out. */
+export const CONTACT_ATTEMPT_ACTIONS = ['contact.checked', 'contact.recorded', 'contact.refused'];
 
 /**
  * How this vendor may contact the owner, in plain words; a form to tighten
@@ -193,7 +194,7 @@ export function ContactSection(props: ContactSectionProps) {
                 <td>
                   {channelLabel(event.channel)}, {event.purpose === 'marketing' ? 'marketing' : 'service'}
                 </td>
-                <td>{reasonText[event.reason]}</td>
+                <td>{answerText(event, props.askedByGrant)}</td>
               </tr>
             ))}
           </tbody>
@@ -210,21 +211,23 @@ function summary(vendorName: string, terms: VendorContactTermsView): string {
   if (effective.channels.length === 0 || effective.maxPerWeek === 0 || effective.purposes.length === 0) {
     return `${vendorName} may not contact you.`;
   }
-  const ways = list(effective.channels.map((c) => channelLabel(c).toLowerCase()));
-  const times = effective.maxPerWeek === 1 ? 'once' : `${effective.maxPerWeek} times`;
+  const ways = channelList(effective.channels);
   const about = effective.purposes.includes('marketing') ? 'including offers' : 'for service messages only';
   const quiet = effective.quietHours.map((w) => `${w.start}–${w.end}`);
   return (
-    `${vendorName} may contact you by ${ways}, at most ${times} in any seven days, ${about}.` +
-    (quiet.length > 0 ? ` Never during ${list(quiet)} (${effective.timeZone}).` : '')
+    `${vendorName} may contact you by ${ways}, at most ${timesWords(effective.maxPerWeek)} in any seven days, ${about}.` +
+    (quiet.length > 0 ? ` Never during ${quiet.join(' or ')} (${effective.timeZone}).` : '')
   );
 }
 
-function list(items: string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
-}
-
-function channelLabel(channel: string): string {
-  const option = findProfileField('contact.channels')?.ui.options?.find((o) => o.value === channel);
-  return option?.label ?? channel;
+/**
+ * The answer to one attempt. A channel refused because the vendor never asked
+ * for it on that grant says so: the owner did not refuse anything there.
+ */
+function answerText(event: ContactEventView, askedByGrant: Record<string, ContactChannel[]>): string {
+  const asked = askedByGrant[event.grantId] ?? [];
+  if (event.reason === 'channel_not_allowed' && !asked.includes(event.channel)) {
+    return 'Refused: not asked for on this grant';
+  }
+  return reasonText[event.reason];
 }

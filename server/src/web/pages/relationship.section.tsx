@@ -1,11 +1,4 @@
-import {
-  DEFAULT_ERASURE_DAYS,
-  MAX_ERASURE_DAYS,
-  type Purpose,
-  profileFields,
-  purposeIds,
-  purposes,
-} from '@kith/schemas';
+import { type Purpose, profileFields, purposeIds, purposes } from '@kith/schemas';
 import type { DeliveryHealth } from '../../events/delivery.service.ts';
 import type { Erasure, Relationship } from '../../relationships/relationship.service.ts';
 import { CsrfField } from '../csrf.tsx';
@@ -26,14 +19,13 @@ export interface RelationshipSectionProps {
   justEnded?: boolean;
 }
 
-const ERASURE_DAY_CHOICES = [1, 7, 14, DEFAULT_ERASURE_DAYS, 60, MAX_ERASURE_DAYS];
 /** Durations the owner can share for. */
 export const SHARE_DURATIONS = [7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400];
 
 /**
  * The relationship on the vendor's page: whether events reach the vendor,
- * where the erasure stands, and — while it lasts — ending it in one click
- * (with the erasure deadline preset to 30 days).
+ * where the erasure stands, and — while it lasts — a way to end it, confirmed
+ * once on `/vendors/{key}/end`.
  */
 export function RelationshipSection(props: RelationshipSectionProps) {
   const { relationship, vendorName } = props;
@@ -51,28 +43,20 @@ export function RelationshipSection(props: RelationshipSectionProps) {
       {relationship.erasure && <ErasureStatus erasure={relationship.erasure} vendorName={vendorName} />}
       <p data-kith="delivery-health">{describeHealth(props.health, vendorName)}</p>
       {!relationship.ended && (
-        <form method="post" action={`/vendors/${props.vendorKey}/end`}>
-          <CsrfField token={props.csrfToken} />
-          <div class="field">
-            <label class="field__label" for="erasure-days">
-              Time they get to erase your data
-            </label>
-            <select id="erasure-days" name="erasure_days" class="input--medium">
-              {ERASURE_DAY_CHOICES.map((days) => (
-                <option value={String(days)} selected={days === DEFAULT_ERASURE_DAYS}>
-                  {days} day{days === 1 ? '' : 's'}
-                </option>
-              ))}
-            </select>
-            <p class="field__hint">
-              Revokes every grant at once and asks <VendorName name={vendorName} /> to erase everything it
-              holds about you.
-            </p>
-          </div>
-          <button type="submit" class="button button--danger">
-            End relationship with <VendorName name={vendorName} />
-          </button>
-        </form>
+        <>
+          <p class="field__hint">
+            Revokes every grant at once and asks <VendorName name={vendorName} /> to erase everything it holds
+            about you. You confirm on the next page.
+          </p>
+          <p>
+            <a class="button button--danger" href={`/vendors/${props.vendorKey}/end`} data-kith="end-link">
+              {/* One flex item, so a wrapped name flows as text instead of a second column. */}
+              <span>
+                End relationship with <VendorName name={vendorName} />
+              </span>
+            </a>
+          </p>
+        </>
       )}
     </section>
   );

@@ -1,8 +1,9 @@
-import { findProfileField, purposes } from '@kith/schemas';
+import { purposes } from '@kith/schemas';
 import type { AccessLogEntry } from '../../audit/audit.service.ts';
 import type { OwnerGrant } from '../../grants/grant.service.ts';
 import type { VendorDisplay } from '../../grants/vendor-display.ts';
 import { CsrfField } from '../csrf.tsx';
+import { fieldLabel } from '../field-value.ts';
 import { formatMoment } from '../format.ts';
 import { Layout, Notice } from '../layout.tsx';
 import { VendorAddress, VendorName } from '../vendor-label.tsx';
@@ -48,9 +49,6 @@ const actionText: Record<string, string> = {
   'grant.shared': 'You shared, unasked',
   'relationship.ended': 'You ended the relationship',
   'erasure.acknowledged': 'Confirmed it erased your data',
-  'contact.checked': 'Asked whether it may contact you',
-  'contact.recorded': 'Contacted you',
-  'contact.refused': 'Tried to contact you (refused)',
   'contact.terms_changed': 'You changed how it may contact you',
   'terms.changed': 'You changed the terms you offer it',
 };
@@ -150,7 +148,7 @@ export function VendorPage(props: VendorPageProps) {
             {ended.map((grant) => (
               <li class="item">
                 <div class="item__main">
-                  <p class="item__title">{grant.fields.map(label).join(', ')}</p>
+                  <p class="item__title">{grant.fields.map(fieldLabel).join(', ')}</p>
                   <p class="item__meta">
                     {grant.revokedAt
                       ? `${grant.revokedBy === 'vendor' ? 'Given back' : 'Revoked'} ${formatMoment(grant.revokedAt)}`
@@ -171,7 +169,7 @@ function GrantItem(props: { grant: OwnerGrant; csrfToken: string }) {
   return (
     <li class="item">
       <div class="item__main">
-        <p class="item__title">{grant.fields.map(label).join(', ')}</p>
+        <p class="item__title">{grant.fields.map(fieldLabel).join(', ')}</p>
         <p class="item__meta">
           {purposes[grant.purpose].label} · until {formatMoment(grant.expiresAt)} · read {grant.reads} time
           {grant.reads === 1 ? '' : 's'}
@@ -195,11 +193,7 @@ function GrantItem(props: { grant: OwnerGrant; csrfToken: string }) {
   );
 }
 
-function label(path: string): string {
-  return findProfileField(path)?.label ?? path;
-}
-
 function fieldsOf(entry: AccessLogEntry): string {
   const fields = entry.detail.fields;
-  return Array.isArray(fields) ? fields.map((f) => label(String(f))).join(', ') : '';
+  return Array.isArray(fields) ? fields.map((f) => fieldLabel(String(f))).join(', ') : '';
 }
