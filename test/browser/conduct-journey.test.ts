@@ -44,7 +44,7 @@ describeWithBrowser('a vendor’s conduct on its page, and stopping what it neve
       duration: '30d',
     });
     const res = await page.request.post(`${vault.url}/v1/me/grant-requests/${request.id}/approve`, {
-      data: { optionalFields: [] },
+      data: { optionalFields: [], contact: true },
       headers: { origin: new URL(vault.url).origin },
     });
     expect(res.status()).toBe(200);
