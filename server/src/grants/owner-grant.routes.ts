@@ -182,9 +182,7 @@ const verifyLogRoute = createRoute({
 });
 
 /** The owner's grant API: answer requests, see and revoke grants, read the access log. */
-export function createOwnerGrantRoutes(
-  deps: GrantDeps & SessionDeps & SignInRateLimitDeps & AccessLogDeps,
-) {
+export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps & AccessLogDeps) {
   const router = createRouter();
   const noStore = { 'cache-control': 'no-store' };
 

@@ -254,10 +254,7 @@ export function vaultIssuer(deps: { config: Pick<Config, 'publicUrl'> }): string
   return deps.config.publicUrl.origin;
 }
 
-async function loadKeyring(
-  deps: SigningKeyDeps,
-  options: { force?: boolean } = {},
-): Promise<LoadedKeyring> {
+async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = {}): Promise<LoadedKeyring> {
   const cached = deps.keyring.loaded;
   const now = deps.clock.now();
   if (cached && !options.force && now - cached.loadedAt < KEYRING_MAX_AGE_MS) return cached;

@@ -8,11 +8,7 @@ import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 import { KithError } from '../http/kith-error.ts';
 import { purgeExpiredJtis } from './replay-cache.ts';
-import {
-  type DpopDeps,
-  type VerifyDpopProofInput,
-  verifyDpopProof,
-} from './verify-dpop-proof.ts';
+import { type DpopDeps, type VerifyDpopProofInput, verifyDpopProof } from './verify-dpop-proof.ts';
 
 const DATA_URL = 'https://vault.example/v1/data';
 const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJncnRfMSJ9.c2lnbmF0dXJl';

@@ -63,9 +63,7 @@ function clientIdOf(key: string): string {
  * the vendors dashboard, one vendor's page (revoke in one click, receipts,
  * what it did) and all activity with the log's integrity.
  */
-export function createGrantPageRoutes(
-  deps: GrantDeps & SessionDeps & SignInRateLimitDeps & AccessLogDeps,
-) {
+export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps & AccessLogDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);
