@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  type AccessLogStatus,
-  accessLogVerifierOf,
-  verifyAccessLogFully,
-} from '../server/src/audit/access-log-verifier.ts';
+import { type AccessLogStatus, verifyAccessLogFully } from '../server/src/audit/access-log-verifier.ts';
 import { appendAccessLog, chainAccessLogEntry } from '../server/src/audit/audit.service.ts';
 import { appendChainedEntries } from './support/access-log-seed.ts';
 import { describeEachDatabase } from './support/databases.ts';
@@ -17,7 +13,7 @@ describeEachDatabase('the access log, verified from a checkpoint', (database) =>
   });
   afterAll(() => tv?.close());
 
-  const verifier = () => accessLogVerifierOf(tv.vault.db);
+  const verifier = () => tv.vault.accessLogVerifier;
   const status = (ownerId: string) => verifier().status({ clock: tv.clock }, ownerId);
   const checkpoint = (ownerId: string) =>
     tv.vault.db

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { accessLogVerifierOf } from '../server/src/audit/access-log-verifier.ts';
 import { appendChainedEntries } from './support/access-log-seed.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
@@ -27,7 +26,7 @@ describeEachDatabase('a million-entry access log', (database) => {
   }, 120_000);
   afterAll(() => tv?.close());
 
-  const verifier = () => accessLogVerifierOf(tv.vault.db);
+  const verifier = () => tv.vault.accessLogVerifier;
   async function activity() {
     const before = verifier().stats.onRequest;
     const res = await tv.app.request('/activity', { headers: { cookie } });

@@ -30,7 +30,13 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
       fetched_at: tv.clock.now(),
       expires_at: tv.clock.now() + YEAR,
     });
-    const deps = { db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config: tv.config };
+    const deps = {
+      db: tv.vault.db,
+      keys: tv.vault.keys,
+      keyring: tv.vault.keyring,
+      clock: tv.clock,
+      config: tv.config,
+    };
     return createGrantRequest(
       deps,
       { clientId, metadata },

@@ -69,6 +69,8 @@ describeEachDatabase('the outbox and its delivery worker (frozen clock, injected
     return {
       db: tv.vault.db,
       keys: tv.vault.keys,
+      keyring: tv.vault.keyring,
+      vendorFetches: tv.vault.vendorFetches,
       clock: tv.clock,
       logger: createLogger('silent'),
       config: tv.config,

@@ -205,6 +205,7 @@ describeEachDatabase(
               ...(await rotateSigningKeys({
                 db: operator.vault.db,
                 keys: operator.vault.keys,
+                keyring: operator.vault.keyring,
                 clock: operator.clock,
                 config: operator.config,
               })),

@@ -410,6 +410,7 @@ describeEachDatabase(
     const deps = () => ({
       db: vault.vault.db,
       keys: vault.vault.keys,
+      keyring: vault.vault.keyring,
       clock: vault.clock,
       config: vault.config,
     });

@@ -67,7 +67,13 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
   };
   const vaultSigned = (payload: Record<string, unknown>, typ = GRANT_TOKEN_TYPE) =>
     signJwt(
-      { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config },
+      {
+        db: vault.vault.db,
+        keys: vault.vault.keys,
+        keyring: vault.vault.keyring,
+        clock: vault.clock,
+        config: vault.config,
+      },
       { typ, payload },
     );
   const counts = async () => ({

@@ -21,7 +21,13 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
   });
   afterAll(() => tv?.close());
 
-  const deps = () => ({ db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config: tv.config });
+  const deps = () => ({
+    db: tv.vault.db,
+    keys: tv.vault.keys,
+    keyring: tv.vault.keyring,
+    clock: tv.clock,
+    config: tv.config,
+  });
 
   /**
    * A vendor the vault already knows: its document cached as it was fetched (the name as the

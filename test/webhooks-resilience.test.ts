@@ -10,7 +10,9 @@ import {
   startDeliveryWorker,
 } from '../server/src/events/delivery.service.ts';
 import { emitEvent } from '../server/src/events/event.service.ts';
+import { createKeyring } from '../server/src/keys/signing-key.service.ts';
 import { createVaultKeys } from '../server/src/keys/vault-keys.ts';
+import { createVendorFetches } from '../server/src/vendors/resolve-vendor.ts';
 import { codeOf } from './support/client-errors.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
@@ -51,6 +53,9 @@ describeEachDatabase('webhooks survive a failing receiver and a vault restart', 
       {
         db: opened.db,
         keys,
+        // A process of its own: its own keyring and vendor fetches.
+        keyring: createKeyring(),
+        vendorFetches: createVendorFetches(),
         clock,
         logger: createLogger('silent'),
         config: vault.config,

@@ -27,7 +27,19 @@ import { ownerWriteProtection } from './web/csrf.tsx';
 import { createWebRoutes } from './web/web.routes.tsx';
 
 /** Everything the app needs, handed in: no global state. */
-export interface AppDeps extends Pick<Vault, 'db' | 'keys' | 'redeems' | 'ed25519' | 'groupCommit'> {
+export interface AppDeps
+  extends Pick<
+    Vault,
+    | 'db'
+    | 'keys'
+    | 'redeems'
+    | 'ed25519'
+    | 'groupCommit'
+    | 'keyring'
+    | 'accessLogVerifier'
+    | 'vendorFetches'
+    | 'dpopProofKeys'
+  > {
   clock: Clock;
   logger: Logger;
   config: Pick<

@@ -145,12 +145,12 @@ async function runServe(config: Config): Promise<number> {
     );
   }
   const vault = await openVault(config, logger);
-  const deps = { db: vault.db, keys: vault.keys, clock: systemClock, config };
+  const deps = { ...vault, clock: systemClock, config };
   await ensureSigningKeys(deps);
   // prom-client is loaded only when metrics are on: nothing of it in a process that does not serve them.
   const metricsModule = config.metrics ? await import('./ops/metrics.ts') : undefined;
-  const metrics = metricsModule?.createMetrics({ ...deps, groupCommit: vault.groupCommit });
-  const app = createApp({ ...vault, ...deps, logger, metrics });
+  const metrics = metricsModule?.createMetrics(deps);
+  const app = createApp({ ...deps, logger, metrics });
   // Used DPoP proof and client assertion ids are refused on their own dates
   // once expired; deleting them only keeps the tables small.
   const purge = setInterval(() => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { stopAccessLogVerifier } from './audit/access-log-verifier.ts';
+import { type AccessLogVerifier, createAccessLogVerifier } from './audit/access-log-verifier.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { GroupCommit } from './db/group-commit.ts';
@@ -12,13 +12,17 @@ import { sqliteRedeems } from './grants/grant-redeem.sqlite.ts';
 import { holdsVault } from './keys/existing-vault.ts';
 import { loadMasterKey } from './keys/master-key.ts';
 import { checkMasterKey } from './keys/master-key-check.ts';
+import { createKeyring, type Keyring } from './keys/signing-key.service.ts';
 import { createVaultKeys, type VaultKeys } from './keys/vault-keys.ts';
 import { createEd25519Verifier, type Ed25519Verifier } from './vendors/ed25519-verifier.ts';
+import { createVendorFetches, type VendorFetches } from './vendors/resolve-vendor.ts';
+import { createDpopProofKeys, type DpopProofKeys } from './vendors/verify-dpop-proof.ts';
 
 /**
- * An opened vault: its database, migrated, the keys proven to open it, and the
- * machinery of its hot path, made once here and handed to `createApp`: the
- * redeem looks nothing up by `db`, and its verifier is no module global.
+ * An opened vault: its database, migrated, the keys proven to open it, and
+ * everything it keeps in this process, made once here and handed to
+ * `createApp`, the CLI and the delivery worker: no module holds state of a
+ * vault, nor looks it up by `db`, so two vaults in one process share nothing.
  */
 export interface Vault {
   db: Db;
@@ -30,6 +34,14 @@ export interface Vault {
   ed25519: Ed25519Verifier;
   /** SQLite's group commit (its metrics); undefined on PostgreSQL. */
   groupCommit: GroupCommit | undefined;
+  /** The signing keys as last read (5 s at most) and the private keys opened. */
+  keyring: Keyring;
+  /** The access-log checks the owner's pages start, in the background for long stretches. */
+  accessLogVerifier: AccessLogVerifier;
+  /** Vendor documents being fetched (shared by concurrent requests) and when each was last fetched for an unknown key. */
+  vendorFetches: VendorFetches;
+  /** The DPoP proof keys seen to verify, by protected header. */
+  dpopProofKeys: DpopProofKeys;
   close(): Promise<void>;
 }
 
@@ -74,6 +86,7 @@ export async function openVault(
     const keys = createVaultKeys(key);
     await checkMasterKey(db, keys);
     const ed25519 = createEd25519Verifier();
+    const accessLogVerifier = createAccessLogVerifier(db);
     return {
       db,
       dialect: opened.kind,
@@ -84,9 +97,13 @@ export async function openVault(
           : postgresRedeemGroups(opened.pools.pipelined),
       ed25519,
       groupCommit: opened.kind === 'sqlite' ? opened.groupCommit : undefined,
+      keyring: createKeyring(),
+      accessLogVerifier,
+      vendorFetches: createVendorFetches(),
+      dpopProofKeys: createDpopProofKeys(),
       // Background access-log checks save their progress and end before the database goes.
       close: async () => {
-        await stopAccessLogVerifier(db);
+        await accessLogVerifier.stop();
         await ed25519.close();
         await close();
       },

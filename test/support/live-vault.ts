@@ -66,6 +66,8 @@ export function startLiveDelivery(vault: TestVault, options: DeliveryOptions = {
     {
       db: vault.vault.db,
       keys: vault.vault.keys,
+      keyring: vault.vault.keyring,
+      vendorFetches: vault.vault.vendorFetches,
       clock: vault.clock,
       logger: createLogger('silent'),
       config: vault.config,

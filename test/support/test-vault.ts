@@ -85,7 +85,7 @@ export async function openTestVault(
   const logger = createLogger(config.logLevel, sink);
   const vault = await openVault(config, logger);
   // As `kith serve` does before serving.
-  await ensureSigningKeys({ db: vault.db, keys: vault.keys, clock, config });
+  await ensureSigningKeys({ ...vault, clock, config });
   const app = createApp({ ...vault, clock, logger, config });
   let owners = 0;
   return {

@@ -58,6 +58,11 @@ export interface AccessLogVerifier {
   stop(): Promise<void>;
 }
 
+/** What reads the owner's chain status: the vault's verifier (`Vault.accessLogVerifier`). */
+export interface AccessLogDeps {
+  accessLogVerifier: AccessLogVerifier;
+}
+
 export interface AccessLogVerifierOptions {
   /** The most new entries a caller waits to have verified (each costs the event loop a hash). */
   inlineLimit?: number;
@@ -67,32 +72,14 @@ export interface AccessLogVerifierOptions {
   saveEvery?: number;
 }
 
-const verifiers = new WeakMap<Db, AccessLogVerifier>();
-
 /**
- * The verifier of a database handle: one per handle, so background checks
- * are not started twice in one process and `openVault`'s close can stop them.
+ * A verifier over `db` with its own background checks. The server's one is
+ * the vault's (`openVault` makes it, and its close stops it); tests make
+ * others for other limits.
  *
  * @example
- * const status = await accessLogVerifierOf(db).status({ clock, logger }, owner.id);
- */
-export function accessLogVerifierOf(db: Db): AccessLogVerifier {
-  let verifier = verifiers.get(db);
-  if (!verifier) {
-    verifier = createAccessLogVerifier(db);
-    verifiers.set(db, verifier);
-  }
-  return verifier;
-}
-
-/** Stops the background checks on `db`, if it has a verifier; for closing the database. */
-export async function stopAccessLogVerifier(db: Db): Promise<void> {
-  await verifiers.get(db)?.stop();
-}
-
-/**
- * A verifier over `db` with its own background checks (use
- * `accessLogVerifierOf` in the server; this is for other limits in tests).
+ * const verifier = createAccessLogVerifier(db);
+ * const status = await verifier.status({ clock, logger }, owner.id);
  */
 export function createAccessLogVerifier(db: Db, options: AccessLogVerifierOptions = {}): AccessLogVerifier {
   const inlineLimit = options.inlineLimit ?? 1000;

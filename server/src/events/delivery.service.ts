@@ -5,7 +5,7 @@ import { type Config, isLoopbackHost } from '../config.ts';
 import type { Executor } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import { type SigningKeyDeps, signBytes, vaultIssuer } from '../keys/signing-key.service.ts';
-import { resolveVendor } from '../vendors/resolve-vendor.ts';
+import { resolveVendor, type VendorDeps } from '../vendors/resolve-vendor.ts';
 import { findVendor } from '../vendors/vendor.repository.ts';
 import {
   type ClaimedDelivery,
@@ -19,7 +19,7 @@ import {
 import { openWebhookSecret, WEBHOOK_SECRET_PREFIX } from './event.service.ts';
 import { guardedWebhookFetch, WebhookAddressError, type WebhookFetch } from './webhook-transport.ts';
 
-export interface DeliveryDeps extends SigningKeyDeps {
+export interface DeliveryDeps extends SigningKeyDeps, Pick<VendorDeps, 'vendorFetches'> {
   logger: Logger;
   config: Pick<Config, 'publicUrl' | 'devAllowLocalVendors' | 'webhooks'>;
   /** How webhooks are POSTed; the guarded transport (public addresses only) unless a test hands in another. */
@@ -264,7 +264,10 @@ async function send(deps: DeliveryDeps, delivery: ClaimedDelivery): Promise<Outc
   try {
     ({
       metadata: { webhook_uri: webhookUri },
-    } = await resolveVendor({ db: deps.db, clock: deps.clock, config: deps.config }, delivery.client_id));
+    } = await resolveVendor(
+      { db: deps.db, clock: deps.clock, config: deps.config, vendorFetches: deps.vendorFetches },
+      delivery.client_id,
+    ));
   } catch {
     return { kind: 'failed', statusCode: null, error: 'vendor metadata unavailable' };
   }

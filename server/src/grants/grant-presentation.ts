@@ -19,7 +19,7 @@ export interface GrantPresentation {
 export type GrantStanding = Pick<GrantRow, 'token_hash' | 'revoked_at' | 'expires_at'>;
 
 /** What checking a presented grant needs: the grant rules' deps and the vault's DPoP signature checks. */
-export type PresentationDeps = GrantDeps & Pick<DpopDeps, 'ed25519'>;
+export type PresentationDeps = GrantDeps & Pick<DpopDeps, 'ed25519' | 'dpopProofKeys'>;
 
 /** The grant token as presented, and the grant id it names (its `jti`). */
 export interface PresentedToken {

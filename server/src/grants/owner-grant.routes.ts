@@ -8,7 +8,7 @@ import {
   ownerGrantSchema,
   pendingGrantRequestSchema,
 } from '@kith/schemas';
-import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
+import type { AccessLogDeps } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
 import { bodyProblems, commonProblems, problemResponses } from '../http/openapi.ts';
 import { createRouter } from '../http/router.ts';
@@ -182,7 +182,7 @@ const verifyLogRoute = createRoute({
 });
 
 /** The owner's grant API: answer requests, see and revoke grants, read the access log. */
-export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps) {
+export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps & AccessLogDeps) {
   const router = createRouter();
   const noStore = { 'cache-control': 'no-store' };
 
@@ -235,7 +235,7 @@ export function createOwnerGrantRoutes(deps: GrantDeps & SessionDeps & SignInRat
     })
     .openapi(verifyLogRoute, async (c) =>
       c.json(
-        await accessLogVerifierOf(deps.db).status(
+        await deps.accessLogVerifier.status(
           { clock: deps.clock, logger: c.get('logger') },
           c.get('owner').id,
         ),

@@ -25,7 +25,13 @@ const ISSUER = 'http://localhost:3000';
 const AUDIENCE = 'https://shop.example/kith';
 
 function depsOf(tv: TestVault): SigningKeyDeps {
-  return { db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config: tv.config };
+  return {
+    db: tv.vault.db,
+    keys: tv.vault.keys,
+    keyring: tv.vault.keyring,
+    clock: tv.clock,
+    config: tv.config,
+  };
 }
 
 // Moves a frozen clock to the moment the next key has been published for `ms` (if it is not older already).

@@ -21,6 +21,8 @@ export interface SigningKeyDeps {
   keys: VaultKeys;
   clock: Clock;
   config: Pick<Config, 'publicUrl'>;
+  /** The vault's keyring in this process (`createKeyring`, made once by `openVault`). */
+  keyring: Keyring;
 }
 
 /** The one algorithm the vault signs with (RFC 8037 Ed25519). */
@@ -71,17 +73,34 @@ const VERIFIER_REFETCH_COOLDOWN_MS = 30_000;
 export const NEXT_KEY_MIN_PUBLISHED_MS =
   JWKS_MAX_AGE_SECONDS * 1000 + VERIFIER_REFETCH_COOLDOWN_MS + KEYRING_MAX_AGE_MS + 25_000;
 
-interface Keyring {
+interface LoadedKeyring {
   loadedAt: number;
   keys: SigningKeyInfo[];
   current: { kid: string; privateKey: KeyObject } | undefined;
-  loading: Promise<Keyring> | undefined;
+  loading: Promise<LoadedKeyring> | undefined;
 }
 
-// One keyring per database handle: no module-wide key, and a test opening two
-// vaults gets two keyrings, as two server processes would.
-const keyrings = new WeakMap<Db, Keyring>();
-const openedPrivateKeys = new WeakMap<Db, Map<string, KeyObject>>();
+/**
+ * What one vault holds of its signing keys in this process: the keys as last
+ * read (read again once 5 s old) and the private keys opened so far, by kid.
+ * The vault owns it, so two vaults in one process keep two, as two server
+ * processes would.
+ */
+export interface Keyring {
+  loaded: LoadedKeyring | undefined;
+  openedPrivateKeys: Map<string, KeyObject>;
+}
+
+/**
+ * A keyring with nothing read yet: one per vault, made by `openVault`.
+ *
+ * @example
+ * const keyring = createKeyring();
+ * const jwks = await publicJwks({ db, keys, clock, config, keyring });
+ */
+export function createKeyring(): Keyring {
+  return { loaded: undefined, openedPrivateKeys: new Map() };
+}
 
 /**
  * Makes sure a current and a next key exist; on first start it creates both.
@@ -100,7 +119,7 @@ export async function ensureSigningKeys(deps: SigningKeyDeps): Promise<void> {
   if (!rows.some((r) => r.status === 'next')) {
     await insertSigningKeyIfSlotFree(deps.db, await newSigningKeyRow(deps.keys, 'next', now));
   }
-  keyrings.delete(deps.db);
+  deps.keyring.loaded = undefined;
 }
 
 /** What a rotation did: the kids it moved, and how long the new current key had been published. */
@@ -157,7 +176,7 @@ export async function rotateSigningKeys(
       return { retired: current.kid, current: next.kid, next: newNext.kid, publishedForMs };
     });
     if (rotated) {
-      keyrings.delete(deps.db);
+      deps.keyring.loaded = undefined;
       return rotated;
     }
     await ensureSigningKeys(deps);
@@ -235,8 +254,8 @@ export function vaultIssuer(deps: { config: Pick<Config, 'publicUrl'> }): string
   return deps.config.publicUrl.origin;
 }
 
-async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = {}): Promise<Keyring> {
-  const cached = keyrings.get(deps.db);
+async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = {}): Promise<LoadedKeyring> {
+  const cached = deps.keyring.loaded;
   const now = deps.clock.now();
   if (cached && !options.force && now - cached.loadedAt < KEYRING_MAX_AGE_MS) return cached;
   if (cached?.loading) return cached.loading;
@@ -244,14 +263,14 @@ async function loadKeyring(deps: SigningKeyDeps, options: { force?: boolean } = 
   if (cached) cached.loading = loading;
   try {
     const keyring = await loading;
-    keyrings.set(deps.db, keyring);
+    deps.keyring.loaded = keyring;
     return keyring;
   } finally {
     if (cached) cached.loading = undefined;
   }
 }
 
-async function readKeyring(deps: SigningKeyDeps): Promise<Keyring> {
+async function readKeyring(deps: SigningKeyDeps): Promise<LoadedKeyring> {
   const now = deps.clock.now();
   let rows = await findSigningKeys(deps.db, now - MAX_GRANT_MS);
   if (!rows.some((r) => r.status === 'current') || !rows.some((r) => r.status === 'next')) {
@@ -267,8 +286,7 @@ async function readKeyring(deps: SigningKeyDeps): Promise<Keyring> {
 }
 
 function openPrivateKey(deps: SigningKeyDeps, row: SigningKeyRow): KeyObject {
-  const opened = openedPrivateKeys.get(deps.db) ?? new Map<string, KeyObject>();
-  openedPrivateKeys.set(deps.db, opened);
+  const opened = deps.keyring.openedPrivateKeys;
   const cached = opened.get(row.kid);
   if (cached) return cached;
   const der = deps.keys.openSecret(row.private_key_sealed, signingKeyContext(row.kid));

@@ -1,4 +1,3 @@
-import type { Db } from '../db/database.ts';
 import {
   type ResolveVendorOptions,
   refetchVendor,
@@ -15,9 +14,6 @@ import {
 export const UNKNOWN_KEY_REFETCH_MS = 60_000;
 // Tracked entries above this are pruned of the ones whose wait is over.
 const MAX_TRACKED = 10_000;
-
-// When each vendor's document was last fetched again for an unknown key, per database (so per vault).
-const lastRefetch = new WeakMap<Db, Map<string, number>>();
 
 /** A vendor, and whether its document lists the key an assertion names. */
 export interface VendorForKey extends Vendor {
@@ -48,8 +44,8 @@ export async function resolveVendorForKey(
   if (options.knownOnly) return { ...cached, keyKnown: false };
 
   const now = deps.clock.now();
-  const tracked = lastRefetch.get(deps.db) ?? new Map<string, number>();
-  lastRefetch.set(deps.db, tracked);
+  // When each vendor's document was last fetched again for an unknown key, in this vault.
+  const tracked = deps.vendorFetches.unknownKeyRefetches;
   // A document fetched (or fetched again) within the wait is as new as another fetch would be.
   const newest = Math.max(cached.fetchedAt, tracked.get(clientId) ?? Number.NEGATIVE_INFINITY);
   if (now - newest < UNKNOWN_KEY_REFETCH_MS) return { ...cached, keyKnown: false };

@@ -39,7 +39,13 @@ describeEachDatabase('vendor metadata documents', (database) => {
   beforeAll(async () => {
     tv = await openTestVault(database(), { env: { KITH_DEV_ALLOW_LOCAL_VENDORS: 'true' } });
     vendor = await startVendorServer();
-    deps = { db: tv.vault.db, clock: tv.clock, config: tv.config, metadataTimeoutMs: 300 };
+    deps = {
+      db: tv.vault.db,
+      clock: tv.clock,
+      config: tv.config,
+      vendorFetches: tv.vault.vendorFetches,
+      metadataTimeoutMs: 300,
+    };
   });
   afterAll(async () => {
     await vendor?.close();
@@ -282,6 +288,7 @@ describeEachDatabase('vendor client ids on private addresses (SSRF guard)', (dat
     db: tv.vault.db,
     clock: tv.clock,
     config: { devAllowLocalVendors },
+    vendorFetches: tv.vault.vendorFetches,
     fetch: async (url) => {
       fetched.push(String(url));
       return publicDocument(String(url));
@@ -365,6 +372,7 @@ describeEachDatabase('vendor client ids on private addresses (SSRF guard)', (dat
       db: tv.vault.db,
       clock: tv.clock,
       config: { devAllowLocalVendors: false },
+      vendorFetches: tv.vault.vendorFetches,
       lookup: async (hostname) => {
         asked.push(hostname);
         return [{ address: asked.length === 1 ? '93.184.215.14' : '127.0.0.1', family: 4 }];

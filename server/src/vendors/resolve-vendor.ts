@@ -25,6 +25,30 @@ export interface VendorDeps {
   lookup?: (hostname: string) => Promise<{ address: string; family: number }[]>;
   /** How long a fetch may take, body included (default 5 s). */
   metadataTimeoutMs?: number;
+  /** What the vault remembers of its vendor fetches in this process (`createVendorFetches`, made by `openVault`). */
+  vendorFetches: VendorFetches;
+}
+
+/**
+ * One vault's vendor fetches under way and recently made, in this process:
+ * two vaults in one process share neither, as two server processes would not.
+ */
+export interface VendorFetches {
+  /** Resolutions under way, by client id: concurrent requests of one vendor share one fetch. */
+  inflight: Map<string, Promise<Vendor>>;
+  /** When each vendor's document was last fetched again for an unknown key (resolve-vendor-key.ts). */
+  unknownKeyRefetches: Map<string, number>;
+}
+
+/**
+ * A vault's vendor fetches, none yet: one per vault, made by `openVault`.
+ *
+ * @example
+ * const vendorFetches = createVendorFetches();
+ * const vendor = await resolveVendor({ db, clock, config, vendorFetches }, clientId);
+ */
+export function createVendorFetches(): VendorFetches {
+  return { inflight: new Map(), unknownKeyRefetches: new Map() };
 }
 
 export interface ResolveVendorOptions {
@@ -53,9 +77,6 @@ const MIN_CACHE_MS = 5 * 60_000;
 const MAX_CACHE_MS = 24 * 3_600_000;
 const DEFAULT_CACHE_MS = 3_600_000;
 
-// Concurrent requests of one vendor share one fetch.
-const inflight = new WeakMap<Db, Map<string, Promise<Vendor>>>();
-
 /**
  * The vendor behind a client id: from the cache while fresh, otherwise
  * fetched from the client id itself (an HTTPS URL on a public address),
@@ -73,8 +94,7 @@ export async function resolveVendor(
 ): Promise<Vendor> {
   const url = parseClientId(deps, clientId);
   // Concurrent resolutions of one vendor share one cache read and at most one fetch.
-  const pending = inflight.get(deps.db) ?? new Map<string, Promise<Vendor>>();
-  inflight.set(deps.db, pending);
+  const pending = deps.vendorFetches.inflight;
   const running = pending.get(clientId);
   if (running) return running;
   // Not shared: its refusal of an unknown client id must not reach callers within their budget.

@@ -36,6 +36,7 @@ describeEachDatabase('what a vendor document may say, beyond its schema', (datab
       db: tv.vault.db,
       clock: tv.clock,
       config: { devAllowLocalVendors },
+      vendorFetches: tv.vault.vendorFetches,
       lookup: async () => [{ address: '93.184.215.14', family: 4 }],
       fetch: async () =>
         new Response(

@@ -33,7 +33,7 @@ describeEachDatabase('vendor authentication with private_key_jwt (RFC 7523)', (d
 
   beforeAll(async () => {
     tv = await openTestVault(database(), { env: { KITH_DEV_ALLOW_LOCAL_VENDORS: 'true' } });
-    deps = { db: tv.vault.db, clock: tv.clock, config: tv.config };
+    deps = { db: tv.vault.db, clock: tv.clock, config: tv.config, vendorFetches: tv.vault.vendorFetches };
     vendor = await startVendorServer();
     ed = await loadSigningKey((await generateKeyPair()).privateJwk);
     es = await loadSigningKey((await generateKeyPair({ alg: 'ES256' })).privateJwk);

@@ -8,12 +8,7 @@ import { describeEachDatabase } from '../../../test/support/databases.ts';
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.ts';
 import { KithError } from '../http/kith-error.ts';
 import { purgeExpiredJtis } from './replay-cache.ts';
-import {
-  type DpopDeps,
-  dpopProofKeyCacheSize,
-  type VerifyDpopProofInput,
-  verifyDpopProof,
-} from './verify-dpop-proof.ts';
+import { type DpopDeps, type VerifyDpopProofInput, verifyDpopProof } from './verify-dpop-proof.ts';
 
 const DATA_URL = 'https://vault.example/v1/data';
 const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJncnRfMSJ9.c2lnbmF0dXJl';
@@ -75,7 +70,13 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
 
   beforeAll(async () => {
     tv = await openTestVault(database(), { env: { KITH_PUBLIC_URL: 'https://vault.example' } });
-    deps = { db: tv.vault.db, clock: tv.clock, config: tv.config, ed25519: tv.vault.ed25519 };
+    deps = {
+      db: tv.vault.db,
+      clock: tv.clock,
+      config: tv.config,
+      ed25519: tv.vault.ed25519,
+      dpopProofKeys: tv.vault.dpopProofKeys,
+    };
   });
   afterAll(() => tv?.close());
 
@@ -277,7 +278,7 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
   });
 
   it('caches a proof header only once a proof with it verified, and only one of a real key’s size', async () => {
-    const size = dpopProofKeyCacheSize();
+    const size = deps.dpopProofKeys.size;
     // Headers that cost their sender nothing: unsigned, signed by another key, long and padded.
     const pad = 'x'.repeat(5_000);
     for (let i = 0; i < 40; i++) {
@@ -294,18 +295,18 @@ describeEachDatabase('DPoP proofs (RFC 9449 §4.3)', (database) => {
         'htm does not match the method',
       );
     }
-    expect(dpopProofKeyCacheSize()).toBe(size);
+    expect(deps.dpopProofKeys.size).toBe(size);
 
     // A good proof, but a header padded far past any real key's: accepted, parsed each time, never kept.
     const padded = newKey();
     await verify(await proof({}, { pad }, padded));
-    expect(dpopProofKeyCacheSize()).toBe(size);
+    expect(deps.dpopProofKeys.size).toBe(size);
 
     const fresh = newKey();
     await verify(await proof({}, {}, fresh));
-    expect(dpopProofKeyCacheSize()).toBe(size + 1);
+    expect(deps.dpopProofKeys.size).toBe(size + 1);
     await verify(await proof({}, {}, fresh));
-    expect(dpopProofKeyCacheSize()).toBe(size + 1);
+    expect(deps.dpopProofKeys.size).toBe(size + 1);
   });
 
   it('lets exactly one of 50 parallel uses of one proof through', async () => {

@@ -15,6 +15,8 @@ export interface DpopDeps {
   config: Pick<Config, 'publicUrl'>;
   /** Ed25519 proofs' signatures, checked on a thread of their own in batches; one per vault (vault.ts). */
   ed25519: Ed25519Verifier;
+  /** The proof keys this vault has seen verify (`createDpopProofKeys`, made by `openVault`). */
+  dpopProofKeys: DpopProofKeys;
 }
 
 export interface VerifyDpopProofInput {
@@ -55,7 +57,7 @@ export interface CheckedDpopProof extends VerifiedDpopProof {
 }
 
 /** A proof key and its thumbprint, as its protected header names them. */
-interface ProofKey {
+export interface ProofKey {
   key: KeyObject;
   /** An Ed25519 key's 32 bytes, as libsodium takes them. */
   raw: Buffer | undefined;
@@ -73,11 +75,20 @@ interface ProofKey {
  */
 const PROOF_KEY_CACHE_LIMIT = 10_000;
 const PROOF_KEY_CACHE_MAX_HEADER = 1024;
-const proofKeys = new Map<string, ProofKey>();
 
-/** How many proof headers are cached (for tests and metrics). */
-export function dpopProofKeyCacheSize(): number {
-  return proofKeys.size;
+/** A vault's proof keys by encoded protected header, oldest first; its `size` is for tests and metrics. */
+export type DpopProofKeys = Map<string, ProofKey>;
+
+/**
+ * An empty cache of proof keys: one per vault, made by `openVault`, so what
+ * one vault's vendors sent never answers for another's.
+ *
+ * @example
+ * const dpopProofKeys = createDpopProofKeys();
+ * const { jkt } = await verifyDpopProof({ db, clock, config, ed25519, dpopProofKeys }, input);
+ */
+export function createDpopProofKeys(): DpopProofKeys {
+  return new Map();
 }
 
 /**
@@ -119,7 +130,7 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
   const [encodedHeader, encodedPayload, encodedSignature] = proof.split('.') as [string, string, string];
 
   // §4.3 (4, 5, 7): typ, alg and a public jwk, checked once per distinct header that verified before.
-  const known = proofKeys.get(encodedHeader);
+  const known = deps.dpopProofKeys.get(encodedHeader);
   const proofKey = known ?? (await proofKeyOf(encodedHeader));
   const { jwk, jkt } = proofKey;
 
@@ -170,7 +181,7 @@ export async function checkDpopProof(deps: DpopDeps, input: VerifyDpopProofInput
     throw refuse('no jti, or one too short or long');
 
   // Every check passed, the signature among them: this header is a real vendor's key.
-  if (!known) rememberProofKey(encodedHeader, proofKey);
+  if (!known) rememberProofKey(deps.dpopProofKeys, encodedHeader, proofKey);
   return {
     jkt,
     jwk,
@@ -209,7 +220,7 @@ async function proofKeyOf(encodedHeader: string): Promise<ProofKey> {
   return proofKey;
 }
 
-function rememberProofKey(encodedHeader: string, proofKey: ProofKey) {
+function rememberProofKey(proofKeys: DpopProofKeys, encodedHeader: string, proofKey: ProofKey) {
   if (encodedHeader.length > PROOF_KEY_CACHE_MAX_HEADER) return;
   if (proofKeys.size >= PROOF_KEY_CACHE_LIMIT) proofKeys.delete(proofKeys.keys().next().value as string);
   proofKeys.set(encodedHeader, proofKey);

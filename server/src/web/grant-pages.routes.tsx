@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono';
-import { accessLogVerifierOf } from '../audit/access-log-verifier.ts';
+import type { AccessLogDeps } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
 import { parseContactTermsForm } from '../contact/contact-form.ts';
 import {
@@ -63,7 +63,7 @@ function clientIdOf(key: string): string {
  * the vendors dashboard, one vendor's page (revoke in one click, receipts,
  * what it did) and all activity with the log's integrity.
  */
-export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps) {
+export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRateLimitDeps & AccessLogDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);
@@ -256,7 +256,7 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     const ownerId = c.get('owner').id;
     const [entries, verification] = await Promise.all([
       listAccessLog(deps.db, ownerId, { limit: 200 }),
-      accessLogVerifierOf(deps.db).status({ clock: deps.clock, logger: c.get('logger') }, ownerId),
+      deps.accessLogVerifier.status({ clock: deps.clock, logger: c.get('logger') }, ownerId),
     ]);
     const vendors = new Map<string, VendorDisplay>();
     for (const clientId of new Set(entries.flatMap((e) => (e.clientId ? [e.clientId] : [])))) {

@@ -1,6 +1,7 @@
 import { profileFields } from '@kith/schemas';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { KithError } from '../http/kith-error.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
@@ -31,7 +32,7 @@ import type { WebEnv } from './web.env.ts';
 type WebContext = Context<WebEnv>;
 
 /** The owner's pages: sign-in, enrollment, home and security (the profile editor has its own routes). */
-export function createPageRoutes(deps: PasskeyDeps) {
+export function createPageRoutes(deps: PasskeyDeps & GrantDeps) {
   const app = new Hono<WebEnv>();
   const csp = contentSecurityPolicy();
   const csrf = csrfProtection(deps);

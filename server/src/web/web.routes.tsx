@@ -1,6 +1,8 @@
 import { type ErrorCode, errorCodes } from '@kith/schemas';
 import { type Context, Hono } from 'hono';
+import type { AccessLogDeps } from '../audit/access-log-verifier.ts';
 import type { AppEnv } from '../env.ts';
+import type { GrantDeps } from '../grants/grant-request.service.ts';
 import { handleError } from '../http/error-handler.ts';
 import { KithError } from '../http/kith-error.ts';
 import type { PasskeyDeps } from '../owners/passkey.service.ts';
@@ -52,7 +54,7 @@ const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>>
  * page answers with a page; a failing ceremony request answers with a problem
  * document like the API.
  */
-export function createWebRoutes(deps: PasskeyDeps) {
+export function createWebRoutes(deps: PasskeyDeps & GrantDeps & AccessLogDeps) {
   const app = new Hono<WebEnv>();
   app.route('/', createStaticRoutes());
   app.route('/', createAuthRoutes(deps));
