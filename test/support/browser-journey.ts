@@ -32,7 +32,7 @@ export interface BrowserJourneyOptions<Vendors extends Record<string, JourneyVen
   owner?: { name: string; profile?: Record<string, unknown> };
 }
 
-export interface BrowserJourney<Vendors> {
+export interface BrowserJourney<Vendors = Record<never, never>> {
   kind: DatabaseKind;
   vault: LiveVault;
   vendors: Vendors;
