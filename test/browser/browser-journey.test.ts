@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ProfileView } from '@kith/schemas';
 import { expect, it } from 'vitest';
 import { describeWithBrowser } from '../support/browser.ts';
@@ -16,8 +17,12 @@ async function answers(url: string): Promise<boolean> {
 }
 
 describeWithBrowser('the setup the browser journeys share', (database) => {
+  // Both tests open a vault on the one database of the suite: the second must hold the first's key.
+  const masterKey = randomBytes(32).toString('base64');
+
   it('enrolls the owner with her profile, signed in on the page, and close() stops the vault and vendors', async () => {
     const journey = await startBrowserJourney(database(), {
+      vault: { masterKey },
       vendors: { shop: (vault) => startTestVendor({ vault: vault.url, name: 'Corner Shop' }) },
     });
     const { vault, page, authenticator } = journey;
@@ -39,6 +44,7 @@ describeWithBrowser('the setup the browser journeys share', (database) => {
   it('stops what it had started when a later step fails, and passes the failure on', async () => {
     const seen: { vault?: LiveVault; shop?: TestVendor } = {};
     const starting = startBrowserJourney(database(), {
+      vault: { masterKey },
       vendors: {
         shop: async (served) => {
           seen.vault = served;
@@ -48,7 +54,7 @@ describeWithBrowser('the setup the browser journeys share', (database) => {
       },
       delivery: true,
       // Refused when the owner's profile is stored: the vault, the vendor, delivery and Chromium run by then.
-      owner: { name: 'Grace Hopper', profile: { email: 'not an email address' } },
+      owner: { name: 'Ada Lovelace', profile: { email: 'not an email address' } },
     });
     await expect(starting).rejects.toThrow('expected 400 to be 200');
     const { vault, shop } = seen;
