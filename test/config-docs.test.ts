@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_END, CONFIG_START, renderConfigTable } from '../server/scripts/config-docs.ts';
-import { configOptions } from '../server/src/config.ts';
+import { configOptions } from '../server/src/config-options.ts';
 import { repoRoot } from './support/cli.ts';
 
 const readme = readFileSync(`${repoRoot}README.md`, 'utf8');
@@ -19,7 +19,7 @@ describe('the configuration is documented once, beside each option', () => {
   });
 
   // If this fails, run: pnpm config:docs
-  it('shows in the README exactly the table generated from config.ts', () => {
+  it('shows in the README exactly the table generated from config-options.ts', () => {
     const start = readme.indexOf(CONFIG_START);
     const end = readme.indexOf(CONFIG_END);
     expect(start).toBeGreaterThan(0);

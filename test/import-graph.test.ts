@@ -11,7 +11,7 @@ const SERVER_LAYERS = [
   {
     name: 'foundation',
     folders: ['db', 'http', 'net', 'rate-limit'],
-    files: ['clock.ts', 'ids.ts', 'sha256.ts', 'logger.ts', 'config.ts', 'env.ts'],
+    files: ['clock.ts', 'ids.ts', 'sha256.ts', 'logger.ts', 'config-options.ts', 'config.ts', 'env.ts'],
   },
   { name: 'keys', folders: ['keys'], files: [] },
   {

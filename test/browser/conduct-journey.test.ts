@@ -1,43 +1,25 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DeliveryWorker } from '../../server/src/events/delivery.service.ts';
-import {
-  checkPage,
-  describeWithBrowser,
-  enrollOwnerInBrowser,
-  grace,
-  launchBrowser,
-  type TestBrowser,
-} from '../support/browser.ts';
-import { type LiveVault, startLiveDelivery, startLiveVault } from '../support/live-vault.ts';
+import { checkPage, describeWithBrowser } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
 
 describeWithBrowser('a vendor’s conduct on its page, and stopping what it never read', (database) => {
-  let vault: LiveVault;
-  let worker: DeliveryWorker;
-  let shop: TestVendor;
-  let browser: TestBrowser;
-  let page: Page;
-  let kind: string;
+  let journey: BrowserJourney<{ shop: TestVendor }>;
 
   beforeAll(async () => {
-    kind = database().kind;
-    vault = await startLiveVault(database());
-    worker = startLiveDelivery(vault, { pollIntervalMs: 20 });
-    shop = await startTestVendor({ vault: vault.url, name: 'Corner Shop', webhooks: true });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await enrollOwnerInBrowser(page, vault, { name: 'Grace Hopper', profile: grace });
+    journey = await startBrowserJourney(database(), {
+      vendors: {
+        shop: (vault) => startTestVendor({ vault: vault.url, name: 'Corner Shop', webhooks: true }),
+      },
+      delivery: true,
+    });
   });
-  afterAll(async () => {
-    await worker?.stop();
-    await browser?.close();
-    await shop?.stop();
-    await vault?.stop();
-  });
+  afterAll(() => journey?.close());
 
   /** The shop asks; the owner approves through the owner API with the page's own session. */
   async function granted(fields: string[]) {
+    const { vault, page } = journey;
+    const { shop } = journey.vendors;
     const request = await shop.client.requestGrant({
       fields: fields as never,
       purpose: 'delivery',
@@ -52,6 +34,8 @@ describeWithBrowser('a vendor’s conduct on its page, and stopping what it neve
   }
 
   it('says in sentences what the shop read, charts its reads, and narrows in one click and a confirmation', async () => {
+    const { vault, page, kind } = journey;
+    const { shop } = journey.vendors;
     // Grace has no birthdate, so it is never read; the address grant is never redeemed.
     const wide = await granted(['name', 'email', 'birthdate']);
     await granted(['address']);

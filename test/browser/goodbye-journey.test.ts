@@ -1,63 +1,45 @@
 import { generateKeyPair, isKithClientError } from '@kith/client';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
-import type { DeliveryWorker } from '../../server/src/events/delivery.service.ts';
-import {
-  checkPage,
-  describeWithBrowser,
-  enrollOwnerInBrowser,
-  grace,
-  launchBrowser,
-  type TestBrowser,
-} from '../support/browser.ts';
-import { type LiveVault, startLiveDelivery, startLiveVault } from '../support/live-vault.ts';
+import { checkPage, describeWithBrowser } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
 
 type Shop = Awaited<ReturnType<typeof startShop>>;
 const DAY_MS = 24 * 3_600_000;
 
 describeWithBrowser('a clean goodbye in a real browser with the example shop', (database) => {
-  let vault: LiveVault;
-  let worker: DeliveryWorker;
-  let shop: Shop;
-  let bakery: TestVendor;
-  let browser: TestBrowser;
-  let page: Page;
-  let kind: string;
+  let journey: BrowserJourney<{ shop: Shop; bakery: TestVendor }>;
 
   beforeAll(async () => {
-    kind = database().kind;
-    // Sessions outlive the days this test moves the clock by.
-    vault = await startLiveVault(database(), {
-      env: { KITH_SESSION_IDLE_MINUTES: String(60 * 24 * 30), KITH_SESSION_ABSOLUTE_HOURS: String(24 * 90) },
+    journey = await startBrowserJourney(database(), {
+      // Sessions outlive the days this test moves the clock by.
+      vault: {
+        env: {
+          KITH_SESSION_IDLE_MINUTES: String(60 * 24 * 30),
+          KITH_SESSION_ABSOLUTE_HOURS: String(24 * 90),
+        },
+      },
+      vendors: {
+        shop: async (vault) =>
+          startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk }),
+        bakery: (vault) => startTestVendor({ vault: vault.url, name: 'Quiet Bakery', webhooks: true }),
+      },
+      delivery: true,
     });
-    worker = startWorker();
-    shop = await startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk });
-    bakery = await startTestVendor({ vault: vault.url, name: 'Quiet Bakery', webhooks: true });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await enrollOwnerInBrowser(page, vault, { name: 'Grace Hopper', profile: grace });
   });
-  afterAll(async () => {
-    await worker?.stop();
-    await browser?.close();
-    await shop?.stop();
-    await bakery?.stop();
-    await vault?.stop();
-  });
-
-  function startWorker(): DeliveryWorker {
-    return startLiveDelivery(vault, { pollIntervalMs: 20 });
-  }
+  afterAll(() => journey?.close());
 
   async function openVendorPage(name: string) {
+    const { vault, page } = journey;
     await page.goto(`${vault.url}/vendors`);
     await page.getByRole('link', { name }).click();
     await page.locator('h1', { hasText: name }).waitFor();
   }
 
   it('ends with one confirmation more than approving took; the shop erases, acknowledges, and the owner sees it confirmed', async () => {
+    const { vault, page, kind, delivery } = journey;
+    const { shop } = journey.vendors;
     // Approving: one click on Approve, as asked.
     await page.goto(shop.url);
     await page.click('#use-kith');
@@ -99,7 +81,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     // Ending asks for erasure, so it is confirmed once: one click to the confirmation, one to
     // confirm; the erasure deadline is preset to 30 days. Deliveries wait until the pending
     // state has been seen: the shop acknowledges within milliseconds.
-    await worker.stop();
+    await delivery.stop();
     let endClicks = 0;
     await page.getByRole('link', { name: 'End relationship with Corner Shop' }).click();
     endClicks++;
@@ -116,7 +98,7 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
     );
     expect(await page.getByRole('link', { name: /End relationship/ }).count()).toBe(0);
     await checkPage(page, `${kind}-goodbye-ended-pending`);
-    worker = startWorker();
+    delivery.start();
 
     // The grant is dead at once, whatever its expiry.
     try {
@@ -168,6 +150,8 @@ describeWithBrowser('a clean goodbye in a real browser with the example shop', (
   }, 150_000);
 
   it('shows the erasure overdue once the deadline passes without an acknowledgement', async () => {
+    const { vault, page, kind } = journey;
+    const { bakery } = journey.vendors;
     // The bakery records its webhooks but never acknowledges.
     const request = await bakery.client.requestGrant({
       fields: ['email'],

@@ -2,16 +2,8 @@ import { generateKeyPair, isKithClientError } from '@kith/client';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startShop } from '../../client-sdk/examples/shop/start-shop.ts';
-import {
-  checkPage,
-  describeWithBrowser,
-  enrollOwnerInBrowser,
-  grace,
-  launchBrowser,
-  type TestBrowser,
-  type VirtualAuthenticator,
-} from '../support/browser.ts';
-import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
+import { checkPage, describeWithBrowser } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 
 type Shop = Awaited<ReturnType<typeof startShop>>;
 
@@ -40,31 +32,23 @@ async function shopGrant(page: Page, shop: Shop): Promise<string> {
 }
 
 describeWithBrowser('grants in a real browser with the example shop', (database) => {
-  let vault: LiveVault;
-  let shop: Shop;
-  let browser: TestBrowser;
-  let page: Page;
-  let kind: string;
-  let authenticator: VirtualAuthenticator;
+  let journey: BrowserJourney<{ shop: Shop }>;
 
   beforeAll(async () => {
-    kind = database().kind;
-    vault = await startLiveVault(database());
-    shop = await startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    // The owner enrolls and signs in with a passkey.
-    authenticator = await enrollOwnerInBrowser(page, vault, { name: 'Grace Hopper', profile: grace });
+    journey = await startBrowserJourney(database(), {
+      vendors: {
+        shop: async (vault) =>
+          startShop({ vaultUrl: vault.url, privateJwk: (await generateKeyPair()).privateJwk }),
+      },
+    });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.stop();
-    await vault?.stop();
-  }, BROWSER_TEST_MS);
+  afterAll(() => journey?.close(), BROWSER_TEST_MS);
 
   it(
     'shares exactly the approved fields, stays fresh, and ends with one click',
     async () => {
+      const { vault, page, kind } = journey;
+      const { shop } = journey.vendors;
       // The shop asks; the vault shows who asks, for what, with the current values.
       await page.goto(shop.url);
       await page.click('#use-kith');
@@ -140,6 +124,8 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
   it(
     'works by user code: the shop polls while the owner types the code',
     async () => {
+      const { vault, page, kind, browser } = journey;
+      const { shop } = journey.vendors;
       await page.goto(shop.url);
       await page.click('#use-code');
       const code = (await page.locator('#user-code').textContent())?.trim() as string;
@@ -176,6 +162,8 @@ describeWithBrowser('grants in a real browser with the example shop', (database)
   it(
     'brings a signed-out owner back to the request after signing in, and a decline reaches the shop',
     async () => {
+      const { vault, page, kind, authenticator } = journey;
+      const { shop } = journey.vendors;
       // The shop gives its grant back, so its checkout asks again.
       await page.goto(shop.url);
       await page.getByRole('button', { name: 'Forget my details' }).click();

@@ -1,47 +1,30 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  checkPage,
-  describeWithBrowser,
-  enrollOwnerInBrowser,
-  grace,
-  launchBrowser,
-  type TestBrowser,
-} from '../support/browser.ts';
-import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
+import { checkPage, describeWithBrowser, grace } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
 
 const BROWSER_TEST_MS = 120_000;
 
 describeWithBrowser('consent on the owner pages, as a new owner meets them (Chromium)', (database) => {
-  let vault: LiveVault;
-  let shop: TestVendor;
-  let browser: TestBrowser;
-  let page: Page;
-  let kind: string;
+  let journey: BrowserJourney<{ shop: TestVendor }>;
 
   beforeAll(async () => {
-    kind = database().kind;
-    vault = await startLiveVault(database());
-    shop = await startTestVendor({ vault: vault.url, name: 'Corner Shop' });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    // Her own limit (2 a week) is lower than the shop will ask (3).
-    await enrollOwnerInBrowser(page, vault, {
-      name: 'Grace Hopper',
-      profile: { ...grace, 'contact.max_per_week': 2 },
+    journey = await startBrowserJourney(database(), {
+      vendors: { shop: (vault) => startTestVendor({ vault: vault.url, name: 'Corner Shop' }) },
+      // Her own limit (2 a week) is lower than the shop will ask (3).
+      owner: { name: 'Grace Hopper', profile: { ...grace, 'contact.max_per_week': 2 } },
     });
   }, BROWSER_TEST_MS);
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.stop();
-    await vault?.stop();
-  });
+  afterAll(() => journey?.close());
 
-  const vendorPage = () => `${vault.url}/vendors/${Buffer.from(shop.clientId).toString('base64url')}`;
+  const vendorPage = () =>
+    `${journey.vault.url}/vendors/${Buffer.from(journey.vendors.shop.clientId).toString('base64url')}`;
 
   /** The shop asks for her email and to contact her by `channels`, 3 times a week; the page opens. */
   async function openRequest(channels: ('email' | 'sms')[]) {
+    const { page } = journey;
+    const { shop } = journey.vendors;
     const request = await shop.client.requestGrant({
       fields: ['email'],
       purpose: 'customer_care',
@@ -55,6 +38,7 @@ describeWithBrowser('consent on the owner pages, as a new owner meets them (Chro
 
   /** The vertical gap, in CSS pixels, from the bottom of `above` to the top of `below`. */
   async function gapBetween(above: string, below: string): Promise<number> {
+    const { page } = journey;
     const [a, b] = [await page.locator(above).boundingBox(), await page.locator(below).boundingBox()];
     if (!a || !b) throw new Error(`${above} or ${below} is not on the page`);
     return b.y - (a.y + a.height);
@@ -63,6 +47,8 @@ describeWithBrowser('consent on the owner pages, as a new owner meets them (Chro
   it(
     'shows the limit that applies and contact as an unticked opt-in; approving without it allows no contact',
     async () => {
+      const { page, kind } = journey;
+      const { shop } = journey.vendors;
       const request = await openRequest(['email', 'sms']);
       const ask = (await page.locator('[data-kith="contact-ask"]').textContent()) ?? '';
       expect(ask).toContain('by email or text message');
@@ -101,6 +87,8 @@ describeWithBrowser('consent on the owner pages, as a new owner meets them (Chro
   it(
     'tells "not asked" from "not allowed", lists each contact attempt once, and keeps buttons off the next heading',
     async () => {
+      const { page, kind } = journey;
+      const { shop } = journey.vendors;
       // This time she lets them, by text message only (as asked).
       const request = await openRequest(['sms']);
       await page.getByLabel('Let them contact me').check();
@@ -150,6 +138,8 @@ describeWithBrowser('consent on the owner pages, as a new owner meets them (Chro
   it(
     'asks once to confirm ending, says what ending does, and ends nothing without that confirmation',
     async () => {
+      const { vault, page, kind } = journey;
+      const { shop } = journey.vendors;
       await page.goto(vendorPage());
       let endClicks = 0;
       await page.getByRole('link', { name: 'End relationship with Corner Shop' }).click();
@@ -188,6 +178,7 @@ describeWithBrowser('consent on the owner pages, as a new owner meets them (Chro
   it(
     'styles the code box: its computed style is not the browser default for a text input',
     async () => {
+      const { vault, page, kind, browser } = journey;
       await page.goto(`${vault.url}/approve`);
       const styleOf = (p: Page, selector: string) =>
         p.locator(selector).evaluate((input) => {

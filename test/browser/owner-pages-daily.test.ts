@@ -2,15 +2,8 @@ import type { ProfileView } from '@kith/schemas';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../server/src/http/session-cookie.ts';
-import {
-  type BrowserVault,
-  checkPage,
-  describeWithBrowser,
-  enrollOwnerInBrowser,
-  launchBrowser,
-  startBrowserVault,
-  type TestBrowser,
-} from '../support/browser.ts';
+import { type BrowserVault, checkPage, describeWithBrowser, launchBrowser } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 import { grantThroughSdk, startTestVendor, type TestVendor } from '../support/vendor.ts';
 
 // A browser, a vault and a vendor on two cores: generous, since a slow machine is not a failure.
@@ -30,28 +23,27 @@ async function mainText(page: Page): Promise<string> {
 }
 
 describeWithBrowser('the owner pages a person uses every day', (database) => {
-  let vault: BrowserVault;
-  let shop: TestVendor;
-  let browser: TestBrowser;
-  let page: Page;
-  let kind: string;
+  let journey: BrowserJourney<{ shop: TestVendor }>;
 
   beforeAll(async () => {
-    kind = database().kind;
     // The clock stands at 1 March 2026, 09:00 UTC: 18:00 in Tokyo.
-    vault = await startBrowserVault(database());
-    shop = await startTestVendor({ vault: vault.url, name: 'Corner Shop', clock: vault.clock });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await enrollOwnerInBrowser(page, vault, {
-      name: 'Hana Sato',
-      profile: {
-        email: 'hana@example.jp',
-        address: { locality: 'Osaka', country: 'JP' },
-        zoneinfo: 'Asia/Tokyo',
-        'contact.no_marketing': true,
+    journey = await startBrowserJourney(database(), {
+      vault: { realClock: false },
+      vendors: {
+        shop: (vault) => startTestVendor({ vault: vault.url, name: 'Corner Shop', clock: vault.clock }),
+      },
+      owner: {
+        name: 'Hana Sato',
+        profile: {
+          email: 'hana@example.jp',
+          address: { locality: 'Osaka', country: 'JP' },
+          zoneinfo: 'Asia/Tokyo',
+          'contact.no_marketing': true,
+        },
       },
     });
+    const { vault, page } = journey;
+    const { shop } = journey.vendors;
     const session = (await page.context().cookies(vault.url)).find((c) => c.name === SESSION_COOKIE);
     const grant = await grantThroughSdk(vault, shop, { cookie: `${SESSION_COOKIE}=${session?.value}` }, [
       'email',
@@ -59,15 +51,13 @@ describeWithBrowser('the owner pages a person uses every day', (database) => {
     ]);
     await shop.client.redeem(grant.grant);
   }, BROWSER_TEST_MS);
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.stop();
-    await vault?.stop();
-  }, BROWSER_TEST_MS);
+  afterAll(() => journey?.close(), BROWSER_TEST_MS);
 
   it(
     "shows every time in the owner's zone, and the activity in sentences naming what was read",
     async () => {
+      const { vault, page, kind } = journey;
+      const { shop } = journey.vendors;
       // The grant runs 30 days from 1 March 09:00 UTC, and was read at that moment.
       await page.goto(`${vault.url}/`);
       const home = await mainText(page);
@@ -108,6 +98,7 @@ describeWithBrowser('the owner pages a person uses every day', (database) => {
   it(
     'saves each profile section on its own, on a phone',
     async () => {
+      const { vault, page, kind } = journey;
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(`${vault.url}/profile`);
       await checkPage(page, `${kind}-daily-profile`);
@@ -144,6 +135,7 @@ describeWithBrowser('the owner pages a person uses every day', (database) => {
   it(
     'saves a profile section with JavaScript turned off',
     async () => {
+      const { vault, page } = journey;
       const noScript = await launchBrowser({ javaScriptEnabled: false });
       try {
         await noScript.context.addCookies(await page.context().cookies(vault.url));

@@ -1,15 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createOwnerWithEnrollment } from '../../server/src/owners/enrollment.service.ts';
-import {
-  addVirtualAuthenticator,
-  type BrowserVault,
-  describeWithBrowser,
-  launchBrowser,
-  startBrowserVault,
-  type TestBrowser,
-  type VirtualAuthenticator,
-} from '../support/browser.ts';
+import { describeWithBrowser, startBrowserVault } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 
 interface Answer {
   status: number;
@@ -49,34 +41,25 @@ async function postFromPage(page: Page, path: string, body: unknown): Promise<An
 }
 
 describeWithBrowser('passkey ceremonies refused in a real browser', (database) => {
-  let vault: BrowserVault;
-  let browser: TestBrowser;
-  let page: Page;
-  let authenticator: VirtualAuthenticator;
+  let journey: BrowserJourney;
 
   /** A fresh page on /security of `url`, signed in (the session cookie serves every port of localhost). */
-  const securityPage = async (url = vault.url) => {
+  const securityPage = async (url = journey.vault.url) => {
+    const { page } = journey;
     await page.goto(`${url}/security`);
     expect(new URL(page.url()).pathname).toBe('/security');
   };
 
   beforeAll(async () => {
-    vault = await startBrowserVault(database());
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    authenticator = await addVirtualAuthenticator(page);
-    const deps = { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config };
-    const { enrollment } = await createOwnerWithEnrollment(deps, { name: 'Grace Hopper' });
-    await page.goto(enrollment.url);
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    await page.waitForURL('**/security?welcome=1');
+    journey = await startBrowserJourney(database(), {
+      vault: { realClock: false },
+      owner: { name: 'Grace Hopper' },
+    });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await vault?.stop();
-  });
+  afterAll(() => journey?.close());
 
   it('accepts a genuine assertion once, and refuses the same assertion replayed', async () => {
+    const { page } = journey;
     await securityPage();
     const response = await assertion(page);
     expect(await postFromPage(page, '/auth/sign-in/verify', { response })).toEqual({
@@ -91,6 +74,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
   });
 
   it('refuses an assertion whose challenge expired (five minutes)', async () => {
+    const { vault, page } = journey;
     await securityPage();
     const response = await assertion(page);
     vault.clock.advance(5 * 60_000);
@@ -105,6 +89,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
   });
 
   it('refuses an assertion made for another origin, even one sharing the rp id and the database', async () => {
+    const { vault, page, browser } = journey;
     // A second server on another port: same database, same rp id (`localhost`), another origin.
     const elsewhere = await startBrowserVault(database(), { masterKey: vault.masterKey });
     try {
@@ -133,6 +118,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
   });
 
   it('refuses and flags a passkey whose signature counter went backwards (a cloned authenticator)', async () => {
+    const { vault, page, authenticator } = journey;
     await securityPage();
     expect(
       (await postFromPage(page, '/auth/sign-in/verify', { response: await assertion(page) })).status,
@@ -162,6 +148,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
   });
 
   it('refuses a registration answered with a sign-in challenge', async () => {
+    const { page } = journey;
     // Signed in just now, so adding a passkey needs no further proof.
     await securityPage();
     expect(
@@ -174,6 +161,7 @@ describeWithBrowser('passkey ceremonies refused in a real browser', (database) =
   });
 
   it('sends a stale session back to sign-in, and its forms change nothing', async () => {
+    const { vault, page, browser, authenticator } = journey;
     await securityPage();
     const staleToken = await page.locator('meta[name="csrf-token"]').getAttribute('content');
     vault.clock.advance(vault.config.session.idleMs);

@@ -1,36 +1,21 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  checkPage,
-  describeWithBrowser,
-  enrollOwnerInBrowser,
-  grace,
-  launchBrowser,
-  type TestBrowser,
-} from '../support/browser.ts';
-import { type LiveVault, startLiveVault } from '../support/live-vault.ts';
+import { checkPage, describeWithBrowser } from '../support/browser.ts';
+import { type BrowserJourney, startBrowserJourney } from '../support/browser-journey.ts';
 import { startTestVendor, type TestVendor } from '../support/vendor.ts';
 
 describeWithBrowser('the owner’s own terms in a real browser', (database) => {
-  let vault: LiveVault;
-  let shop: TestVendor;
-  let browser: TestBrowser;
-  let page: Page;
+  let journey: BrowserJourney<{ shop: TestVendor }>;
 
   beforeAll(async () => {
-    vault = await startLiveVault(database());
-    shop = await startTestVendor({ vault: vault.url, name: 'Terms Shop' });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await enrollOwnerInBrowser(page, vault, { name: 'Grace Hopper', profile: grace });
+    journey = await startBrowserJourney(database(), {
+      vendors: { shop: (vault) => startTestVendor({ vault: vault.url, name: 'Terms Shop' }) },
+    });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.stop();
-    await vault?.stop();
-  });
+  afterAll(() => journey?.close());
 
   it('picks the agreement she offers, sees a vendor that did not accept it, and approves under one it did', async () => {
+    const { vault, page } = journey;
+    const { shop } = journey.vendors;
     await page.goto(`${vault.url}/vendors`);
     await page.getByRole('link', { name: 'Your terms' }).click();
     await page.locator('h1', { hasText: 'Your terms' }).waitFor();

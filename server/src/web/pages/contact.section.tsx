@@ -140,30 +140,8 @@ export function ContactSection(props: ContactSectionProps) {
               none.
             </p>
             <div class="field__parts field__parts--2">
-              <div class="part">
-                <label class="part__label" for="contact-quiet-start">
-                  From
-                </label>
-                <input
-                  type="time"
-                  id="contact-quiet-start"
-                  name="quiet_start"
-                  class="input--short"
-                  value={override.quietHours?.start ?? ''}
-                />
-              </div>
-              <div class="part">
-                <label class="part__label" for="contact-quiet-end">
-                  Until
-                </label>
-                <input
-                  type="time"
-                  id="contact-quiet-end"
-                  name="quiet_end"
-                  class="input--short"
-                  value={override.quietHours?.end ?? ''}
-                />
-              </div>
+              <QuietHoursBound bound="start" label="From" value={override.quietHours?.start} />
+              <QuietHoursBound bound="end" label="Until" value={override.quietHours?.end} />
             </div>
           </fieldset>
           <div class="form-actions">
@@ -201,6 +179,25 @@ export function ContactSection(props: ContactSectionProps) {
         </table>
       )}
     </section>
+  );
+}
+
+/** One end of the quiet hours: a time input named `quiet_start` or `quiet_end`, empty when unset. */
+function QuietHoursBound(props: { bound: 'start' | 'end'; label: string; value: string | undefined }) {
+  const id = `contact-quiet-${props.bound}`;
+  return (
+    <div class="part">
+      <label class="part__label" for={id}>
+        {props.label}
+      </label>
+      <input
+        type="time"
+        id={id}
+        name={`quiet_${props.bound}`}
+        class="input--short"
+        value={props.value ?? ''}
+      />
+    </div>
   );
 }
 
