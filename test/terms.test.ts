@@ -64,6 +64,8 @@ describeEachDatabase('the owner proffers terms, the vendor accepts them (SDK ove
   it('lists every agreement in discovery, its text served at its URL and pinned by its SHA-256', async () => {
     const discovery = (await requestJson<Discovery>(vault.app, '/.well-known/kith')).body;
     expect(discovery.terms_supported.map((t) => t.id)).toEqual(agreements.map((a) => a.id));
+    // A vendor sees the same list through the SDK, before it asks.
+    expect((await shop.client.discover(vault.url)).terms_supported).toEqual(discovery.terms_supported);
     for (const listed of discovery.terms_supported) {
       const url = new URL(listed.url);
       expect(url.origin).toBe(vault.url);
