@@ -1,7 +1,9 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  addVirtualAuthenticator,
   type BrowserVault,
   checkPage,
   describeWithBrowser,
@@ -217,6 +219,41 @@ describeWithBrowser('how an owner gets in: recovery codes, and sign-in from an a
       expect(approve).toMatch(/This request expires at 1 Mar 2026, \d\d:\d\d Tokyo time\./);
       expect(approve).not.toContain('UTC');
       expect(browser.cspViolations).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'says so, as an alert, when the vault refuses the passkey her browser offered',
+    async () => {
+      // Another device, signed out, whose passkey for this site the vault never registered (or since removed).
+      const device = await launchBrowser();
+      const other = await device.newPage();
+      try {
+        const stranger = await addVirtualAuthenticator(other);
+        const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        await stranger.addCredential({
+          credentialId: randomBytes(16).toString('base64'),
+          isResidentCredential: true,
+          rpId: 'localhost',
+          privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+          userHandle: randomBytes(16).toString('base64'),
+          signCount: 0,
+        });
+        const passkeyRequests = await watchPasskeyRequests(other);
+        await other.goto(`${vault.url}/sign-in`);
+        // The browser's offer answers at once; the vault refuses what it answered.
+        await expect.poll(passkeyRequests).toEqual([{ mediation: 'conditional', outcome: 'ok' }]);
+        const status = other.locator('[data-kith-status]');
+        await expect
+          .poll(() => status.textContent())
+          .toBe('Sign-in failed. Try again, or use a recovery code.');
+        expect(await status.getAttribute('role')).toBe('alert');
+        expect(new URL(other.url()).pathname).toBe('/sign-in');
+        await checkPage(other, `${kind}-entry-sign-in-refused`);
+      } finally {
+        await device.close();
+      }
     },
     BROWSER_TEST_MS,
   );
