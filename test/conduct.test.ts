@@ -81,7 +81,7 @@ describeEachDatabase(
       const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
         method: 'POST',
         cookie: owner.cookie,
-        json: { optionalFields: [] },
+        json: { optionalFields: [], contact: true },
       });
       expect(approved.status).toBe(200);
       return vendor.client.collectGrant({ requestId: request.id });
@@ -344,7 +344,7 @@ describeEachDatabase(
       const approved = await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
         method: 'POST',
         cookie: owner.cookie,
-        json: { optionalFields: [] },
+        json: { optionalFields: [], contact: true },
       });
       expect(approved.status).toBe(200);
       const { status, body } = await narrow(shop);
