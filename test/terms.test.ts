@@ -6,6 +6,7 @@ import {
   agreementRef,
   agreements,
   CLIENT_ASSERTION_TYPE,
+  type ConductRecord,
   canonicalAgreementJson,
   type Discovery,
   GRANT_TOKEN_TYPE,
@@ -64,6 +65,8 @@ describeEachDatabase('the owner proffers terms, the vendor accepts them (SDK ove
   it('lists every agreement in discovery, its text served at its URL and pinned by its SHA-256', async () => {
     const discovery = (await requestJson<Discovery>(vault.app, '/.well-known/kith')).body;
     expect(discovery.terms_supported.map((t) => t.id)).toEqual(agreements.map((a) => a.id));
+    // A vendor sees the same list through the SDK, before it asks.
+    expect((await shop.client.discover(vault.url)).terms_supported).toEqual(discovery.terms_supported);
     for (const listed of discovery.terms_supported) {
       const url = new URL(listed.url);
       expect(url.origin).toBe(vault.url);
@@ -239,6 +242,30 @@ describeEachDatabase('the owner proffers terms, the vendor accepts them (SDK ove
     const days = (Date.parse(ended.body.erasure.deadline) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThanOrEqual(30);
+  });
+
+  it('counts in the vendor’s conduct record the grants given under her terms, and which, on the API and the page', async () => {
+    // Three of the shop's grants so far were given under an agreement it accepted; one on its own terms.
+    const record = await requestJson<ConductRecord>(
+      vault.app,
+      `/v1/me/vendors/${keyOf(shop.clientId)}/conduct`,
+      {
+        cookie: owner.cookie,
+      },
+    );
+    expect(record.status).toBe(200);
+    expect(record.body.terms.accepted).toBe(3);
+    expect([...record.body.terms.agreements].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      ref('service-and-offers'),
+      ref('service-only'),
+    ]);
+    const page = await vault.app.request(`/vendors/${keyOf(shop.clientId)}`, {
+      headers: { cookie: owner.cookie },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(
+      /They accepted your terms on 3 grants \((service-only v1, service-and-offers v1|service-and-offers v1, service-only v1)\)\./,
+    );
   });
 
   it('rejects an agreement id the vault does not offer when the owner picks one', async () => {

@@ -1,5 +1,6 @@
 import { type ConductRecord, type ContactReason, findProfileField } from '@kith/schemas';
 import { CsrfField } from '../csrf.tsx';
+import { formatDay } from '../format.ts';
 import { Notice } from '../layout.tsx';
 import { VendorName } from '../vendor-label.tsx';
 
@@ -112,7 +113,7 @@ function ReadsChart(props: { record: ConductRecord }) {
   const width = 20;
   const height = 48;
   const description = `Reads per week, oldest first: ${weeks
-    .map((w) => `week from ${day(w.weekStart)}: ${w.reads}`)
+    .map((w) => `week from ${formatDay(Date.parse(w.weekStart))}: ${w.reads}`)
     .join('; ')}.`;
   return (
     <svg
@@ -173,8 +174,4 @@ function labels(paths: string[]): string {
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function day(iso: string): string {
-  return new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 }

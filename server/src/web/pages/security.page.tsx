@@ -113,6 +113,8 @@ export function SecurityPage(props: SecurityPageProps) {
               I have saved them
             </a>
           </p>
+          {/* Beside the buttons: the page's own status line is scrolled out of sight on a phone by now. */}
+          <p class="status" data-kith-copy-status="recovery-codes" role="status" aria-live="polite" />
         </section>
       )}
 

@@ -7,11 +7,11 @@
   const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
   const statusEl = document.querySelector('[data-kith-status]');
 
-  const say = (message, kind) => {
-    if (!statusEl) return;
-    statusEl.textContent = message;
-    statusEl.className = `status${kind ? ` status--${kind}` : ''}`;
-    statusEl.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  const say = (message, kind, el = statusEl) => {
+    if (!el) return;
+    el.textContent = message;
+    el.className = `status${kind ? ` status--${kind}` : ''}`;
+    el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   };
 
   class CeremonyError extends Error {
@@ -138,12 +138,17 @@
     button.addEventListener('click', async () => {
       const list = document.querySelector(`[data-kith="${button.dataset.kithCopy}"]`);
       const text = [...(list?.querySelectorAll('code') ?? [])].map((code) => code.textContent).join('\n');
+      // Said where the person is looking: next to the button, not at the top of a long page.
+      const status =
+        document.querySelector(`[data-kith-copy-status="${button.dataset.kithCopy}"]`) ?? statusEl;
       try {
         await navigator.clipboard.writeText(text);
-        say('Copied. Paste them into your password manager now.', 'success');
+        say('Copied. Paste them into your password manager now.', 'success', status);
       } catch {
-        say('Copying was refused by the browser: download them as a file instead.', 'error');
+        say('Copying was refused by the browser: download them as a file instead.', 'error', status);
       }
+      // On a phone the buttons can sit at the bottom edge, with the answer just below it.
+      status?.scrollIntoView({ block: 'nearest' });
     });
   }
 
