@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createGrantRequest } from '../server/src/grants/grant-request.service.ts';
 import { upsertVendor } from '../server/src/vendors/vendor.repository.ts';
 import { describeEachDatabase } from './support/databases.ts';
+import { submitPageForm } from './support/http.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
 
 const YEAR = 365 * 24 * 3_600_000;
@@ -75,22 +76,7 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
 
   /** Answers the request through the page's form, as a browser without JavaScript would. */
   async function approveByForm(id: string, form: Record<string, string>) {
-    const page = await tv.app.request(`/approve/${id}`, { headers: { cookie } });
-    const csrf = page.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('__Host-kith_csrf='))
-      ?.split(';')[0];
-    const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-    const res = await tv.app.request(`/approve/${id}`, {
-      method: 'POST',
-      headers: {
-        cookie: `${cookie}; ${csrf}`,
-        origin: tv.config.publicUrl.origin,
-        'sec-fetch-site': 'same-origin',
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ _csrf: token, decision: 'approve', ...form }),
-    });
+    const res = await submitPageForm(tv, `/approve/${id}`, cookie, { decision: 'approve', ...form });
     expect(res.status).toBe(200);
     const row = await tv.vault.db
       .selectFrom('grant_requests')

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approveGrantRequest, createGrantRequest } from '../server/src/grants/grant-request.service.ts';
 import { upsertVendor } from '../server/src/vendors/vendor.repository.ts';
 import { describeEachDatabase } from './support/databases.ts';
+import { submitPageForm } from './support/http.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
 
 const YEAR = 365 * 24 * 3_600_000;
@@ -113,23 +114,8 @@ describeEachDatabase('how the owner sees a vendor (pages over HTTP)', (database)
   it('names the vendor with its client id after the decision, when there is no redirect', async () => {
     const shop = await knownVendor('https://decided.example/kith.json', { client_name: 'Decided\u202EShop' });
     const { id } = await ask(shop);
-    // A page session first: the decision is a form, with its CSRF cookie and token.
-    const form = await tv.app.request(`/approve/${id}`, { headers: { cookie } });
-    const csrf = form.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('__Host-kith_csrf='))
-      ?.split(';')[0];
-    const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-    const res = await tv.app.request(`/approve/${id}`, {
-      method: 'POST',
-      headers: {
-        cookie: `${cookie}; ${csrf}`,
-        origin: tv.config.publicUrl.origin,
-        'sec-fetch-site': 'same-origin',
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ _csrf: token, decision: 'decline' }),
-    });
+    // The decision is the page's form, with its CSRF cookie and token.
+    const res = await submitPageForm(tv, `/approve/${id}`, cookie, { decision: 'decline' });
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('You declined <bdi data-kith="vendor-name">DecidedShop</bdi>');

@@ -19,7 +19,7 @@ describeWithBrowser('the owner’s own terms in a real browser', (database) => {
     await page.goto(`${vault.url}/vendors`);
     await page.getByRole('link', { name: 'Your terms' }).click();
     await page.locator('h1', { hasText: 'Your terms' }).waitFor();
-    await checkPage(page, 'terms');
+    await checkPage(page, `${journey.kind}-terms`);
     await page.getByLabel(/Service only, no sharing/).check();
     await page.getByRole('button', { name: 'Save my terms' }).click();
     await page.getByText('Saved.').waitFor();
@@ -29,7 +29,7 @@ describeWithBrowser('the owner’s own terms in a real browser', (database) => {
     await page.getByRole('link', { name: 'Read it' }).first().click();
     await page.locator('h1', { hasText: 'Service only, no sharing' }).waitFor();
     expect(await page.locator('main').innerText()).toContain('erase what you hold about me within 30 days');
-    await checkPage(page, 'terms-text');
+    await checkPage(page, `${journey.kind}-terms-text`);
 
     // A shop that accepts only its own-offers agreement.
     const request = await shop.client.requestGrant({
@@ -43,7 +43,7 @@ describeWithBrowser('the owner’s own terms in a real browser', (database) => {
     await terms.waitFor();
     expect(await terms.getAttribute('data-terms-state')).toBe('not-accepted');
     expect(await terms.innerText()).toContain('They have not accepted your terms');
-    await checkPage(page, 'approve-terms-not-accepted');
+    await checkPage(page, `${journey.kind}-approve-terms-not-accepted`);
     // The one it accepted is offered, already picked, side by side with what it means.
     expect(await page.getByLabel(/Service and your own offers/).isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Approve' }).click();
@@ -60,6 +60,6 @@ describeWithBrowser('the owner’s own terms in a real browser', (database) => {
     await page.getByRole('button', { name: 'Save terms for them' }).click();
     await page.getByText('Saved. Terms Shop has been told.').waitFor();
     expect(await page.getByLabel(/The agreement you offer/).inputValue()).toBe('one-off');
-    await checkPage(page, 'vendor-terms');
+    await checkPage(page, `${journey.kind}-vendor-terms`);
   });
 });

@@ -39,3 +39,35 @@ export async function requestJson<T = unknown>(
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
+
+/**
+ * Submits a page's form as a browser without JavaScript would: opens the page
+ * with the session to get its CSRF cookie and token, then posts the form
+ * same-origin with both.
+ *
+ * @example
+ * const res = await submitPageForm(tv, `/approve/${id}`, cookie, { decision: 'approve' });
+ */
+export async function submitPageForm(
+  vault: { app: KithApp; config: { publicUrl: URL } },
+  path: string,
+  cookie: string,
+  form: Record<string, string>,
+): Promise<Response> {
+  const page = await vault.app.request(path, { headers: { cookie } });
+  const csrf = page.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('__Host-kith_csrf='))
+    ?.split(';')[0];
+  const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  return vault.app.request(path, {
+    method: 'POST',
+    headers: {
+      cookie: `${cookie}; ${csrf}`,
+      origin: vault.config.publicUrl.origin,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ _csrf: token, ...form }),
+  });
+}
