@@ -1,8 +1,7 @@
 import type { ContactTerms } from '@kith/schemas';
 import type { Executor } from '../db/database.ts';
-import { KithError } from '../http/kith-error.ts';
 import type { VaultKeys } from '../keys/vault-keys.ts';
-import { findOwnerById } from '../owners/owner.repository.ts';
+import type { OwnerRow } from '../owners/owner.table.ts';
 import { findContactTerms } from './contact.repository.ts';
 import { effectiveTerms, readOwnerDefaults } from './owner-contact-rules.ts';
 
@@ -16,21 +15,19 @@ import { effectiveTerms, readOwnerDefaults } from './owner-contact-rules.ts';
  * allowed" by them, and the owner's own channel choices still apply at each check.
  *
  * @example
- * const contact = await approvalContact(deps, db, ownerId, clientId, request.contact, true);
+ * const contact = await approvalContact(deps, trx, owner, clientId, request.contact, true);
  */
 export async function approvalContact(
   deps: { keys: VaultKeys },
   db: Executor,
-  ownerId: string,
+  owner: OwnerRow,
   clientId: string,
   asked: ContactTerms | null,
   allowed: boolean,
 ): Promise<ContactTerms | null> {
   if (asked === null || !allowed) return null;
-  const owner = await findOwnerById(db, ownerId);
-  if (!owner) throw new KithError('UNAUTHENTICATED');
   const defaults = await readOwnerDefaults(deps, db, owner);
-  const applies = effectiveTerms(asked, defaults, await findContactTerms(db, ownerId, clientId));
+  const applies = effectiveTerms(asked, defaults, await findContactTerms(db, owner.id, clientId));
   return {
     channels: asked.channels,
     purposes: applies.purposes,

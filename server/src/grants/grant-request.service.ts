@@ -198,14 +198,7 @@ export async function approveGrantRequest(
     const owner = await lockOwner(trx, ownerId);
     if (!owner) throw new KithError('UNAUTHENTICATED');
     // Read under the owner's lock: the limit stored is the one their profile sets now.
-    const contact = await approvalContact(
-      deps,
-      trx,
-      ownerId,
-      request.clientId,
-      terms.contact,
-      choice.contact,
-    );
+    const contact = await approvalContact(deps, trx, owner, request.clientId, terms.contact, choice.contact);
     const moved = await transitionGrantRequest(trx, request.id, 'pending', {
       status: 'approved',
       owner_id: ownerId,

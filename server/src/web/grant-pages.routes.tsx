@@ -23,6 +23,7 @@ import {
 } from '../grants/grant-request.service.ts';
 import { type VendorDisplay, vendorDisplay } from '../grants/vendor-display.ts';
 import { KithError } from '../http/kith-error.ts';
+import { findOwnerById } from '../owners/owner.repository.ts';
 import type { SessionDeps } from '../owners/session.service.ts';
 import type { SignInRateLimitDeps } from '../owners/sign-in-rate-limit.ts';
 import { readProfile } from '../profile/profile.service.ts';
@@ -104,10 +105,12 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     }
     if (request.redirectUri) c.set('cspFormActions', [new URL(request.redirectUri).origin]);
     const terms = await approveTerms(deps.db, c.get('owner').id, request);
+    const owner = await findOwnerById(deps.db, c.get('owner').id);
+    if (!owner) throw new KithError('UNAUTHENTICATED');
     const contact = await approvalContact(
       deps,
       deps.db,
-      c.get('owner').id,
+      owner,
       request.clientId,
       await contactUnderTerms(deps, c.get('owner').id, request),
       true,
