@@ -215,11 +215,8 @@ export async function channelsAskedByGrant(
   clientId: string,
 ): Promise<Record<string, ContactChannel[]>> {
   const asked: Record<string, ContactChannel[]> = {};
-  for (const row of await findRequestedContacts(deps.db, ownerId, clientId)) {
-    if (row.grant_id === null) continue;
-    asked[row.grant_id] = row.contact
-      ? (JSON.parse(row.contact) as { channels: ContactChannel[] }).channels
-      : [];
+  for (const { grantId, contact } of await findRequestedContacts(deps.db, ownerId, clientId)) {
+    asked[grantId] = contact?.channels ?? [];
   }
   return asked;
 }

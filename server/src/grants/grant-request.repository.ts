@@ -1,5 +1,11 @@
+import type { ContactTerms } from '@kith/schemas';
 import type { Executor } from '../db/database.ts';
-import type { GrantRequestRow, GrantRequestUpdate, NewGrantRequestRow } from './grant.table.ts';
+import {
+  type GrantRequestRow,
+  type GrantRequestUpdate,
+  type NewGrantRequestRow,
+  requestedContactOf,
+} from './grant.table.ts';
 
 export async function insertGrantRequest(db: Executor, row: NewGrantRequestRow): Promise<void> {
   await db.insertInto('grant_requests').values(row).execute();
@@ -50,17 +56,20 @@ export async function recordPoll(db: Executor, id: string, at: number, interval:
     .execute();
 }
 
-/** The contact each of one vendor's approved requests asked for, with the grant it became. */
+/** The contact each of one vendor's approved requests asked for (null: none), by the grant it became. */
 export async function findRequestedContacts(
   db: Executor,
   ownerId: string,
   clientId: string,
-): Promise<{ grant_id: string | null; contact: string | null }[]> {
-  return db
+): Promise<{ grantId: string; contact: ContactTerms | null }[]> {
+  const rows = await db
     .selectFrom('grant_requests')
     .select(['grant_id', 'contact'])
     .where('owner_id', '=', ownerId)
     .where('client_id', '=', clientId)
     .where('grant_id', 'is not', null)
     .execute();
+  return rows.flatMap((row) =>
+    row.grant_id === null ? [] : [{ grantId: row.grant_id, contact: requestedContactOf(row) }],
+  );
 }

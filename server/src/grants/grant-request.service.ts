@@ -20,7 +20,7 @@ import {
 } from '../owners/sign-in-rate-limit.ts';
 import { sha256 } from '../sha256.ts';
 import { agreedTerms } from './agreed-terms.ts';
-import type { GrantRequestRow } from './grant.table.ts';
+import { type GrantRequestRow, requestedContactOf } from './grant.table.ts';
 import { issueGrant } from './grant.ts';
 import {
   findGrantRequestById,
@@ -284,7 +284,7 @@ function toPending(row: GrantRequestRow): PendingGrantRequest {
     optionalFields: JSON.parse(row.optional_fields) as FieldPath[],
     purpose: row.purpose as Purpose,
     durationSeconds: row.duration_seconds,
-    contact: row.contact ? (JSON.parse(row.contact) as ContactTerms) : null,
+    contact: requestedContactOf(row),
     expiresAt: row.expires_at,
     redirectUri: row.redirect_uri,
     state: row.state,

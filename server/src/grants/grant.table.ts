@@ -86,6 +86,11 @@ export function grantFieldsOf(row: Pick<GrantRow, 'fields'>): FieldPath[] {
   return JSON.parse(row.fields) as FieldPath[];
 }
 
+/** The contact terms the request asked for, or null if it asked for none. */
+export function requestedContactOf(row: Pick<GrantRequestRow, 'contact'>): ContactTerms | null {
+  return row.contact ? (JSON.parse(row.contact) as ContactTerms) : null;
+}
+
 /** The contact terms the grant carries, if the vendor asked for any. */
 export function grantContactOf(row: Pick<GrantRow, 'contact'>): ContactTerms | undefined {
   return row.contact ? (JSON.parse(row.contact) as ContactTerms) : undefined;
