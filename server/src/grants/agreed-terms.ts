@@ -1,4 +1,5 @@
 import {
+  type Agreement,
   type AgreementRef,
   agreementRef,
   type ContactTerms,
@@ -17,6 +18,14 @@ export interface AgreedTerms {
   contact: ContactTerms | null;
 }
 
+/** What a grant request says about terms: the vendor's purpose and contact ask, and what it accepted. */
+interface TermsOfRequest {
+  clientId: string;
+  purpose: Purpose;
+  contact: ContactTerms | null;
+  termsAccepted: readonly AgreementRef[];
+}
+
 /**
  * Decides the agreement a grant is given under: the one the owner chose on
  * the approve page, else the one they proffer to this vendor. It must be
@@ -30,12 +39,7 @@ export interface AgreedTerms {
 export async function agreedTerms(
   db: Executor,
   ownerId: string,
-  request: {
-    clientId: string;
-    purpose: Purpose;
-    contact: ContactTerms | null;
-    termsAccepted: readonly AgreementRef[];
-  },
+  request: TermsOfRequest,
   chosenId: string | undefined,
 ): Promise<AgreedTerms> {
   const agreement =
@@ -45,6 +49,18 @@ export async function agreedTerms(
   if (chosenId !== undefined && agreement === undefined) {
     throw new KithError('VALIDATION_FAILED', { detail: `No standard agreement is called "${chosenId}".` });
   }
+  return termsUnder(agreement, request);
+}
+
+/**
+ * The terms a grant is given under `agreement` (undefined: none, the
+ * vendor's own), with the same checks as {@link agreedTerms}, for a caller
+ * that has already read the agreement.
+ *
+ * @example
+ * const { contact } = termsUnder(proffered, request);
+ */
+export function termsUnder(agreement: Agreement | undefined, request: TermsOfRequest): AgreedTerms {
   if (agreement === undefined) return { ref: undefined, contact: request.contact };
   const ref = agreementRef(agreement);
 

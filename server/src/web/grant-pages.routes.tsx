@@ -1,3 +1,4 @@
+import type { Agreement, ContactTerms } from '@kith/schemas';
 import { type Context, Hono } from 'hono';
 import type { AccessLogDeps } from '../audit/access-log-verifier.ts';
 import { listAccessLog } from '../audit/audit.service.ts';
@@ -11,7 +12,7 @@ import {
 } from '../contact/contact-terms.service.ts';
 import { approvalContact } from '../contact-rules/approval-contact.ts';
 import { deliveryHealth } from '../events/delivery.service.ts';
-import { agreedTerms } from '../grants/agreed-terms.ts';
+import { termsUnder } from '../grants/agreed-terms.ts';
 import { listOwnerGrants, revokeGrant } from '../grants/grant.service.ts';
 import {
   approveGrantRequest,
@@ -105,16 +106,14 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
     }
     if (request.redirectUri) c.set('cspFormActions', [new URL(request.redirectUri).origin]);
     const terms = await approveTerms(deps.db, c.get('owner').id, request);
-    const owner = await findOwnerById(deps.db, c.get('owner').id);
-    if (!owner) throw new KithError('UNAUTHENTICATED');
-    const contact = await approvalContact(
-      deps,
-      deps.db,
-      owner,
-      request.clientId,
-      await contactUnderTerms(deps, c.get('owner').id, request),
-      true,
-    );
+    // The limit the opt-in would grant, from the owner's rules: read only if contact is asked for.
+    const asked = contactUnderTerms(request, terms.proffered);
+    let contact: ContactTerms | null = null;
+    if (asked) {
+      const owner = await findOwnerById(deps.db, c.get('owner').id);
+      if (!owner) throw new KithError('UNAUTHENTICATED');
+      contact = await approvalContact(deps, deps.db, owner, request.clientId, asked, true);
+    }
     return render(
       c,
       <ApprovePage
@@ -289,9 +288,9 @@ export function createGrantPageRoutes(deps: GrantDeps & SessionDeps & SignInRate
  * approving will; as asked when the vendor did not accept that agreement
  * (the page says so, and approving under it is refused).
  */
-async function contactUnderTerms(deps: GrantDeps, ownerId: string, request: PendingGrantRequest) {
+function contactUnderTerms(request: PendingGrantRequest, proffered: Agreement | null) {
   try {
-    return (await agreedTerms(deps.db, ownerId, request, undefined)).contact;
+    return termsUnder(proffered ?? undefined, request).contact;
   } catch (error) {
     if (error instanceof KithError && error.code === 'TERMS_NOT_ACCEPTED') return request.contact;
     throw error;
