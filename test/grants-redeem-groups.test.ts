@@ -14,6 +14,7 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
   let shop: TestVendor;
   let florist: TestVendor;
   let owner: { cookie: string; owner: { id: string } };
+  let neighbour: { cookie: string; owner: { id: string } };
   let dataUrl: string;
 
   beforeAll(async () => {
@@ -26,6 +27,12 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
       cookie: owner.cookie,
       json: { email: 'group@example.com', given_name: 'Grace' },
     });
+    neighbour = await vault.signedInOwner();
+    await requestJson(vault.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie: neighbour.cookie,
+      json: { email: 'next-door@example.com', given_name: 'Nell' },
+    });
     dataUrl = `${vault.url}/v1/data`;
   });
   afterAll(async () => {
@@ -34,11 +41,11 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
     await vault?.stop();
   });
 
-  async function collectedGrant(vendor: TestVendor, fields: ('email' | 'given_name')[]) {
+  async function collectedGrant(vendor: TestVendor, fields: ('email' | 'given_name')[], by = owner) {
     const request = await vendor.client.requestGrant({ fields, purpose: 'delivery', duration: '1d' });
     await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
       method: 'POST',
-      cookie: owner.cookie,
+      cookie: by.cookie,
       json: { optionalFields: [], contact: true },
     });
     return (await vendor.client.collectGrant({ requestId: request.id })).grant;
@@ -54,9 +61,10 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
       ).n,
     );
 
-  it('answers each redeem alone: replays and foreign keys refused, spending nothing; one owner chain, in order', async () => {
+  it('answers each redeem alone: replays and foreign keys refused, spending nothing; each owner their own fields and one chain, in order', async () => {
     const shopGrant = await collectedGrant(shop, ['email']);
     const floristGrant = await collectedGrant(florist, ['email', 'given_name']);
+    const neighbourGrant = await collectedGrant(florist, ['email', 'given_name'], neighbour);
     const proof = (vendor: TestVendor, grant: string, key = vendor.key) =>
       createDpopProof({ key, htm: 'GET', htu: dataUrl, accessToken: grant, now: Date.now() });
     const logBefore = await count('access_log');
@@ -66,12 +74,16 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
     // florist's key for the shop's grant (bound to the shop's key: refused, so nothing spent).
     const shopProofs = await Promise.all(Array.from({ length: 20 }, () => proof(shop, shopGrant)));
     const floristProofs = await Promise.all(Array.from({ length: 20 }, () => proof(florist, floristGrant)));
+    const neighbourProofs = await Promise.all(
+      Array.from({ length: 10 }, () => proof(florist, neighbourGrant)),
+    );
     const foreignProofs = await Promise.all(
       Array.from({ length: 5 }, () => proof(shop, shopGrant, florist.key)),
     );
     const sends = [
       ...shopProofs.map((dpop) => ({ grant: shopGrant, dpop, kind: 'shop' })),
       ...floristProofs.map((dpop) => ({ grant: floristGrant, dpop, kind: 'florist' })),
+      ...neighbourProofs.map((dpop) => ({ grant: neighbourGrant, dpop, kind: 'neighbour' })),
       ...shopProofs.slice(0, 5).map((dpop) => ({ grant: shopGrant, dpop, kind: 'replay' })),
       ...foreignProofs.map((dpop) => ({ grant: shopGrant, dpop, kind: 'foreign' })),
     ];
@@ -86,22 +98,25 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
     // Each proof is served exactly once, whichever of its two sends came first.
     const served = results.filter((r) => r.status === 200);
     expect(new Set(served.map((r) => r.dpop)).size).toBe(served.length);
-    expect(served).toHaveLength(40);
-    for (const r of served) {
-      expect(r.fields).toEqual(
-        shopProofs.includes(r.dpop)
-          ? { email: 'group@example.com' }
-          : { email: 'group@example.com', given_name: 'Grace' },
-      );
-    }
+    expect(served).toHaveLength(50);
+    // Two owners' fields read in one transaction: each grant answers its own owner's, and only the granted.
+    const expected = {
+      shop: { email: 'group@example.com' },
+      florist: { email: 'group@example.com', given_name: 'Grace' },
+      neighbour: { email: 'next-door@example.com', given_name: 'Nell' },
+    };
+    const expectedOf = (kind: string) =>
+      kind === 'replay' ? expected.shop : expected[kind as keyof typeof expected];
+    for (const r of served) expect(r.fields).toEqual(expectedOf(r.kind));
     const refused = results.filter((r) => r.status !== 200);
     expect(refused.map((r) => [r.status, r.code])).toEqual(Array(10).fill([401, 'INVALID_GRANT']));
     expect(refused.filter((r) => r.kind === 'foreign')).toHaveLength(5);
 
     // One log entry and one spent jti per served redeem: the refused spent nothing.
-    expect(await count('access_log')).toBe(logBefore + 40);
-    expect(await count('dpop_proof_jtis')).toBe(jtisBefore + 40);
-    // Forty reads of one owner through two vendors: one chain, every entry after the one before.
+    expect(await count('access_log')).toBe(logBefore + 50);
+    expect(await count('dpop_proof_jtis')).toBe(jtisBefore + 50);
+    // Forty reads of one owner through two vendors and ten of the other: a chain each, every entry after the one before.
     expect(await verifyAccessLog(vault.vault.db, owner.owner.id)).toMatchObject({ ok: true });
+    expect(await verifyAccessLog(vault.vault.db, neighbour.owner.id)).toMatchObject({ ok: true });
   });
 });

@@ -36,7 +36,16 @@ const SPEND_JTIS = { name: 'kith_redeem_group_spend', text: SPEND_DPOP_JTIS_SQL 
  * come from an aggregate over all of `g`, and `ORDER BY … FOR …` locks rows
  * as they leave the sort. Only a token's holder gets as far as the owner: a
  * stranger who names a grant id locks no owner row.
+ *
+ * Two kinds of row, grants first: one per grant (with its owner's columns if
+ * that owner was locked; `path` null), then one per profile field of each
+ * locked owner (`locked_owner_id` and the field's columns only), by path. An
+ * owner's fields come once however many of their grants the group redeems.
  */
+/** A NULL for each of the grant's columns, in a field's row. */
+const NO_GRANT = GRANT_COLUMNS.split(',')
+  .map(() => 'NULL')
+  .join(', ');
 const LOCK_GRANTS_AND_OWNERS = {
   name: 'kith_redeem_group_lock',
   text: `
@@ -51,9 +60,12 @@ const LOCK_GRANTS_AND_OWNERS = {
       ORDER BY id FOR UPDATE
     )
     SELECT g.*, o.id AS locked_owner_id, o.data_key_wrapped, o.audit_seq, o.audit_hash,
-      p.path, p.version, p.value_sealed
-    FROM g LEFT JOIN o ON o.id = g.owner_id LEFT JOIN profile_fields p ON p.owner_id = o.id
-    ORDER BY g.id, p.path`,
+      NULL AS path, NULL AS version, NULL AS value_sealed
+    FROM g LEFT JOIN o ON o.id = g.owner_id
+    UNION ALL
+    SELECT ${NO_GRANT}, o.id, NULL, NULL, NULL, p.path, p.version, p.value_sealed
+    FROM o JOIN profile_fields p ON p.owner_id = o.id
+    ORDER BY path NULLS FIRST`,
 };
 
 /**
@@ -72,14 +84,13 @@ const RECORD_READS = {
     ${setAuditHeadsSql(12)}`,
 };
 
-/**
- * One row per profile field of each grant's owner (one without, if none or no
- * owner was locked). The owner's and the field's columns are all NOT NULL:
- * null here means no such row.
- */
-type LockedRow = RedeemedGrant & { locked_owner_id: string | null } & {
-  [K in Exclude<keyof RedeemingOwner, 'id'> | 'path' | 'version']: (RedeemingOwner & RedeemedField)[K] | null;
-} & Pick<RedeemedField, 'value_sealed'>;
+/** A grant, with its owner if locked (`path` null). The owner's columns are all NOT NULL: null here means not locked. */
+type LockedGrantRow = RedeemedGrant & { locked_owner_id: string | null; path: null } & {
+  [K in Exclude<keyof RedeemingOwner, 'id'>]: RedeemingOwner[K] | null;
+};
+/** A profile field of a locked owner. */
+type LockedFieldRow = { locked_owner_id: string } & RedeemedField;
+type LockedRow = LockedGrantRow | LockedFieldRow;
 
 interface Unit extends RedeemRequest {
   work: (store: RedeemStore) => Promise<unknown>;
@@ -222,23 +233,24 @@ async function runGroupOnce(client: pg.PoolClient, units: Unit[]): Promise<Outco
   );
   const { grants, owners } = readLocked(rows);
   const entries: AccessLogRow[] = [];
+  // One store for the whole group: each redeem's rules run in turn against it.
+  const store: RedeemStore = {
+    lockGrant: (id) => grants.get(id),
+    lockOwnerWithFields: (ownerId) => owners.get(ownerId),
+    recordRead(jti, entry) {
+      if (!fresh.delete(jtiKey(jti))) return false;
+      entries.push(entry);
+      // The next redeem of this owner in the group chains from this entry.
+      const owner = owners.get(entry.owner_id)?.owner;
+      if (owner) {
+        owner.audit_seq = entry.seq;
+        owner.audit_hash = entry.hash;
+      }
+      return true;
+    },
+  };
   const outcomes: Outcome[] = [];
   for (const unit of units) {
-    const store: RedeemStore = {
-      lockGrant: (id) => grants.get(id),
-      lockOwnerWithFields: (ownerId) => owners.get(ownerId),
-      recordRead(jti, entry) {
-        if (!fresh.delete(jtiKey(jti))) return false;
-        entries.push(entry);
-        // The next redeem of this owner in the group chains from this entry.
-        const owner = owners.get(entry.owner_id)?.owner;
-        if (owner) {
-          owner.audit_seq = entry.seq;
-          owner.audit_hash = entry.hash;
-        }
-        return true;
-      },
-    };
     try {
       outcomes.push({ value: await unit.work(store) });
     } catch (error) {
@@ -278,25 +290,19 @@ function readLocked(rows: LockedRow[]): {
 } {
   const grants = new Map<string, RedeemedGrant>();
   const owners = new Map<string, OwnerWithFields>();
-  // An owner's rows come once per grant of theirs in the group: the fields are taken from the first's.
-  const fieldsFrom = new Map<string, string>();
+  // The grants' rows come first, so every locked owner is known before their fields.
   for (const row of rows) {
-    if (!grants.has(row.id)) {
-      const { id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt } = row;
-      grants.set(id, { id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt });
+    if (row.path !== null) {
+      const { path, version, value_sealed } = row;
+      owners.get(row.locked_owner_id)?.fields.push({ path, version, value_sealed });
+      continue;
     }
+    const { id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt } = row;
+    grants.set(id, { id, owner_id, client_id, subject, fields, expires_at, revoked_at, token_hash, jkt });
     const ownerId = row.locked_owner_id;
-    if (ownerId === null) continue;
-    let found = owners.get(ownerId);
-    if (!found) {
-      const { data_key_wrapped, audit_seq, audit_hash } = row as LockedRow & RedeemingOwner;
-      found = { owner: { id: ownerId, data_key_wrapped, audit_seq, audit_hash }, fields: [] };
-      owners.set(ownerId, found);
-      fieldsFrom.set(ownerId, row.id);
-    }
-    if (row.path !== null && fieldsFrom.get(ownerId) === row.id) {
-      found.fields.push(row as LockedRow & RedeemedField);
-    }
+    if (ownerId === null || owners.has(ownerId)) continue;
+    const { data_key_wrapped, audit_seq, audit_hash } = row as LockedGrantRow & RedeemingOwner;
+    owners.set(ownerId, { owner: { id: ownerId, data_key_wrapped, audit_seq, audit_hash }, fields: [] });
   }
   return { grants, owners };
 }
