@@ -16,7 +16,9 @@
  *      half that rate for its p99.
  * In the same run, a bare Hono route returning JSON of the same size (its own
  * process) gives the ceiling; every figure is printed also as a ratio of it,
- * because absolute numbers on these shared 2-core machines drift.
+ * because absolute numbers on these shared 2-core machines drift. Last, the
+ * bare route is paced once more at SQLite's half-load rate, so the two
+ * servers' CPU per request can also be compared at one rate.
  *
  * Traffic goes to 127.0.0.1 only; every phase is bounded in time; every child
  * process is stopped on the way out, whatever happens.
@@ -592,6 +594,8 @@ export interface Row {
   loopCpuPerRequestUs: number;
   /** PostgreSQL's CPU time per answered request in the same run (its backends and helpers), in µs; null on SQLite. */
   databaseCpuPerRequestUs: number | null;
+  /** Server CPU time per answered request during the half-load run, in µs. */
+  halfCpuPerRequestUs: number;
 }
 
 /** The median of `values` (the mean of the middle two for an even count): the figure one disturbed round moves least. */
@@ -655,9 +659,57 @@ export async function measure(
   const halfRate = Math.max(1, Math.round(max.rps / 2));
   // Offered evenly paced from a client process of its own (see drivePaced), the bare route too.
   const halfPool = await pool(halfRate, options.seconds);
+  const halfCpuBefore = cpuMs(served.pids);
   const half = await drivePaced(served.targets, { seconds: options.seconds, rate: halfRate, pool: halfPool });
-  log(`    half (${halfRate}/s): ${summary(half)}`);
-  return { label, processes, max, half, cpuPerRequestUs, loopCpuPerRequestUs, databaseCpuPerRequestUs };
+  const halfCpuPerRequestUs = ((cpuMs(served.pids) - halfCpuBefore) * 1000) / Math.max(1, half.requests);
+  log(`    half (${halfRate}/s): ${summary(half)}, server CPU ${halfCpuPerRequestUs.toFixed(0)} µs/request`);
+  return {
+    label,
+    processes,
+    max,
+    half,
+    cpuPerRequestUs,
+    loopCpuPerRequestUs,
+    databaseCpuPerRequestUs,
+    halfCpuPerRequestUs,
+  };
+}
+
+/** The ceiling's CPU per request when offered no more than a redeem row's half-load rate (paced, same client). */
+export interface EqualRateCeiling {
+  rate: number;
+  cpuPerRequestUs: number;
+}
+
+/**
+ * The bare route paced at `rate`: per request, a server's CPU falls as its
+ * load rises (more requests share each wake-up and each read of the
+ * sockets), so the bare route at its own maximum costs less per request than
+ * at a redeem's rate. This puts the ceiling at the redeem's pace.
+ */
+export async function measureCeilingAt(
+  rate: number,
+  sample: string,
+  options: BenchOptions,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<EqualRateCeiling> {
+  log(`bare Hono route, 1 process, paced at ${rate}/s (SQLite's half load):`);
+  const bare = await startBare(sample, 1, workDir);
+  try {
+    await drive(bare.targets, {
+      seconds: options.warmupSeconds,
+      connections: options.connections,
+      pool: null,
+    });
+    const before = cpuMs(bare.pids);
+    const run = await drivePaced(bare.targets, { seconds: options.seconds, rate, pool: null });
+    const cpuPerRequestUs = ((cpuMs(bare.pids) - before) * 1000) / Math.max(1, run.requests);
+    log(`    paced: ${summary(run)}, server CPU ${cpuPerRequestUs.toFixed(0)} µs/request`);
+    return { rate, cpuPerRequestUs };
+  } finally {
+    await bare.stop();
+  }
 }
 
 /**
@@ -715,7 +767,7 @@ function serverErrors(workDir: string, prefix: string): string[] {
  * (Kith's and PostgreSQL's own, counted together) over SQLite's (whose
  * database works inside Kith's process), and SQLite's over the bare route's.
  */
-export function cpuRatios(rows: Row[]): string[] {
+export function cpuRatios(rows: Row[], equalRate?: EqualRateCeiling): string[] {
   const one = (prefix: string) => rows.find((r) => r.label.startsWith(prefix) && r.processes === 1);
   const bare = one('bare');
   const sqlite = one('redeem, SQLite');
@@ -732,6 +784,13 @@ export function cpuRatios(rows: Row[]): string[] {
   if (sqlite && bare) {
     lines.push(
       `SQLite server CPU ÷ bare route CPU, per request: ${(sqlite.cpuPerRequestUs / bare.cpuPerRequestUs).toFixed(2)}×`,
+    );
+  }
+  if (sqlite && equalRate) {
+    lines.push(
+      `The same at one rate, both paced at ${equalRate.rate}/s (reported, not the target): ` +
+        `${(sqlite.halfCpuPerRequestUs / equalRate.cpuPerRequestUs).toFixed(2)}× ` +
+        `(${sqlite.halfCpuPerRequestUs.toFixed(0)} µs against ${equalRate.cpuPerRequestUs.toFixed(0)} µs)`,
     );
   }
   return lines;
@@ -793,12 +852,17 @@ export async function runRedeemBench(options: BenchOptions = DEFAULT_OPTIONS): P
         log(`    server error: ${problem}`);
     }
   }
+  const sqliteRow = rows.find((r) => r.label === 'redeem, SQLite' && r.processes === 1);
+  const equalRate = sqliteRow
+    ? await measureCeilingAt(Math.round(sqliteRow.max.rps / 2), sample, options, workDir, log)
+    : undefined;
   const table = renderTable(
     rows,
     options,
     startedAt,
     seeds[0]?.grants.length ?? 0,
     Buffer.byteLength(sample),
+    equalRate,
   );
   log(`\n${table}`);
   return table;
@@ -810,18 +874,19 @@ export function renderTable(
   startedAt: Date,
   grants: number,
   bodyBytes: number,
+  equalRate?: EqualRateCeiling,
 ): string {
   const ceiling = rows.find((r) => r.label.startsWith('bare') && r.processes === 1);
   const c = ceiling?.max.rps ?? NaN;
   const pct = (x: number) => `${((100 * x) / c).toFixed(1)}%`;
   const ms = (x: number) => x.toFixed(2);
   const lines = [
-    '| server | processes | req/s (max) | × ceiling | p50 ms | p99 ms | p99 ms at half load | server CPU µs/req | of which event loop | PostgreSQL CPU µs/req | failed |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | processes | req/s (max) | × ceiling | p50 ms | p99 ms | p99 ms at half load | server CPU µs/req | of which event loop | PostgreSQL CPU µs/req | server CPU µs/req at half load | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.label} | ${r.processes} | ${r.max.rps.toFixed(0)} | ${pct(r.max.rps)} | ${ms(r.max.p50)} | ${ms(r.max.p99)} | ${ms(r.half.p99)} (at ${Math.round(r.max.rps / 2)}/s) | ${r.cpuPerRequestUs.toFixed(0)} | ${r.loopCpuPerRequestUs.toFixed(0)} | ${r.databaseCpuPerRequestUs === null ? '—' : r.databaseCpuPerRequestUs.toFixed(0)} | ${r.max.failed + r.half.failed} |`,
+      `| ${r.label} | ${r.processes} | ${r.max.rps.toFixed(0)} | ${pct(r.max.rps)} | ${ms(r.max.p50)} | ${ms(r.max.p99)} | ${ms(r.half.p99)} (at ${Math.round(r.max.rps / 2)}/s) | ${r.cpuPerRequestUs.toFixed(0)} | ${r.loopCpuPerRequestUs.toFixed(0)} | ${r.databaseCpuPerRequestUs === null ? '—' : r.databaseCpuPerRequestUs.toFixed(0)} | ${r.halfCpuPerRequestUs.toFixed(0)} | ${r.max.failed + r.half.failed} |`,
     );
   }
   const scaling: string[] = [];
@@ -844,6 +909,6 @@ export function renderTable(
     ...lines,
     '',
     ...scaling.map((s) => `- ${s}`),
-    ...cpuRatios(rows).map((s) => `- ${s}`),
+    ...cpuRatios(rows, equalRate).map((s) => `- ${s}`),
   ].join('\n');
 }
