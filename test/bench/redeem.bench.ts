@@ -644,7 +644,7 @@ export async function measure(
     connections: options.connections,
     pool: maxPool,
   });
-  const perRequest = (ms: number) => (ms * 1000) / Math.max(1, max.requests);
+  const perRequest = (ms: number) => usPerRequest(ms, max.requests);
   const cpuPerRequestUs = perRequest(cpuMs(served.pids) - cpuBefore);
   const loopCpuPerRequestUs = perRequest(cpuMs(served.pids, { mainThreads: true }) - loopBefore);
   const databaseAfter = databaseCpu();
@@ -661,7 +661,7 @@ export async function measure(
   const halfPool = await pool(halfRate, options.seconds);
   const halfCpuBefore = cpuMs(served.pids);
   const half = await drivePaced(served.targets, { seconds: options.seconds, rate: halfRate, pool: halfPool });
-  const halfCpuPerRequestUs = ((cpuMs(served.pids) - halfCpuBefore) * 1000) / Math.max(1, half.requests);
+  const halfCpuPerRequestUs = usPerRequest(cpuMs(served.pids) - halfCpuBefore, half.requests);
   log(`    half (${halfRate}/s): ${summary(half)}, server CPU ${halfCpuPerRequestUs.toFixed(0)} µs/request`);
   return {
     label,
@@ -704,7 +704,7 @@ export async function measureCeilingAt(
     });
     const before = cpuMs(bare.pids);
     const run = await drivePaced(bare.targets, { seconds: options.seconds, rate, pool: null });
-    const cpuPerRequestUs = ((cpuMs(bare.pids) - before) * 1000) / Math.max(1, run.requests);
+    const cpuPerRequestUs = usPerRequest(cpuMs(bare.pids) - before, run.requests);
     log(`    paced: ${summary(run)}, server CPU ${cpuPerRequestUs.toFixed(0)} µs/request`);
     return { rate, cpuPerRequestUs };
   } finally {
@@ -726,6 +726,10 @@ function cpuMs(pids: number[], options: { mainThreads?: boolean } = {}): number 
     ticks += Number(fields[11]) + Number(fields[12]);
   }
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+/** CPU milliseconds spent over `requests` answered requests, in µs each. */
+function usPerRequest(ms: number, requests: number): number {
+  return (ms * 1000) / Math.max(1, requests);
 }
 /** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
 const CLOCK_TICKS_PER_SECOND = 100;

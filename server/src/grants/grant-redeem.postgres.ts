@@ -28,6 +28,11 @@ import {
  */
 const SPEND_JTIS = { name: 'kith_redeem_group_spend', text: SPEND_DPOP_JTIS_SQL };
 
+/** A NULL for each of the grant's columns, in a field's row. */
+const NO_GRANT = GRANT_COLUMNS.split(',')
+  .map(() => 'NULL')
+  .join(', ');
+
 /**
  * The grants and their owners, all locked, and the owners' profile fields,
  * in one statement. Locks are taken grants first (`FOR SHARE`, by id), then
@@ -42,10 +47,6 @@ const SPEND_JTIS = { name: 'kith_redeem_group_spend', text: SPEND_DPOP_JTIS_SQL 
  * locked owner (`locked_owner_id` and the field's columns only), by path. An
  * owner's fields come once however many of their grants the group redeems.
  */
-/** A NULL for each of the grant's columns, in a field's row. */
-const NO_GRANT = GRANT_COLUMNS.split(',')
-  .map(() => 'NULL')
-  .join(', ');
 const LOCK_GRANTS_AND_OWNERS = {
   name: 'kith_redeem_group_lock',
   text: `
