@@ -182,6 +182,58 @@ describeEachDatabase('owner web pages', (database) => {
       });
     });
 
+    it('takes a recovery code sign-in from an approval link on to the request, once she has a passkey', async () => {
+      const { owner, cookie } = await tv.signedInOwner();
+      const fresh = await resumeSession(deps(), sessionToken(cookie));
+      if (!fresh) throw new Error('the session should be live');
+      const codes = await regenerateRecoveryCodes(deps(), {
+        ownerId: owner.id,
+        session: { ...fresh, reauthenticatedAt: tv.clock.now() },
+      });
+      const approval = '/approve/grq_0123456789abcdef';
+      const device = browserFor(tv);
+      const signIn = await device.get(`/sign-in?next=${encodeURIComponent(approval)}`);
+      // The code form carries where she was going, as the passkey button does.
+      expect(signIn.text).toContain(`<input type="hidden" name="next" value="${approval}"/>`);
+
+      // A wrong code: the form still carries it.
+      const wrong = await device.post('/sign-in/recovery', {
+        _csrf: device.token,
+        code: 'AAAA-BBBB-CCCC-DDDD',
+        next: approval,
+      });
+      expect(wrong.status).toBe(401);
+      expect(wrong.text).toContain(`<input type="hidden" name="next" value="${approval}"/>`);
+
+      const right = await device.post('/sign-in/recovery', {
+        _csrf: device.token,
+        code: codes[0] as string,
+        next: approval,
+      });
+      expect(right.headers.get('location')).toBe(
+        `/security/passkeys/new?next=${encodeURIComponent(approval)}`,
+      );
+      const page = await device.get(right.headers.get('location') as string);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`data-next="${approval}"`);
+      expect(page.text).toContain(`<a href="${approval}">Not now, go to the request</a>`);
+
+      // Nowhere to go on to, or somewhere off this site: the new passkey page, then security settings.
+      for (const next of [undefined, '//evil.example/approve']) {
+        const again = browserFor(tv);
+        await again.get('/sign-in');
+        const res = await again.post('/sign-in/recovery', {
+          _csrf: again.token,
+          code: codes[next ? 2 : 1] as string,
+          ...(next ? { next } : {}),
+        });
+        expect(res.headers.get('location')).toBe('/security/passkeys/new');
+        const plain = await again.get('/security/passkeys/new?next=%2F%2Fevil.example');
+        expect(plain.text).not.toContain('data-next');
+        expect(plain.text).toContain('<a href="/security">Not now, go to security settings</a>');
+      }
+    });
+
     it('signs out: the session ends in the database, not only in the browser', async () => {
       const { cookie } = await tv.signedInOwner();
       const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });

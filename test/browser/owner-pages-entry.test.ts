@@ -257,4 +257,49 @@ describeWithBrowser('how an owner gets in: recovery codes, and sign-in from an a
     },
     BROWSER_TEST_MS,
   );
+
+  // Last: a recovery code signs every other session out, hers on `page` too.
+  it(
+    'takes her from an approval link through a recovery code and a new passkey to the request',
+    async () => {
+      await authenticator.setPresence(true);
+      await page.goto(`${vault.url}/security`);
+      await page.getByRole('button', { name: /^(Create|Replace my) recovery codes$/ }).click();
+      await page.locator('[data-kith="recovery-codes"]').waitFor();
+      const [code] = await page.locator('[data-kith="recovery-codes"] code').allTextContents();
+
+      // A new phone, no passkey on it: the vendor's link asks her to sign in first.
+      const phone = await launchBrowser();
+      try {
+        const lost = await phone.newPage();
+        const request = await shop.client.requestGrant({
+          fields: ['email'],
+          purpose: 'customer_care',
+          duration: '30d',
+        });
+        await lost.goto(request.approveUrl);
+        await lost.waitForURL('**/sign-in?next=%2Fapprove%2F*');
+        await lost.getByText('Lost your passkeys? Use a recovery code').click();
+        await lost.fill('#recovery-code', code as string);
+        await lost.getByRole('button', { name: 'Sign in with this code' }).click();
+
+        // First a passkey for this phone, and she is told the request waits for her.
+        await lost.waitForURL('**/security/passkeys/new?next=%2Fapprove%2F*');
+        expect(await mainText(lost)).toContain('Then you go straight on to what the vendor asks for.');
+        const approvePath = new URL(request.approveUrl).pathname;
+        expect(
+          await lost.getByRole('link', { name: 'Not now, go to the request' }).getAttribute('href'),
+        ).toBe(approvePath);
+        await checkPage(lost, `${kind}-entry-new-passkey-then-request`);
+        await addVirtualAuthenticator(lost);
+        await lost.getByRole('button', { name: 'Create a passkey' }).click();
+        await lost.waitForURL(`${vault.url}${approvePath}`);
+        expect(await lost.locator('h1').textContent()).toBe('Corner Shop asks for your details');
+        expect(phone.cspViolations).toEqual([]);
+      } finally {
+        await phone.close();
+      }
+    },
+    BROWSER_TEST_MS,
+  );
 });

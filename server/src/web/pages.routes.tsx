@@ -57,6 +57,8 @@ export function createPageRoutes(deps: PasskeyDeps & GrantDeps) {
 
   app.post('/sign-in/recovery', csp, csrf, async (c) => {
     const body = await c.req.parseBody({ all: true });
+    // From an approval link: the request waits until she has a passkey again.
+    const next = safeNextPath(formString(body, 'next'));
     try {
       const { token } = await signInWithRecoveryCode(deps, {
         code: formString(body, 'code') ?? '',
@@ -64,10 +66,11 @@ export function createPageRoutes(deps: PasskeyDeps & GrantDeps) {
         clientAddress: clientAddress(c, deps.config),
       });
       await setSessionCookie(c, deps, token);
-      return c.redirect('/security/passkeys/new', 303);
+      const then = next === '/' ? '' : `?${new URLSearchParams({ next })}`;
+      return c.redirect(`/security/passkeys/new${then}`, 303);
     } catch (error) {
       if (error instanceof KithError && error.code === 'SIGN_IN_FAILED') {
-        return render(c, <SignInPage {...chrome(c)} recoveryFailed />, 401);
+        return render(c, <SignInPage {...chrome(c)} recoveryFailed next={next} />, 401);
       }
       throw error;
     }
@@ -150,7 +153,9 @@ export function createPageRoutes(deps: PasskeyDeps & GrantDeps) {
 
   app.get('/security', csp, csrf, owner, (c) => securityPage(c));
 
-  app.get('/security/passkeys/new', csp, csrf, owner, (c) => render(c, <NewPasskeyPage {...chrome(c)} />));
+  app.get('/security/passkeys/new', csp, csrf, owner, (c) =>
+    render(c, <NewPasskeyPage {...chrome(c)} next={safeNextPath(c.req.query('next'))} />),
+  );
 
   app.post('/security/recovery-codes', csp, csrf, owner, (c) =>
     sensitive(c, async () => {

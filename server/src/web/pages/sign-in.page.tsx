@@ -74,6 +74,7 @@ export function SignInPage(props: SignInPageProps) {
           )}
           <form method="post" action="/sign-in/recovery">
             <CsrfField token={props.csrfToken} />
+            {props.next && props.next !== '/' && <input type="hidden" name="next" value={props.next} />}
             <div class="field">
               <label class="field__label" for="recovery-code">
                 Recovery code

@@ -85,7 +85,7 @@
     await post('/auth/reauthenticate/verify', { response });
   }
 
-  async function addPasskey() {
+  async function addPasskey(button) {
     let optionsJSON;
     try {
       optionsJSON = await post('/auth/passkeys/options');
@@ -99,7 +99,8 @@
     say('Now create the new passkey.');
     const response = await webauthn.startRegistration({ optionsJSON });
     const { redirect } = await post('/auth/passkeys/verify', { response });
-    window.location.assign(redirect);
+    // After a recovery code, on to where she was going (the server checked it stays on this site).
+    window.location.assign(button.getAttribute('data-next') ?? redirect);
   }
 
   async function enroll(button) {
