@@ -1,24 +1,13 @@
-import { createRequire } from 'node:module';
 import type { ProfileView } from '@kith/schemas';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyAccessLog } from '../server/src/audit/audit.service.ts';
 import { freePort, type RunningKith, startKith } from './support/cli.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { faultRounds } from './support/load.ts';
+import { openSqliteFile } from './support/sqlite-file.ts';
 import { createTempDir } from './support/temp-dir.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
-
-// better-sqlite3 is the server's dependency: opened from there, typed by the little used here.
-interface SqliteFile {
-  pragma(source: string, options: { simple: true }): unknown;
-  close(): void;
-}
-const BetterSqlite3 = createRequire(new URL('../server/package.json', import.meta.url))(
-  'better-sqlite3',
-) as new (
-  path: string,
-) => SqliteFile;
 
 const OWNERS = 3;
 
@@ -203,7 +192,7 @@ describeEachDatabase('crash: kill -9 under a write load loses no acknowledged wr
       server = undefined;
       expect(unexpected).toEqual([]);
       if (database().kind === 'sqlite') {
-        const file = new BetterSqlite3(database().url.slice('sqlite:'.length));
+        const file = openSqliteFile(database().url);
         try {
           expect(file.pragma('integrity_check', { simple: true }), `round ${round}`).toBe('ok');
         } finally {

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { createClientAssertion, createDpopProof } from '@kith/client';
 import {
   CLIENT_ASSERTION_TYPE,
@@ -18,6 +17,7 @@ import { acknowledgeErasure, endRelationship } from '../server/src/relationships
 import { type DatabaseKind, describeEachDatabase, type TestDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
+import { openSqliteFile, type SqliteFile } from './support/sqlite-file.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
 
 /**
@@ -222,18 +222,6 @@ const bookkeeping = new Set(['dpop_proof_jtis', 'client_assertion_jtis', 'rate_l
 /** The vault's state, as compared around each request: named parts, each a row count or rows' content. */
 type Snapshot = Record<string, number | string | null>;
 
-// better-sqlite3 is the server's dependency: opened from there, typed by the little used here.
-interface SqliteFile {
-  prepare(source: string): { get(...values: unknown[]): unknown };
-  close(): void;
-}
-const BetterSqlite3 = createRequire(new URL('../server/package.json', import.meta.url))(
-  'better-sqlite3',
-) as new (
-  path: string,
-  options: { readonly: true },
-) => SqliteFile;
-
 /** The state at one moment, and the change mark it was read at. */
 interface State {
   mark: string;
@@ -261,7 +249,7 @@ async function watchState(database: TestDatabase) {
   let run: (name: string, text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
   let close: () => Promise<void>;
   if (sqlite) {
-    const file = new BetterSqlite3(database.url.slice('sqlite:'.length), { readonly: true });
+    const file = openSqliteFile(database.url, { readonly: true });
     const statements = new Map<string, ReturnType<SqliteFile['prepare']>>();
     run = async (name, text, values) => {
       let statement = statements.get(name);

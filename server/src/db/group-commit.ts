@@ -153,7 +153,9 @@ export function createGroupCommit(
       const outcomes = await db.connection().execute(() => runGroup(units));
       if (outcomes !== BUSY) return outcomes;
       if (Date.now() >= deadline)
-        throw new Error('SQLITE_BUSY: the database stayed locked by another process');
+        throw Object.assign(new Error('the database stayed locked by another process'), {
+          code: 'SQLITE_BUSY',
+        });
       await new Promise((resolve) => setTimeout(resolve, Math.min(1 + attempt, 10)));
     }
   }

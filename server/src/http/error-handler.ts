@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { KithError } from './kith-error.ts';
 import { problemResponse } from './problem.ts';
 
@@ -26,6 +27,18 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status === 400) {
     return problemResponse('MALFORMED_JSON', { requestId });
   }
+  if (isDatabaseUnavailable(error)) {
+    // Its transaction was rolled back, so the request can be tried again; logged for the operator, never echoed.
+    c.get('logger')?.error(
+      { err: { type: error.name, code: errorCode(error) }, requestId },
+      'database unavailable',
+    );
+    return problemResponse('SERVICE_UNAVAILABLE', {
+      detail: 'The database is not answering; try again shortly.',
+      headers: { 'retry-after': '1' },
+      requestId,
+    });
+  }
   // The message is left out (driver errors can quote the data they choked on);
   // the class and the stack frames are enough to find the bug.
   const frames = error.stack?.split('\n').slice(1).join('\n');
@@ -38,3 +51,9 @@ export const handleNotFound: NotFoundHandler<AppEnv> = (c) =>
     detail: `No route for ${c.req.method} ${c.req.path}.`,
     requestId: c.get('requestId'),
   });
+
+/** A driver's error code (a SQLSTATE, `SQLITE_BUSY`, `ECONNRESET`), never its message. */
+function errorCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -21,8 +21,8 @@ export function problemResponses(...codes: ErrorCode[]) {
   );
 }
 
-/** Problems any route can answer, whatever it does. */
-export const commonProblems: ErrorCode[] = ['INTERNAL_ERROR'];
+/** Problems any route can answer, whatever it does: a bug (never echoed), or a database that cannot serve now. */
+export const commonProblems: ErrorCode[] = ['INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'];
 
 /** Problems any route that reads a JSON body can answer. */
 export const bodyProblems: ErrorCode[] = ['MALFORMED_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];

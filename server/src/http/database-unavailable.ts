@@ -1,0 +1,39 @@
+/**
+ * PostgreSQL's SQLSTATEs that say the server cannot serve now, not that the
+ * statement was wrong: class 08 (the connection failed), 57P01–57P03 (shut
+ * down, crashed, still starting) and 53300 (no connection slot left).
+ */
+const POSTGRES_UNAVAILABLE = /^(08...|57P0[123]|53300)$/;
+
+/** Node's socket errors for a database it cannot reach, or that went away mid-answer. */
+const SOCKET_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/**
+ * Whether `error` says the database cannot serve right now — its connection
+ * was refused or cut, it is shutting down or starting, it has no connection
+ * left, or (SQLite) another process held the write lock past the busy
+ * timeout — rather than that this request or this code is wrong. Its
+ * transaction was rolled back and the request may be tried again, so the
+ * error handler answers `SERVICE_UNAVAILABLE` with a `Retry-After`.
+ *
+ * @example
+ * isDatabaseUnavailable(Object.assign(new Error('terminating connection'), { code: '57P01' })) // true
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    return code === 'SQLITE_BUSY' || POSTGRES_UNAVAILABLE.test(code) || SOCKET_ERRORS.has(code);
+  }
+  // pg names a connection that ended under a query, a client it broke, or a pool that found none, only in words.
+  return /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(
+    error.message,
+  );
+}

@@ -1,0 +1,163 @@
+import { createDpopProof } from '@kith/client';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { verifyAccessLog } from '../server/src/audit/audit.service.ts';
+import { describeEachDatabase, type TestDatabase } from './support/databases.ts';
+import { requestJson } from './support/http.ts';
+import { type LiveVault, startLiveVault } from './support/live-vault.ts';
+import { openSqliteFile } from './support/sqlite-file.ts';
+import { startTestVendor, type TestVendor } from './support/vendor.ts';
+
+/** Another process holding the owner's row: PostgreSQL's redeem group waits on it; SQLite's whole write lock. */
+interface Holder {
+  /** Breaks the connection of every redeem group that waits, until `settled` (PostgreSQL); SQLite's give up on their own. */
+  cutWaitersUntil(settled: Promise<unknown>): Promise<void>;
+  release(): Promise<void>;
+}
+
+async function holdOwner(database: TestDatabase, ownerId: string): Promise<Holder> {
+  if (database.kind === 'sqlite') {
+    const other = openSqliteFile(database.url);
+    other.exec('BEGIN IMMEDIATE');
+    return {
+      cutWaitersUntil: async () => {},
+      release: async () => {
+        other.exec('ROLLBACK');
+        other.close();
+      },
+    };
+  }
+  const other = new pg.Client({ connectionString: database.url });
+  await other.connect();
+  await other.query('BEGIN');
+  await other.query('SELECT id FROM owners WHERE id = $1 FOR UPDATE', [ownerId]);
+  return {
+    async cutWaitersUntil(settled) {
+      // Each redeem group spends its proofs' jtis, then waits for the owner's lock: cut it there,
+      // every group that comes to wait, until every answer is in.
+      let done = false;
+      void settled.finally(() => {
+        done = true;
+      });
+      let cut = 0;
+      while (!done) {
+        // Inside a transaction the activity view is read once; read it afresh.
+        await other.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await other.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
+        for (const { pid } of rows) await other.query('SELECT pg_terminate_backend($1)', [pid]);
+        cut += rows.length;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (cut === 0) throw new Error('no redeem group came to wait for the owner');
+    },
+    async release() {
+      await other.query('ROLLBACK');
+      await other.end();
+    },
+  };
+}
+
+// The database fails a redeem group half-way: PostgreSQL's connection is cut inside the
+// transaction, after the proofs were spent; SQLite's write lock stays taken past the busy timeout.
+describeEachDatabase('a redeem group the database fails', (database) => {
+  let vault: LiveVault;
+  let shop: TestVendor;
+  let owner: { cookie: string; owner: { id: string } };
+  let dataUrl: string;
+
+  beforeAll(async () => {
+    vault = await startLiveVault(database());
+    shop = await startTestVendor({ vault: vault.url });
+    owner = await vault.signedInOwner();
+    await requestJson(vault.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie: owner.cookie,
+      json: { email: 'fault@example.com' },
+    });
+    dataUrl = `${vault.url}/v1/data`;
+  });
+  afterAll(async () => {
+    await shop?.stop();
+    await vault?.stop();
+  });
+
+  const count = async (table: 'access_log' | 'dpop_proof_jtis') =>
+    Number(
+      (
+        await vault.vault.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('answers every redeem of it 503 with Retry-After, writes none of it, and the same proofs redeem afterwards', async () => {
+    const request = await shop.client.requestGrant({
+      fields: ['email'],
+      purpose: 'delivery',
+      duration: '1d',
+    });
+    await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
+      method: 'POST',
+      cookie: owner.cookie,
+      json: { optionalFields: [], contact: true },
+    });
+    const { grant } = await shop.client.collectGrant({ requestId: request.id });
+    const proofs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        createDpopProof({ key: shop.key, htm: 'GET', htu: dataUrl, accessToken: grant, now: Date.now() }),
+      ),
+    );
+    const send = (dpop: string) => fetch(dataUrl, { headers: { authorization: `DPoP ${grant}`, dpop } });
+    const logBefore = await count('access_log');
+    const jtisBefore = await count('dpop_proof_jtis');
+
+    const holder = await holdOwner(database(), owner.owner.id);
+    let answers: Response[];
+    try {
+      const sent = Promise.all(proofs.map(send));
+      await holder.cutWaitersUntil(sent);
+      answers = await sent;
+    } finally {
+      await holder.release();
+    }
+
+    const problems = await Promise.all(
+      answers.map(async (res) => {
+        const body = (await res.json()) as { code?: string; requestId?: string };
+        return {
+          status: res.status,
+          type: res.headers.get('content-type'),
+          retryAfter: res.headers.get('retry-after'),
+          code: body.code,
+          logged: vault.logs
+            .map((line) => JSON.parse(line) as { msg?: string; requestId?: string; err?: { code?: string } })
+            .some((l) => l.msg === 'database unavailable' && l.requestId === body.requestId && l.err?.code),
+        };
+      }),
+    );
+    expect(problems).toEqual(
+      Array(8).fill({
+        status: 503,
+        type: 'application/problem+json',
+        retryAfter: '1',
+        code: 'SERVICE_UNAVAILABLE',
+        // For the operator, by request id, with the driver's code.
+        logged: true,
+      }),
+    );
+    // Nothing of the group stayed: no entry logged, no jti spent.
+    expect(await count('access_log')).toBe(logBefore);
+    expect(await count('dpop_proof_jtis')).toBe(jtisBefore);
+
+    // So the very same proofs are still good, once each; the SDK reads as ever.
+    const again = await Promise.all(proofs.map(send));
+    expect(again.map((res) => res.status)).toEqual(Array(8).fill(200));
+    expect(await shop.client.redeem(grant)).toMatchObject({ fields: { email: 'fault@example.com' } });
+    expect(await count('access_log')).toBe(logBefore + 9);
+    expect(await verifyAccessLog(vault.vault.db, owner.owner.id)).toMatchObject({ ok: true });
+  }, 30_000);
+});
