@@ -2,9 +2,12 @@ import { createDpopProof } from '@kith/client';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyAccessLog } from '../server/src/audit/audit.service.ts';
+import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
+import { readProfile } from '../server/src/profile/profile.service.ts';
 import { describeEachDatabase, type TestDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
+import { browserFor, sessionToken } from './support/page-browser.ts';
 import { openSqliteFile } from './support/sqlite-file.ts';
 import { startTestVendor, type TestVendor } from './support/vendor.ts';
 
@@ -159,5 +162,28 @@ describeEachDatabase('a redeem group the database fails', (database) => {
     expect(await shop.client.redeem(grant)).toMatchObject({ fields: { email: 'fault@example.com' } });
     expect(await count('access_log')).toBe(logBefore + 9);
     expect(await verifyAccessLog(vault.vault.db, owner.owner.id)).toMatchObject({ ok: true });
+  }, 30_000);
+
+  it("shows the owner's page that it cannot answer now, keeps her profile, and saves once the database is back", async () => {
+    const me = browserFor(vault, { [SESSION_COOKIE]: sessionToken(owner.cookie) });
+    await me.get('/profile');
+    const holder = await holdOwner(database(), owner.owner.id);
+    let page: Awaited<ReturnType<typeof me.post>>;
+    try {
+      const saving = me.post('/profile/contact_details', { _csrf: me.token, email: 'moved@example.com' });
+      await holder.cutWaitersUntil(saving);
+      page = await saving;
+    } finally {
+      await holder.release();
+    }
+    expect([page.status, page.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('Your vault cannot answer right now');
+    const deps = { db: vault.vault.db, keys: vault.vault.keys, clock: vault.clock, config: vault.config };
+    expect((await readProfile(deps, owner.owner.id)).fields.email?.value).toBe('fault@example.com');
+
+    const saved = await me.post('/profile/contact_details', { _csrf: me.token, email: 'moved@example.com' });
+    expect(saved.status).toBe(303);
+    expect((await readProfile(deps, owner.owner.id)).fields.email?.value).toBe('moved@example.com');
   }, 30_000);
 });

@@ -40,4 +40,35 @@ describe.skipIf(noPostgres)('openDatabase on PostgreSQL', () => {
       await database.drop();
     }
   });
+
+  it('outlives a connection ended in the middle of a transaction: the transaction fails, the process goes on', async () => {
+    const database = await createTestDatabase('postgres');
+    const lost: Error[] = [];
+    const opened = openDatabase(
+      { kind: 'postgres', url: database.url, connectionString: database.url },
+      { onConnectionLost: (error) => lost.push(error) },
+    );
+    try {
+      // Checked out by the transaction, the connection has no listener of pg-pool's.
+      const failed = opened.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        const admin = new pg.Client({ connectionString: postgresAdminUrl().url as string });
+        await admin.connect();
+        try {
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+        } finally {
+          await admin.end();
+        }
+        await sql`SELECT pg_sleep(0.2)`.execute(trx);
+      });
+      await expect(failed).rejects.toThrow();
+      for (let i = 0; i < 100 && lost.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(lost.map((e) => (e as { code?: string }).code ?? e.message)).toContain('57P01');
+      const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(opened.db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await opened.close();
+      await database.drop();
+    }
+  });
 });

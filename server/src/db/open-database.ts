@@ -38,7 +38,7 @@ const FALLBACK_CHECKPOINT_PAGES = 10_000;
 export function openDatabase(
   config: DatabaseConfig,
   options: {
-    /** Told when PostgreSQL ends an idle connection (a restart, an operator); the pool opens another. */
+    /** Told when PostgreSQL ends a connection, idle or in use (a restart, an operator); the pool opens another. */
     onConnectionLost?: (error: Error) => void;
   } = {},
 ): OpenDatabase {
@@ -56,10 +56,15 @@ export function openDatabase(
     const pool = new pg.Pool({ ...poolConfig, max: 10 });
     // The redeem's own: one connection per group of redeems in flight (grant-redeem.postgres.ts).
     const pipelined = new pg.Pool({ ...poolConfig, max: REDEEM_GROUPS_IN_FLIGHT, pipeline: true });
-    // pg-pool re-emits an idle connection's error on the pool; unheard, it would be an
-    // uncaught exception, and a PostgreSQL restart would take every server process down with it.
-    pool.on('error', (error) => options.onConnectionLost?.(error));
-    pipelined.on('error', (error) => options.onConnectionLost?.(error));
+    // A connection that PostgreSQL ends (a restart, an operator, a failover) emits 'error';
+    // unheard, that is an uncaught exception, and it would take the server process down.
+    // pg-pool listens only while a connection is idle (and re-emits on the pool), so each
+    // connection gets a listener of its own for its whole life, checked out mid-transaction too.
+    for (const each of [pool, pipelined]) {
+      each.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
+      // The idle connection's error again, re-emitted: already heard by its own listener.
+      each.on('error', () => {});
+    }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

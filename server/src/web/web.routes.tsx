@@ -29,6 +29,10 @@ const pageErrors: Partial<Record<ErrorCode, { title: string; message: string }>>
   },
   RATE_LIMITED: { title: 'Too many attempts', message: 'Please wait a few minutes, then try again.' },
   NOT_FOUND: { title: 'Nothing here', message: 'The page you asked for does not exist.' },
+  SERVICE_UNAVAILABLE: {
+    title: 'Your vault cannot answer right now',
+    message: 'Its database is not answering. Please try again in a moment; your data is safe.',
+  },
   INTERNAL_ERROR: {
     title: 'Something went wrong on our side',
     message: 'Nothing you did caused this. Please try again in a moment; your data is safe.',
@@ -67,7 +71,8 @@ export function createWebRoutes(deps: PasskeyDeps & GrantDeps & AccessLogDeps) {
     const problem = await handleError(error, c as unknown as Context<AppEnv>);
     if (c.req.path.startsWith('/auth/')) return problem;
     if (error instanceof KithError && error.code === 'UNAUTHENTICATED') return c.redirect('/sign-in', 303);
-    const code: ErrorCode = error instanceof KithError ? error.code : 'INTERNAL_ERROR';
+    // The code the API's handler chose, also for errors that are not ours (a database that is away).
+    const { code } = (await problem.clone().json()) as { code: ErrorCode };
     const text = pageErrors[code] ?? {
       title: errorCodes[code].title,
       message: 'Please go back and try again.',
@@ -80,8 +85,18 @@ export function createWebRoutes(deps: PasskeyDeps & GrantDeps & AccessLogDeps) {
         message={text.message}
       />,
       problem.status as 400,
-      { 'cache-control': 'no-store', ...(error instanceof KithError ? error.headers : {}) },
+      {
+        'cache-control': 'no-store',
+        ...retryAfterOf(problem),
+        ...(error instanceof KithError ? error.headers : {}),
+      },
     );
   });
   return app;
+}
+
+/** The problem's `Retry-After`, if it gave one, for the page that stands in for it. */
+function retryAfterOf(problem: Response): Record<string, string> {
+  const retryAfter = problem.headers.get('retry-after');
+  return retryAfter === null ? {} : { 'retry-after': retryAfter };
 }
