@@ -2,7 +2,7 @@
  * A throwaway PostgreSQL cluster for the test run, from Debian's packaged binaries
  * (`/usr/lib/postgresql/<major>/bin`). Used by `global-setup.ts`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,11 @@ export interface RunningCluster {
   url: string;
   dataDir: string;
   major: number;
+  /**
+   * Restarts the server as an operator would (`pg_ctl restart -m fast`: every connection is
+   * ended), on the same port; in a child process, so the caller's load goes on meanwhile.
+   */
+  restart(): Promise<void>;
   /** Stops the server (`pg_ctl stop -m immediate`) and removes the data directory. Idempotent. */
   stop(): void;
 }
@@ -87,6 +92,27 @@ function run(as: RunAs, command: string, args: string[]): { ok: boolean; output:
   });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
   return { ok: result.status === 0, output };
+}
+
+/** `run`, without blocking the event loop while it runs. */
+function runInBackground(
+  as: RunAs,
+  command: string,
+  args: string[],
+): Promise<{ ok: boolean; output: string }> {
+  const [file, ...rest] = [...as.prefix, command, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(file as string, rest, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', (error) => resolve({ ok: false, output: `${output}${String(error)}` }));
+    child.on('close', (code) => resolve({ ok: code === 0, output }));
+  });
 }
 
 /** initdb + pg_ctl start on a free port; throws with the tool output if anything fails. */
@@ -150,6 +176,22 @@ export async function startCluster(binaries: PostgresBinaries): Promise<RunningC
           url: `postgres://postgres@127.0.0.1:${port}/postgres`,
           dataDir,
           major: binaries.major,
+          async restart() {
+            // The options it was started with are kept in postmaster.opts and used again.
+            const restarted = await runInBackground(as, binaries.pgCtl, [
+              '-D',
+              dataDir,
+              '-l',
+              logFile,
+              '-m',
+              'fast',
+              '-w',
+              '-t',
+              '60',
+              'restart',
+            ]);
+            if (!restarted.ok) throw new Error(`pg_ctl restart failed:\n${restarted.output}`);
+          },
           stop,
         };
       }

@@ -79,6 +79,8 @@ export async function startTestVendor(options: {
   webhooks?: boolean;
   /** A clock for the vendor's SDK when given only the vault's URL: at least `now`, the rest from the system clock. */
   clock?: Partial<Clock> & { now(): number };
+  /** The SDK's retries, as a vendor would leave them by default; none unless asked, so a test sees each answer. */
+  retry?: 'sdk-default';
 }): Promise<TestVendor> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -100,7 +102,7 @@ export async function startTestVendor(options: {
     clientId,
     privateJwk,
     vault: vault.url,
-    retry: { retries: 0 },
+    ...(options.retry === 'sdk-default' ? {} : { retry: { retries: 0 } }),
     fetch: tap,
     ...('clock' in vault
       ? { clock: sdkClock(vault.clock) }
