@@ -40,6 +40,7 @@ describe.skipIf(!binaries)('PostgreSQL restarts under load', () => {
     const signedIn = await tv.signedInOwner();
     cookie = signedIn.cookie;
     ownerId = signedIn.owner.id;
+    // As it runs by default: the webhook delivery worker polls the database too.
     server = await startKith({
       cwd: cwd.path,
       port,
@@ -49,7 +50,6 @@ describe.skipIf(!binaries)('PostgreSQL restarts under load', () => {
         KITH_PUBLIC_URL: url,
         KITH_DEV_ALLOW_LOCAL_VENDORS: 'true',
         KITH_VENDOR_RATE_LIMIT_PER_MINUTE: '1000000',
-        KITH_DELIVERY_WORKER: 'false',
         KITH_LOG_LEVEL: 'warn',
       },
     });
