@@ -4,12 +4,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyAccessLog } from '../server/src/audit/audit.service.ts';
 import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
 import { readProfile } from '../server/src/profile/profile.service.ts';
+import { countRows } from './support/count-rows.ts';
 import { describeEachDatabase, type TestDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
 import { browserFor, sessionToken } from './support/page-browser.ts';
 import { openSqliteFile } from './support/sqlite-file.ts';
-import { startTestVendor, type TestVendor } from './support/vendor.ts';
+import { grantThroughSdk, startTestVendor, type TestVendor } from './support/vendor.ts';
 
 /** Another process holding the owner's row: PostgreSQL's redeem group waits on it; SQLite's whole write lock. */
 interface Holder {
@@ -87,28 +88,10 @@ describeEachDatabase('a redeem group the database fails', (database) => {
     await vault?.stop();
   });
 
-  const count = async (table: 'access_log' | 'dpop_proof_jtis') =>
-    Number(
-      (
-        await vault.vault.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: 'access_log' | 'dpop_proof_jtis') => countRows(vault.vault.db, table);
 
   it('answers every redeem of it 503 with Retry-After, writes none of it, and the same proofs redeem afterwards', async () => {
-    const request = await shop.client.requestGrant({
-      fields: ['email'],
-      purpose: 'delivery',
-      duration: '1d',
-    });
-    await requestJson(vault.app, `/v1/me/grant-requests/${request.id}/approve`, {
-      method: 'POST',
-      cookie: owner.cookie,
-      json: { optionalFields: [], contact: true },
-    });
-    const { grant } = await shop.client.collectGrant({ requestId: request.id });
+    const { grant } = await grantThroughSdk(vault, shop, owner, ['email']);
     const proofs = await Promise.all(
       Array.from({ length: 8 }, () =>
         createDpopProof({ key: shop.key, htm: 'GET', htu: dataUrl, accessToken: grant, now: Date.now() }),

@@ -3,6 +3,7 @@ import { GRANT_TOKEN_TYPE } from '@kith/schemas';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signJwt } from '../server/src/keys/signing-key.service.ts';
+import { countRows } from './support/count-rows.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
@@ -77,14 +78,7 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
       { typ, payload },
     );
   const counts = async () => ({
-    log: Number(
-      (
-        await vault.vault.db
-          .selectFrom('access_log')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    ),
+    log: await countRows(vault.vault.db, 'access_log'),
     grant: await vault.vault.db
       .selectFrom('grants')
       .selectAll()

@@ -1,5 +1,6 @@
 import { type CollectedGrant, isKithClientError } from '@kith/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { countRows } from './support/count-rows.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
@@ -52,15 +53,7 @@ describeEachDatabase('a grant past its expiry answers GRANT_EXPIRED, and nothing
 
   const rows = async () => {
     const db = vault.vault.db;
-    const count = async (table: 'access_log' | 'contact_events' | 'grants') =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (table: 'access_log' | 'contact_events' | 'grants') => countRows(db, table);
     const revoked = await db.selectFrom('grants').select('id').where('revoked_at', 'is not', null).execute();
     return {
       access: await count('access_log'),

@@ -1,6 +1,7 @@
 import { createDpopProof } from '@kith/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyAccessLog } from '../server/src/audit/audit.service.ts';
+import { countRows } from './support/count-rows.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { type LiveVault, startLiveVault } from './support/live-vault.ts';
@@ -51,15 +52,7 @@ describeEachDatabase('redeems of one moment, grouped in one transaction', (datab
     return (await vendor.client.collectGrant({ requestId: request.id })).grant;
   }
 
-  const count = async (table: 'access_log' | 'dpop_proof_jtis') =>
-    Number(
-      (
-        await vault.vault.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: 'access_log' | 'dpop_proof_jtis') => countRows(vault.vault.db, table);
 
   it('answers each redeem alone: replays and foreign keys refused, spending nothing; each owner their own fields and one chain, in order', async () => {
     const shopGrant = await collectedGrant(shop, ['email']);

@@ -9,14 +9,20 @@ const noPostgres = postgresAdminUrl().url === null && process.env.CI !== 'true';
 if (noPostgres)
   console.warn(`*** ${postgresAdminUrl().reason}: the PostgreSQL openDatabase suite is SKIPPED. ***`);
 
+/** A new PostgreSQL database, opened; `lost` gathers what `onConnectionLost` is told. */
+async function openFreshDatabase() {
+  const database = await createTestDatabase('postgres');
+  const lost: Error[] = [];
+  const opened = openDatabase(
+    { kind: 'postgres', url: database.url, connectionString: database.url },
+    { onConnectionLost: (error) => lost.push(error) },
+  );
+  return { database, lost, opened };
+}
+
 describe.skipIf(noPostgres)('openDatabase on PostgreSQL', () => {
   it('outlives connections the server ends: the process keeps running and the pool opens new ones', async () => {
-    const database = await createTestDatabase('postgres');
-    const lost: Error[] = [];
-    const opened = openDatabase(
-      { kind: 'postgres', url: database.url, connectionString: database.url },
-      { onConnectionLost: (error) => lost.push(error) },
-    );
+    const { database, lost, opened } = await openFreshDatabase();
     try {
       // Three idle connections in the pool.
       await Promise.all([1, 2, 3].map(() => sql`SELECT pg_sleep(0.05)`.execute(opened.db)));
@@ -42,12 +48,7 @@ describe.skipIf(noPostgres)('openDatabase on PostgreSQL', () => {
   });
 
   it('outlives a connection ended in the middle of a transaction: the transaction fails, the process goes on', async () => {
-    const database = await createTestDatabase('postgres');
-    const lost: Error[] = [];
-    const opened = openDatabase(
-      { kind: 'postgres', url: database.url, connectionString: database.url },
-      { onConnectionLost: (error) => lost.push(error) },
-    );
+    const { database, lost, opened } = await openFreshDatabase();
     try {
       // Checked out by the transaction, the connection has no listener of pg-pool's.
       const failed = opened.db.transaction().execute(async (trx) => {
