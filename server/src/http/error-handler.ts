@@ -28,8 +28,9 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     return problemResponse('MALFORMED_JSON', { requestId });
   }
   if (isDatabaseUnavailable(error)) {
-    // Its transaction was rolled back, so the request can be tried again; logged for the operator, never echoed.
-    c.get('logger')?.error(
+    // Its transaction was rolled back, so the request can be tried again. Logged for the operator
+    // (never echoed) as a warning: the fault is the database's, and an outage is one line per request.
+    c.get('logger')?.warn(
       { err: { type: error.name, code: errorCode(error) }, requestId },
       'database unavailable',
     );
