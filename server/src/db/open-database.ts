@@ -28,6 +28,8 @@ export const PRIVATE_FOLDER = 0o700;
 export const PRIVATE_FILE = 0o600;
 /** 40 MB of WAL at 4 KiB pages: far more than the background checkpointer lets build up. */
 const FALLBACK_CHECKPOINT_PAGES = 10_000;
+/** How long a redeem group waits for a row lock on PostgreSQL: SQLite's busy timeout. */
+const REDEEM_LOCK_TIMEOUT_MS = 5000;
 
 /**
  * Opens the configured database: SQLite (one file, WAL) or a PostgreSQL pool.
@@ -65,6 +67,14 @@ export function openDatabase(
       // The idle connection's error again, re-emitted: already heard by its own listener.
       each.on('error', () => {});
     }
+    // A redeem group waits for every grant and owner it locks, and there are only
+    // REDEEM_GROUPS_IN_FLIGHT of them: a row held outside Kith (an operator's open transaction)
+    // would hold up every redeem of every owner. Like SQLite's busy timeout, give up after 5 s
+    // (55P03: the group is rolled back and answered 503). Set when each connection opens, ahead of
+    // any query of its own; a connection that cannot take it is broken and fails that query anyway.
+    pipelined.on('connect', (client) => {
+      client.query(`SET lock_timeout = ${REDEEM_LOCK_TIMEOUT_MS}`).catch(() => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

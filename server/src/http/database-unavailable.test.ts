@@ -11,6 +11,7 @@ describe('isDatabaseUnavailable', () => {
       withCode('57P03', 'the database system is starting up'),
       withCode('08006'),
       withCode('53300', 'sorry, too many clients already'),
+      withCode('55P03', 'canceling statement due to lock timeout'),
       withCode('ECONNREFUSED'),
       withCode('ECONNRESET'),
       new Error('Connection terminated unexpectedly'),

@@ -1,9 +1,10 @@
 /**
  * PostgreSQL's SQLSTATEs that say the server cannot serve now, not that the
  * statement was wrong: class 08 (the connection failed), 57P01–57P03 (shut
- * down, crashed, still starting) and 53300 (no connection slot left).
+ * down, crashed, still starting), 53300 (no connection slot left) and 55P03
+ * (a row stayed locked past the lock timeout: SQLite's busy).
  */
-const POSTGRES_UNAVAILABLE = /^(08...|57P0[123]|53300)$/;
+const POSTGRES_UNAVAILABLE = /^(08...|57P0[123]|53300|55P03)$/;
 
 /** Node's socket errors for a database it cannot reach, or that went away mid-answer. */
 const SOCKET_ERRORS = new Set([
@@ -18,7 +19,7 @@ const SOCKET_ERRORS = new Set([
 /**
  * Whether `error` says the database cannot serve right now — its connection
  * was refused or cut, it is shutting down or starting, it has no connection
- * left, or (SQLite) another process held the write lock past the busy
+ * left, or a lock stayed held past the lock (PostgreSQL) or busy (SQLite)
  * timeout — rather than that this request or this code is wrong. Its
  * transaction was rolled back and the request may be tried again, so the
  * error handler answers `SERVICE_UNAVAILABLE` with a `Retry-After`.
