@@ -14,7 +14,8 @@ import { grantThroughSdk, startTestVendor, type TestVendor } from './support/ven
 
 /**
  * Another process holding the owner's row (PostgreSQL) or the whole write lock (SQLite). Whatever
- * waits for it gives up after 5 s (SQLite's busy timeout, the redeem pool's lock timeout), unless cut.
+ * waits for it gives up after KITH_LOCK_TIMEOUT_MS (SQLite's busy timeout, the redeem pool's lock
+ * timeout), unless cut.
  */
 interface Holder {
   /** Ends the connection of everything that comes to wait for it, until `settled` (PostgreSQL; SQLite: nothing). */
@@ -75,7 +76,8 @@ describeEachDatabase('requests the database fails half-way', (database) => {
   let dataUrl: string;
 
   beforeAll(async () => {
-    vault = await startLiveVault(database());
+    // Whatever waits for a lock held elsewhere gives up after half a second here (5 s by default).
+    vault = await startLiveVault(database(), { env: { KITH_LOCK_TIMEOUT_MS: '500' } });
     shop = await startTestVendor({ vault: vault.url });
     owner = await vault.signedInOwner();
     await requestJson(vault.app, '/v1/me/profile', {
@@ -106,7 +108,7 @@ describeEachDatabase('requests the database fails half-way', (database) => {
     const holder = await holdOwner(database(), owner.owner.id);
     let answers: Response[];
     try {
-      // Not cut: each redeem group gives up on its own after 5 s.
+      // Not cut: each redeem group gives up on its own, after KITH_LOCK_TIMEOUT_MS.
       answers = await Promise.all(proofs.map(send));
     } finally {
       await holder.release();

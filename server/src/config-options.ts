@@ -53,6 +53,14 @@ export const configOptions = {
     max: 10 * 1024 * 1024,
     description: 'the largest request body accepted (`413 BODY_TOO_LARGE` beyond)',
   },
+  KITH_LOCK_TIMEOUT_MS: {
+    kind: 'integer',
+    default: 5000,
+    min: 100,
+    max: 60_000,
+    description:
+      "how long a write waits for a lock held elsewhere (SQLite: another process's write lock; PostgreSQL: a row a redeem must lock) before it is answered `503 SERVICE_UNAVAILABLE`",
+  },
   KITH_SESSION_IDLE_MINUTES: {
     kind: 'integer',
     default: 30,

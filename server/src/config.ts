@@ -20,6 +20,8 @@ export interface Config {
   publicUrl: URL;
   masterKey: MasterKeySource;
   bodyLimitBytes: number;
+  /** How long a write waits for a lock held elsewhere before it gives up (503). */
+  lockTimeoutMs: number;
   session: { idleMs: number; absoluteMs: number };
   signIn: { maxAttempts: number; windowMs: number };
   vendorRateLimit: { maxRequests: number; windowMs: number };
@@ -75,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     publicUrl: readPublicUrl(env.KITH_PUBLIC_URL ?? `http://localhost:${port}`),
     masterKey: readMasterKeySource(env, database, cwd),
     bodyLimitBytes: readInteger(env, 'KITH_BODY_LIMIT_BYTES'),
+    lockTimeoutMs: readInteger(env, 'KITH_LOCK_TIMEOUT_MS'),
     session: {
       idleMs: readInteger(env, 'KITH_SESSION_IDLE_MINUTES') * 60_000,
       absoluteMs: readInteger(env, 'KITH_SESSION_ABSOLUTE_HOURS') * 3_600_000,

@@ -54,7 +54,7 @@ export interface Vault {
  * const vault = await openVault(config, logger);
  */
 export async function openVault(
-  config: Pick<Config, 'database' | 'masterKey'>,
+  config: Pick<Config, 'database' | 'masterKey'> & Partial<Pick<Config, 'lockTimeoutMs'>>,
   logger: Logger,
 ): Promise<Vault> {
   await refuseKeylessVault(config);
@@ -73,6 +73,7 @@ export async function openVault(
     );
   }
   const opened = openDatabase(config.database, {
+    lockTimeoutMs: config.lockTimeoutMs,
     onConnectionLost: (error) =>
       logger.warn(
         { code: (error as { code?: string }).code },

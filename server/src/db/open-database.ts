@@ -28,8 +28,8 @@ export const PRIVATE_FOLDER = 0o700;
 export const PRIVATE_FILE = 0o600;
 /** 40 MB of WAL at 4 KiB pages: far more than the background checkpointer lets build up. */
 const FALLBACK_CHECKPOINT_PAGES = 10_000;
-/** How long a redeem group waits for a row lock on PostgreSQL: SQLite's busy timeout. */
-const REDEEM_LOCK_TIMEOUT_MS = 5000;
+/** KITH_LOCK_TIMEOUT_MS's default, for callers that do not say (the CLI's one-off commands). */
+const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
 /**
  * Opens the configured database: SQLite (one file, WAL) or a PostgreSQL pool.
@@ -42,8 +42,11 @@ export function openDatabase(
   options: {
     /** Told when PostgreSQL ends a connection, idle or in use (a restart, an operator); the pool opens another. */
     onConnectionLost?: (error: Error) => void;
+    /** How long a write waits for a lock held elsewhere: SQLite's busy timeout, the redeem groups' lock timeout. */
+    lockTimeoutMs?: number;
   } = {},
 ): OpenDatabase {
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   if (config.kind === 'postgres') {
     const poolConfig: pg.PoolConfig = {
       connectionString: config.connectionString,
@@ -69,11 +72,12 @@ export function openDatabase(
     }
     // A redeem group waits for every grant and owner it locks, and there are only
     // REDEEM_GROUPS_IN_FLIGHT of them: a row held outside Kith (an operator's open transaction)
-    // would hold up every redeem of every owner. Like SQLite's busy timeout, give up after 5 s
-    // (55P03: the group is rolled back and answered 503). Set when each connection opens, ahead of
-    // any query of its own; a connection that cannot take it is broken and fails that query anyway.
+    // would hold up every redeem of every owner. Like SQLite's busy timeout, give up after
+    // KITH_LOCK_TIMEOUT_MS (55P03: the group is rolled back and answered 503). Set when each
+    // connection opens, ahead of any query of its own; a connection that cannot take it is broken
+    // and fails that query anyway.
     pipelined.on('connect', (client) => {
-      client.query(`SET lock_timeout = ${REDEEM_LOCK_TIMEOUT_MS}`).catch(() => {});
+      client.query(`SET lock_timeout = ${Math.trunc(lockTimeoutMs)}`).catch(() => {});
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
@@ -97,7 +101,7 @@ export function openDatabase(
   // commits get the same by syncing the WAL themselves, off the event loop: group-commit.ts.)
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${Math.trunc(lockTimeoutMs)}`);
   // Checkpoints run on their own thread (below); the commit that crosses this many pages
   // checkpoints itself only if that thread has fallen far behind.
   sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
