@@ -9,6 +9,7 @@ import { type DialectKind, openDatabase } from './db/open-database.ts';
 import { postgresRedeemGroups } from './grants/grant-redeem.postgres.ts';
 import type { Redeems } from './grants/grant-redeem.repository.ts';
 import { sqliteRedeems } from './grants/grant-redeem.sqlite.ts';
+import { driverErrorCode } from './http/database-unavailable.ts';
 import { holdsVault } from './keys/existing-vault.ts';
 import { loadMasterKey } from './keys/master-key.ts';
 import { checkMasterKey } from './keys/master-key-check.ts';
@@ -75,10 +76,7 @@ export async function openVault(
   const opened = openDatabase(config.database, {
     lockTimeoutMs: config.lockTimeoutMs,
     onConnectionLost: (error) =>
-      logger.warn(
-        { code: (error as { code?: string }).code },
-        'a database connection was lost; opening another',
-      ),
+      logger.warn({ code: driverErrorCode(error) }, 'a database connection was lost; opening another'),
   });
   const { db, close } = opened;
   try {

@@ -29,12 +29,18 @@ const SOCKET_ERRORS = new Set([
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') {
+  const code = driverErrorCode(error);
+  if (code !== undefined) {
     return code === 'SQLITE_BUSY' || POSTGRES_UNAVAILABLE.test(code) || SOCKET_ERRORS.has(code);
   }
   // pg names a connection that ended under a query, a client it broke, or a pool that found none, only in words.
   return /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(
     error.message,
   );
+}
+
+/** A driver's error code (a SQLSTATE, `SQLITE_BUSY`, `ECONNRESET`): what may be logged of it, never its message. */
+export function driverErrorCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }

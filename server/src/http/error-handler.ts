@@ -1,7 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
-import { isDatabaseUnavailable } from './database-unavailable.ts';
+import { driverErrorCode, isDatabaseUnavailable } from './database-unavailable.ts';
 import { KithError } from './kith-error.ts';
 import { problemResponse } from './problem.ts';
 
@@ -31,7 +31,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     // Its transaction was rolled back, so the request can be tried again. Logged for the operator
     // (never echoed) as a warning: the fault is the database's, and an outage is one line per request.
     c.get('logger')?.warn(
-      { err: { type: error.name, code: errorCode(error) }, requestId },
+      { err: { type: error.name, code: driverErrorCode(error) }, requestId },
       'database unavailable',
     );
     return problemResponse('SERVICE_UNAVAILABLE', {
@@ -52,9 +52,3 @@ export const handleNotFound: NotFoundHandler<AppEnv> = (c) =>
     detail: `No route for ${c.req.method} ${c.req.path}.`,
     requestId: c.get('requestId'),
   });
-
-/** A driver's error code (a SQLSTATE, `SQLITE_BUSY`, `ECONNRESET`), never its message. */
-function errorCode(error: Error): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
