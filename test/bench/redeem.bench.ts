@@ -208,17 +208,31 @@ async function spawnNode(
   };
 }
 
-/** The bare Hono ceiling, as `count` processes on their own ports. */
-export async function startBare(body: string, count: number, workDir: string): Promise<Served> {
+/**
+ * The bare Hono ceiling, as `count` processes on their own ports; or, with
+ * `floor`, the same route checking each request's DPoP signature and
+ * spending its `jti` durably (floor-server.ts).
+ */
+export async function startBare(
+  body: string,
+  count: number,
+  workDir: string,
+  options: { floor?: boolean } = {},
+): Promise<Served> {
   const started: Array<{ url: string; pid: number; stop(): Promise<void> }> = [];
+  const name = options.floor ? 'floor' : 'bare';
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     started.push(
-      await spawnNode('test/bench/bare-server.ts', [String(port)], {
-        port,
-        env: { BENCH_BODY: body },
-        logPath: join(workDir, `bare-${i}.log`),
-      }),
+      await spawnNode(
+        `test/bench/${name}-server.ts`,
+        options.floor ? [String(port), workDir] : [String(port)],
+        {
+          port,
+          env: { BENCH_BODY: body },
+          logPath: join(workDir, `${name}-${i}.log`),
+        },
+      ),
     );
   }
   return {
@@ -766,6 +780,9 @@ function serverErrors(workDir: string, prefix: string): string[] {
   return [...found].slice(0, 5).map(([k, n]) => `${n}× ${k}`);
 }
 
+/** The floor's row: the bare route plus the two things RFC 9449 asks of every read (floor-server.ts). */
+const FLOOR_LABEL = 'floor: bare + DPoP signature + durable jti';
+
 /**
  * CPU per redeem as ratios within the run, one process each: PostgreSQL's
  * (Kith's and PostgreSQL's own, counted together) over SQLite's (whose
@@ -774,6 +791,7 @@ function serverErrors(workDir: string, prefix: string): string[] {
 export function cpuRatios(rows: Row[], equalRate?: EqualRateCeiling): string[] {
   const one = (prefix: string) => rows.find((r) => r.label.startsWith(prefix) && r.processes === 1);
   const bare = one('bare');
+  const floor = one(FLOOR_LABEL);
   const sqlite = one('redeem, SQLite');
   const postgres = one('redeem, PostgreSQL');
   const lines: string[] = [];
@@ -788,6 +806,18 @@ export function cpuRatios(rows: Row[], equalRate?: EqualRateCeiling): string[] {
   if (sqlite && bare) {
     lines.push(
       `SQLite server CPU ÷ bare route CPU, per request: ${(sqlite.cpuPerRequestUs / bare.cpuPerRequestUs).toFixed(2)}×`,
+    );
+  }
+  if (floor && bare) {
+    lines.push(
+      `The floor's server CPU ÷ bare route CPU, per request (reported): ${(floor.cpuPerRequestUs / bare.cpuPerRequestUs).toFixed(2)}× ` +
+        `(${floor.cpuPerRequestUs.toFixed(0)} µs against ${bare.cpuPerRequestUs.toFixed(0)} µs)`,
+    );
+  }
+  if (sqlite && floor) {
+    lines.push(
+      `SQLite server CPU ÷ the floor's, per request (reported): ${(sqlite.cpuPerRequestUs / floor.cpuPerRequestUs).toFixed(2)}× ` +
+        `(${sqlite.cpuPerRequestUs.toFixed(0)} µs against ${floor.cpuPerRequestUs.toFixed(0)} µs)`,
     );
   }
   if (sqlite && equalRate) {
@@ -832,6 +862,14 @@ export async function runRedeemBench(options: BenchOptions = DEFAULT_OPTIONS): P
     } finally {
       await bare.stop();
     }
+  }
+  // The floor, once: what any DPoP-bound read with a durable replay check must do (floor-server.ts).
+  log('floor (the bare route + the DPoP signature checked + the jti spent durably), 1 process:');
+  const floor = await startBare(sample, 1, workDir, { floor: true });
+  try {
+    rows.push(await measure(FLOOR_LABEL, 1, floor, options, seeds[0] ?? null, log));
+  } finally {
+    await floor.stop();
   }
   for (const seeded of seeds) {
     const counts = seeded.kind === 'sqlite' && !options.sqliteTwoProcesses ? [1] : [1, 2];
@@ -905,6 +943,7 @@ export function renderTable(
       `${grants} distinct grants, a fresh DPoP proof per request, ${bodyBytes}-byte answers; "× ceiling" is req/s over the one-process bare Hono route measured in this run.`,
     'Issue 6 targets: one process ≥ 20% of the ceiling; two processes ≥ 1.6× one; p99 < 10 ms at half load.',
     "Issue 15 targets: PostgreSQL's Kith + PostgreSQL CPU per redeem ≤ 1.5× SQLite's; SQLite's server CPU per redeem ≤ 7× the bare route's.",
+    "The floor: the bare route that also checks each request's DPoP proof signature (libsodium, on its event loop) and spends the proof's jti in SQLite, answering once the row is durable (grouped per turn, as Kith does) — reported, not targeted.",
     "Half load: requests evenly paced from a client process of its own (open loop, each timed from when it was written; the client's own lateness is in the log).",
     '',
   ];
