@@ -91,41 +91,49 @@ let warnedSkip = false;
 
 /** Declares the suite once per database: `${title} [sqlite]` and `${title} [postgres]`. */
 export function describeEachDatabase(title: string, fn: (database: () => TestDatabase) => void): void {
-  for (const kind of DATABASE_KINDS) {
-    let current: OwnedTestDatabase | undefined;
-    const database = (): TestDatabase => {
-      if (!current)
-        throw new Error(`${title} [${kind}]: database() is only available inside tests and hooks`);
-      return { kind: current.kind, url: current.url };
-    };
-    const body = () => {
-      beforeAll(async () => {
-        current = await createTestDatabase(kind);
-      });
-      afterAll(async () => {
-        const owned = current;
-        current = undefined;
-        await owned?.drop();
-      });
-      fn(database);
-    };
+  for (const kind of DATABASE_KINDS) describeOn(kind, title, fn);
+}
 
-    if (kind === 'postgres') {
-      const admin = postgresAdminUrl();
-      if (admin.url === null) {
-        if (process.env.CI === 'true') {
-          throw new Error(`${title} [postgres]: ${admin.reason}; CI=true, so PostgreSQL suites must run`);
-        }
-        if (!warnedSkip) {
-          warnedSkip = true;
-          console.warn(
-            `*** ${admin.reason}: PostgreSQL suites are SKIPPED (apt-get install postgresql). ***`,
-          );
-        }
-        describe.skip(`${title} [${kind}]`, body);
-        continue;
+/**
+ * Declares a suite for what only PostgreSQL has (row locks, several
+ * connections writing at once): `${title} [postgres]`, skipped as
+ * describeEachDatabase's PostgreSQL half is.
+ */
+export function describeOnPostgres(title: string, fn: (database: () => TestDatabase) => void): void {
+  describeOn('postgres', title, fn);
+}
+
+function describeOn(kind: DatabaseKind, title: string, fn: (database: () => TestDatabase) => void): void {
+  let current: OwnedTestDatabase | undefined;
+  const database = (): TestDatabase => {
+    if (!current) throw new Error(`${title} [${kind}]: database() is only available inside tests and hooks`);
+    return { kind: current.kind, url: current.url };
+  };
+  const body = () => {
+    beforeAll(async () => {
+      current = await createTestDatabase(kind);
+    });
+    afterAll(async () => {
+      const owned = current;
+      current = undefined;
+      await owned?.drop();
+    });
+    fn(database);
+  };
+
+  if (kind === 'postgres') {
+    const admin = postgresAdminUrl();
+    if (admin.url === null) {
+      if (process.env.CI === 'true') {
+        throw new Error(`${title} [postgres]: ${admin.reason}; CI=true, so PostgreSQL suites must run`);
       }
+      if (!warnedSkip) {
+        warnedSkip = true;
+        console.warn(`*** ${admin.reason}: PostgreSQL suites are SKIPPED (apt-get install postgresql). ***`);
+      }
+      describe.skip(`${title} [${kind}]`, body);
+      return;
     }
-    describe(`${title} [${kind}]`, body);
   }
+  describe(`${title} [${kind}]`, body);
 }

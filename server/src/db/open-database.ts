@@ -6,7 +6,11 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database, Db } from './database.ts';
 import { createGroupCommit, type GroupCommit } from './group-commit.ts';
-import { type PostgresPools, REDEEM_GROUPS_IN_FLIGHT } from './postgres-pool.ts';
+import {
+  HELD_REDEEM_GROUPS_IN_FLIGHT,
+  type PostgresPools,
+  REDEEM_GROUPS_IN_FLIGHT,
+} from './postgres-pool.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
 
@@ -60,7 +64,11 @@ export function openDatabase(
     };
     const pool = new pg.Pool({ ...poolConfig, max: 10 });
     // The redeem's own: one connection per group of redeems in flight (grant-redeem.postgres.ts).
-    const pipelined = new pg.Pool({ ...poolConfig, max: REDEEM_GROUPS_IN_FLIGHT, pipeline: true });
+    const pipelined = new pg.Pool({
+      ...poolConfig,
+      max: REDEEM_GROUPS_IN_FLIGHT + HELD_REDEEM_GROUPS_IN_FLIGHT,
+      pipeline: true,
+    });
     // A connection that PostgreSQL ends (a restart, an operator, a failover) emits 'error';
     // unheard, that is an uncaught exception, and it would take the server process down.
     // pg-pool listens only while a connection is idle (and re-emits on the pool), so each
@@ -73,7 +81,8 @@ export function openDatabase(
     // A redeem group waits for every grant and owner it locks, and there are only
     // REDEEM_GROUPS_IN_FLIGHT of them: a row held outside Kith (an operator's open transaction)
     // would hold up every redeem of every owner. Like SQLite's busy timeout, give up after
-    // KITH_LOCK_TIMEOUT_MS (55P03: the group is rolled back and answered 503). Set when each
+    // KITH_LOCK_TIMEOUT_MS (55P03: the group is rolled back; its redeems whose rows are free are
+    // sent again without the held ones, which are answered 503). Set when each
     // connection opens, ahead of any query of its own; a connection that cannot take it is broken
     // and fails that query anyway.
     pipelined.on('connect', (client) => {

@@ -23,3 +23,11 @@ export interface PostgresPools {
  * group's work in this process.
  */
 export const REDEEM_GROUPS_IN_FLIGHT = 2;
+
+/**
+ * Groups in flight at most, besides those, for redeems of grants found held
+ * by a transaction outside the groups' own (grant-redeem.postgres.ts): each
+ * such group may wait out the whole lock timeout, so it has a connection of
+ * its own and never takes one the others need.
+ */
+export const HELD_REDEEM_GROUPS_IN_FLIGHT = 1;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { insertAccessLogEntriesSql } from '../audit/audit.repository.ts';
 import type { AccessLogRow } from '../audit/audit.table.ts';
-import { REDEEM_GROUPS_IN_FLIGHT } from '../db/postgres-pool.ts';
+import { HELD_REDEEM_GROUPS_IN_FLIGHT, REDEEM_GROUPS_IN_FLIGHT } from '../db/postgres-pool.ts';
 import { setAuditHeadsSql } from '../owners/owner.repository.ts';
 import { SPEND_DPOP_JTIS_SQL, unspendDpopJtisSql } from '../vendors/replay.repository.ts';
 import {
@@ -49,16 +49,38 @@ const NO_GRANT = GRANT_COLUMNS.split(',')
  */
 const LOCK_GRANTS_AND_OWNERS = {
   name: 'kith_redeem_group_lock',
-  text: `
+  text: lockGrantsAndOwnersSql(''),
+};
+
+/**
+ * The same, but rows another transaction holds are left out instead of
+ * waited for (`SKIP LOCKED`): for a group sent again after it waited past
+ * the lock timeout. With KNOWN_GRANTS beside it, a grant that exists but did
+ * not come back, or whose token matched and whose owner did not come back,
+ * is held.
+ */
+const LOCK_FREE_GRANTS_AND_OWNERS = {
+  name: 'kith_redeem_group_lock_free',
+  text: lockGrantsAndOwnersSql(' SKIP LOCKED'),
+};
+
+/** Which of the group's grants exist at all, locked or not. */
+const KNOWN_GRANTS = {
+  name: 'kith_redeem_group_known',
+  text: 'SELECT id FROM grants WHERE id = ANY($1::text[])',
+};
+
+function lockGrantsAndOwnersSql(wait: '' | ' SKIP LOCKED'): string {
+  return `
     WITH g AS MATERIALIZED (
-      SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE
+      SELECT ${GRANT_COLUMNS} FROM grants WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE${wait}
     ), o AS MATERIALIZED (
       SELECT id, data_key_wrapped, audit_seq, audit_hash FROM owners
       WHERE id = ANY((
         SELECT array_agg(g.owner_id) FROM g
         JOIN unnest($1::text[], $2::text[]) AS r(id, token_hash) ON r.id = g.id AND r.token_hash = g.token_hash
       )::text[])
-      ORDER BY id FOR UPDATE
+      ORDER BY id FOR UPDATE${wait}
     )
     SELECT g.*, o.id AS locked_owner_id, o.data_key_wrapped, o.audit_seq, o.audit_hash,
       NULL AS path, NULL AS version, NULL AS value_sealed
@@ -66,8 +88,8 @@ const LOCK_GRANTS_AND_OWNERS = {
     UNION ALL
     SELECT ${NO_GRANT}, o.id, NULL, NULL, NULL, p.path, p.version, p.value_sealed
     FROM o JOIN profile_fields p ON p.owner_id = o.id
-    ORDER BY path NULLS FIRST`,
-};
+    ORDER BY path NULLS FIRST`;
+}
 
 /**
  * Everything the group's redeems write, in one statement: the log entries,
@@ -104,6 +126,29 @@ const MAX_GROUP = 256;
 /** A deadlock PostgreSQL broke by cancelling this group (none is expected: every lock is taken in one order). */
 const DEADLOCK_DETECTED = '40P01';
 const ATTEMPTS = 3;
+/** A row stayed locked past the lock timeout (`lock_timeout`, KITH_LOCK_TIMEOUT_MS). */
+const LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * How long a grant found held stays in the held lane, unless a redeem of it
+ * gets through first: only bounds what is remembered of a grant nobody
+ * redeems any more.
+ */
+const HELD_FOR_MS = 60_000;
+
+/** A redeem not tried, because its grant or its owner stayed held elsewhere: answered 503 like the wait it replaces. */
+function heldElsewhere(): Error {
+  return Object.assign(new Error('the grant or its owner stayed locked by another transaction'), {
+    code: LOCK_NOT_AVAILABLE,
+  });
+}
+
+/** Redeems waiting for a group, and that lane's groups in flight. */
+interface Lane {
+  queue: Unit[];
+  inFlight: number;
+  max: number;
+  scheduled: boolean;
+}
 
 /**
  * The redeem groups over a pool of pipelined connections (pg's `pipeline`
@@ -123,41 +168,59 @@ const ATTEMPTS = 3;
  * answered before it is durable; if anything fails, the transaction is rolled
  * back and every redeem of the group fails. At most
  * `REDEEM_GROUPS_IN_FLIGHT` groups are in flight; redeems arriving meanwhile
- * gather for the next. Made once per vault (vault.ts): each call makes a
- * queue of its own.
+ * gather for the next.
+ *
+ * A row held by a transaction outside the groups (an operator's open `psql`
+ * session, a stuck script) must not stall every owner's redeems. A group that
+ * waits past the lock timeout is rolled back and sent once more with
+ * `SKIP LOCKED`: the redeems whose rows are free get their answers, those
+ * whose grant or owner is held are answered 503 (their `jti`s given back),
+ * and their grants go to a lane of their own — groups of only such redeems,
+ * `HELD_REDEEM_GROUPS_IN_FLIGHT` at a time, on a connection of their own —
+ * until one of their redeems gets through. (A row another group of Kith's
+ * held at that moment is left out too; its redeem is answered 503 and its
+ * grant's next redeem goes through the held lane, at no wait once it is free.)
+ * Made once per vault (vault.ts): each call makes queues of its own.
  *
  * @example
  * const groups = postgresRedeemGroups(pipelinedPool);
  * const answer = await groups.run({ grantId, tokenHash, jti }, (store) => redeemInStore(deps, store, attempt));
  */
 export function postgresRedeemGroups(pool: pg.Pool): Redeems {
-  const queue: Unit[] = [];
-  let scheduled = false;
-  let inFlight = 0;
+  const lane = (max: number): Lane => ({ queue: [], inFlight: 0, max, scheduled: false });
+  const free = lane(REDEEM_GROUPS_IN_FLIGHT);
+  // Grants found held by a transaction outside the groups (an operator's, a stuck
+  // script's), until when: their redeems go in groups of their own, so that only they
+  // wait out the lock timeout, not every redeem of every other owner.
+  const held = new Map<string, number>();
+  const heldLane = lane(HELD_REDEEM_GROUPS_IN_FLIGHT);
 
-  const schedule = () => {
-    if (scheduled || inFlight >= REDEEM_GROUPS_IN_FLIGHT || queue.length === 0) return;
-    scheduled = true;
+  const schedule = (lane: Lane) => {
+    if (lane.scheduled || lane.inFlight >= lane.max || lane.queue.length === 0) return;
+    lane.scheduled = true;
     // After the I/O phase: every redeem that arrived in this turn joins the group.
     setImmediate(() => {
-      scheduled = false;
-      if (inFlight >= REDEEM_GROUPS_IN_FLIGHT) return;
-      const units = queue.splice(0, MAX_GROUP);
+      lane.scheduled = false;
+      if (lane.inFlight >= lane.max) return;
+      const units = lane.queue.splice(0, MAX_GROUP);
       if (units.length === 0) return;
-      inFlight++;
-      void runGroup(pool, units).finally(() => {
-        inFlight--;
-        schedule();
+      lane.inFlight++;
+      void runGroup(pool, units, held).finally(() => {
+        lane.inFlight--;
+        schedule(lane);
       });
-      schedule();
+      schedule(lane);
     });
   };
 
   return {
     run<T>(request: RedeemRequest, work: (store: RedeemStore) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ ...request, work, resolve: resolve as (value: unknown) => void, reject });
-        schedule();
+        const until = held.size === 0 ? undefined : held.get(request.grantId);
+        if (until !== undefined && until <= Date.now()) held.delete(request.grantId);
+        const into = until !== undefined && until > Date.now() ? heldLane : free;
+        into.queue.push({ ...request, work, resolve: resolve as (value: unknown) => void, reject });
+        schedule(into);
       });
     },
   };
@@ -165,7 +228,13 @@ export function postgresRedeemGroups(pool: pg.Pool): Redeems {
 
 type Outcome = { value: unknown } | { error: unknown };
 
-async function runGroup(pool: pg.Pool, units: Unit[]): Promise<void> {
+/**
+ * Runs one group on a connection of its own. A deadlock is tried again as
+ * it was; a lock held past the lock timeout once more, leaving out (and
+ * answering 503) the redeems whose grant or owner is held, and marking
+ * their grants `held`. A redeem that gets through takes its grant off.
+ */
+async function runGroup(pool: pg.Pool, units: Unit[], held: Map<string, number>): Promise<void> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -180,12 +249,19 @@ async function runGroup(pool: pg.Pool, units: Unit[]): Promise<void> {
     broken = error;
   };
   client.on('error', onError);
+  let skipHeld = false;
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await runGroupOnce(client, units);
+        const outcomes = await runGroupOnce(client, units, skipHeld);
         units.forEach((unit, i) => {
-          const outcome = outcomes[i] as Outcome;
+          const outcome = outcomes[i] as Outcome | 'held';
+          if (outcome === 'held') {
+            held.set(unit.grantId, Date.now() + HELD_FOR_MS);
+            unit.reject(heldElsewhere());
+            return;
+          }
+          if (held.size > 0) held.delete(unit.grantId);
           if ('error' in outcome) unit.reject(outcome.error);
           else unit.resolve(outcome.value);
         });
@@ -196,12 +272,16 @@ async function runGroup(pool: pg.Pool, units: Unit[]): Promise<void> {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
           broken ??= rollbackError;
         });
+        const code = (error as { code?: string }).code;
         const retry =
-          !broken && attempt < ATTEMPTS && (error as { code?: string }).code === DEADLOCK_DETECTED;
+          !broken &&
+          attempt < ATTEMPTS &&
+          (code === DEADLOCK_DETECTED || (code === LOCK_NOT_AVAILABLE && !skipHeld));
         if (!retry) {
           for (const unit of units) unit.reject(error);
           return;
         }
+        if (code === LOCK_NOT_AVAILABLE) skipHeld = true;
       }
     }
   } finally {
@@ -210,11 +290,21 @@ async function runGroup(pool: pg.Pool, units: Unit[]): Promise<void> {
   }
 }
 
-async function runGroupOnce(client: pg.PoolClient, units: Unit[]): Promise<Outcome[]> {
+/**
+ * One try of a group, in one transaction. With `skipHeld`, rows another
+ * transaction holds are not waited for: the redeems that needed one are
+ * `'held'`, not run, and their proofs' `jti`s given back.
+ */
+async function runGroupOnce(
+  client: pg.PoolClient,
+  units: Unit[],
+  skipHeld: boolean,
+): Promise<Array<Outcome | 'held'>> {
   const jtis = units
     .flatMap((u) => (u.jti ? [u.jti] : []))
     .sort((a, b) => a.expiresAt - b.expiresAt || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  const [, spent, { rows }] = await Promise.all([
+  const grantIds = units.map((u) => u.grantId);
+  const [, spent, { rows }, known] = await Promise.all([
     client.query('BEGIN'),
     jtis.length === 0
       ? { rows: [] }
@@ -223,9 +313,10 @@ async function runGroupOnce(client: pg.PoolClient, units: Unit[]): Promise<Outco
           values: [jtis.map((j) => j.hash), jtis.map((j) => j.expiresAt)],
         }),
     client.query<LockedRow>({
-      ...LOCK_GRANTS_AND_OWNERS,
-      values: [units.map((u) => u.grantId), units.map((u) => u.tokenHash)],
+      ...(skipHeld ? LOCK_FREE_GRANTS_AND_OWNERS : LOCK_GRANTS_AND_OWNERS),
+      values: [grantIds, units.map((u) => u.tokenHash)],
     }),
+    skipHeld ? client.query<{ id: string }>({ ...KNOWN_GRANTS, values: [grantIds] }) : undefined,
   ]);
 
   // Spent by this transaction, and not yet claimed by a redeem of the group.
@@ -250,8 +341,19 @@ async function runGroupOnce(client: pg.PoolClient, units: Unit[]): Promise<Outco
       return true;
     },
   };
-  const outcomes: Outcome[] = [];
+  const exists = new Set(known?.rows.map((r) => r.id));
+  // Left out by SKIP LOCKED: a grant that exists, or the owner of a grant whose token matched.
+  const isHeld = (unit: Unit) => {
+    const grant = grants.get(unit.grantId);
+    if (!grant) return exists.has(unit.grantId);
+    return grant.token_hash === unit.tokenHash && !owners.has(grant.owner_id);
+  };
+  const outcomes: Array<Outcome | 'held'> = [];
   for (const unit of units) {
+    if (skipHeld && isHeld(unit)) {
+      outcomes.push('held');
+      continue;
+    }
     try {
       outcomes.push({ value: await unit.work(store) });
     } catch (error) {

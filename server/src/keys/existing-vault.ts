@@ -40,6 +40,8 @@ function sqliteHoldsVault(path: string): boolean {
 
 async function postgresHoldsVault(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url });
+  // A connection PostgreSQL ends under the query fails the query, which says so; unheard, it would end the process first.
+  client.on('error', () => {});
   await client.connect();
   try {
     const table = await client.query(`SELECT to_regclass('kith_meta') IS NOT NULL AS present`);
