@@ -97,14 +97,14 @@ export async function runCompareBench(options: CompareOptions): Promise<string> 
   const lines = [
     `Run ${new Date().toISOString()}: one ${options.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} process, ${options.rounds} alternating rounds of ${options.seconds} s; ceiling ${c.toFixed(0)} req/s (bare Hono route, same run).`,
     '',
-    '| server | redeems/s (each round) | × ceiling (median) | server CPU µs/req | of which event loop | PostgreSQL CPU µs/req | p99 ms at half load |',
-    '|---|---|---:|---|---|---|---|',
+    '| server | redeems/s (each round) | × ceiling (median) | server CPU µs/req | of which event loop | PostgreSQL CPU µs/req | p99 ms at half load | server CPU µs/req at half load |',
+    '|---|---|---:|---|---|---|---|---|',
   ];
   const each = (list: Row[], pick: (r: Row) => number) => list.map((r) => pick(r).toFixed(0)).join(' / ');
   for (const side of sides) {
     const list = rows.get(side.name) ?? [];
     lines.push(
-      `| ${side.name} | ${each(list, (r) => r.max.rps)} | ${((100 * median(list.map((r) => r.max.rps))) / c).toFixed(1)}% | ${each(list, (r) => r.cpuPerRequestUs)} | ${each(list, (r) => r.loopCpuPerRequestUs)} | ${options.kind === 'postgres' ? each(list, (r) => r.databaseCpuPerRequestUs ?? Number.NaN) : '—'} | ${list.map((r) => r.half.p99.toFixed(1)).join(' / ')} |`,
+      `| ${side.name} | ${each(list, (r) => r.max.rps)} | ${((100 * median(list.map((r) => r.max.rps))) / c).toFixed(1)}% | ${each(list, (r) => r.cpuPerRequestUs)} | ${each(list, (r) => r.loopCpuPerRequestUs)} | ${options.kind === 'postgres' ? each(list, (r) => r.databaseCpuPerRequestUs ?? Number.NaN) : '—'} | ${list.map((r) => r.half.p99.toFixed(1)).join(' / ')} | ${each(list, (r) => r.halfCpuPerRequestUs)} |`,
     );
   }
   const [before, after] = sides.map((side) => median((rows.get(side.name) ?? []).map((r) => r.max.rps)));
