@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../server/src/http/session-cookie.ts';
 import { issueEnrollment, resetOwner } from '../server/src/owners/enrollment.service.ts';
@@ -232,6 +233,114 @@ describeEachDatabase('owner web pages', (database) => {
         expect(plain.text).not.toContain('data-next');
         expect(plain.text).toContain('<a href="/security">Not now, go to security settings</a>');
       }
+    });
+
+    it('sends a signed-in visitor on from sign-in only to a path on this site', async () => {
+      const { cookie } = await tv.signedInOwner();
+      const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });
+      const approval = '/approve/grq_0123456789abcdef';
+      const onward = await me.get(`/sign-in?next=${encodeURIComponent(approval)}`);
+      expect([onward.status, onward.headers.get('location')]).toEqual([303, approval]);
+      for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/\\/evil.example']) {
+        const page = await me.get(`/sign-in?next=${encodeURIComponent(next)}`);
+        expect([next, page.status, page.headers.get('location')]).toEqual([next, 303, '/']);
+        // Signed out, the passkey button goes home instead.
+        const signedOut = await browserFor(tv).get(`/sign-in?next=${encodeURIComponent(next)}`);
+        expect(signedOut.status).toBe(200);
+        expect(signedOut.text).toContain('data-next="/"');
+        expect(signedOut.text).not.toContain('evil.example');
+      }
+    });
+
+    it('keeps only keyed hashes of recovery codes: no stored column holds a code', async () => {
+      const { owner, cookie } = await tv.signedInOwner();
+      const fresh = await resumeSession(deps(), sessionToken(cookie));
+      if (!fresh) throw new Error('the session should be live');
+      const codes = await regenerateRecoveryCodes(deps(), {
+        ownerId: owner.id,
+        session: { ...fresh, reauthenticatedAt: tv.clock.now() },
+      });
+      expect(codes.length).toBeGreaterThan(0);
+      const rows = await tv.vault.db
+        .selectFrom('recovery_codes')
+        .selectAll()
+        .where('owner_id', '=', owner.id)
+        .execute();
+      expect(rows).toHaveLength(codes.length);
+      const stored = rows
+        .flatMap((row) => Object.values(row))
+        .map((value) =>
+          Buffer.isBuffer(value) ? `${value.toString('utf8')} ${value.toString('hex')}` : String(value),
+        )
+        .join('\n')
+        .toUpperCase();
+      for (const code of codes) {
+        const normalised = code.replaceAll('-', '').toUpperCase();
+        expect(stored).not.toContain(code.toUpperCase());
+        expect(stored).not.toContain(normalised);
+        // Keyed, too: a plain digest of a code is as searchable as the code.
+        const plain = createHash('sha256').update(normalised).digest();
+        for (const encoding of ['hex', 'base64', 'base64url'] as const) {
+          expect(stored).not.toContain(plain.toString(encoding).toUpperCase());
+        }
+      }
+    });
+
+    it('refuses to add a passkey once the confirmation with a passkey is five minutes old', async () => {
+      const { owner, cookie } = await tv.signedInOwner();
+      // Confirmed four minutes ago: fresh, for one more minute.
+      await tv.vault.db
+        .updateTable('sessions')
+        .set({ reauthenticated_at: tv.clock.now() - 4 * 60_000 })
+        .where('owner_id', '=', owner.id)
+        .execute();
+      const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });
+      await me.get('/security');
+      const ceremony = async (path: string, body: unknown) => {
+        const res = await tv.app.request(path, {
+          method: 'POST',
+          headers: {
+            cookie: Object.entries(me.jar)
+              .map(([k, v]) => `${k}=${v}`)
+              .join('; '),
+            'content-type': 'application/json',
+            'x-csrf-token': me.token,
+            origin: tv.config.publicUrl.origin,
+            'sec-fetch-site': 'same-origin',
+          },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as { code?: string; challenge?: string } };
+      };
+      const options = await ceremony('/auth/passkeys/options', {});
+      expect([options.status, options.body.code]).toEqual([200, undefined]);
+      const challenge = options.body.challenge as string;
+
+      tv.clock.advance(2 * 60_000);
+      expect(await ceremony('/auth/passkeys/options', {})).toMatchObject({
+        status: 401,
+        body: { code: 'REAUTHENTICATION_REQUIRED' },
+      });
+      // Even an answer to the challenge issued while the session was fresh, itself still live.
+      const response = {
+        id: 'bm90LWEtcGFzc2tleQ',
+        rawId: 'bm90LWEtcGFzc2tleQ',
+        type: 'public-key',
+        clientExtensionResults: {},
+        response: {
+          clientDataJSON: Buffer.from(
+            JSON.stringify({ type: 'webauthn.create', challenge, origin: tv.config.publicUrl.origin }),
+          ).toString('base64url'),
+          attestationObject: Buffer.from('not an attestation').toString('base64url'),
+        },
+      };
+      expect(await ceremony('/auth/passkeys/verify', { response })).toMatchObject({
+        status: 401,
+        body: { code: 'REAUTHENTICATION_REQUIRED' },
+      });
+      expect(
+        await tv.vault.db.selectFrom('passkeys').where('owner_id', '=', owner.id).selectAll().execute(),
+      ).toEqual([]);
     });
 
     it('signs out: the session ends in the database, not only in the browser', async () => {

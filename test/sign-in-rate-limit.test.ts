@@ -47,8 +47,10 @@ describeEachDatabase('sign-in limits one client cannot turn against everyone', (
   };
   const signIn = async (response: AuthenticationResponse, headers: Record<string, string> = {}) => {
     const res = await browser.post('/auth/sign-in/verify', { response }, headers);
-    const body = (await res.json()) as { code?: string };
-    return { status: res.status, code: body.code, cookie: res.headers.getSetCookie().join(';') };
+    const body = (await res.json()) as { code?: string; requestId?: string; instance?: string };
+    // The whole answer, bar what names this one request: every failure must read the same.
+    const { requestId: _requestId, instance: _instance, ...problem } = body;
+    return { status: res.status, code: body.code, problem, cookie: res.headers.getSetCookie().join(';') };
   };
   const forged = async (passkey: SoftwarePasskey, headers: Record<string, string> = {}) => {
     const response = passkey.assert(await options(headers));
@@ -100,6 +102,28 @@ describeEachDatabase('sign-in limits one client cannot turn against everyone', (
     expect(
       await signIn(alice.passkey.assert(await options(from('203.0.113.4'))), from('203.0.113.4')),
     ).toMatchObject({ status: 200 });
+  });
+
+  it('answers a forged signature, a replayed challenge, an unknown credential and a made-up challenge with one identical problem', async () => {
+    const replayed = bob.passkey.assert(await options(from('192.0.2.2')));
+    expect(await signIn(replayed, from('192.0.2.2'))).toMatchObject({ status: 200 });
+    const genuine = alice.passkey.assert(await options(from('192.0.2.3')));
+    const unknown = { ...genuine, id: 'bm90LWEtY3JlZGVudGlhbA', rawId: 'bm90LWEtY3JlZGVudGlhbA' };
+    const failures = {
+      'forged signature': await signIn(await forged(alice.passkey, from('192.0.2.1')), from('192.0.2.1')),
+      'replayed challenge': await signIn(replayed, from('192.0.2.2')),
+      'unknown credential': await signIn(unknown, from('192.0.2.3')),
+      'made-up challenge': await signIn(
+        bob.passkey.assert({ challenge: 'bm90LWEtY2hhbGxlbmdl' }),
+        from('192.0.2.4'),
+      ),
+    };
+    const [first] = Object.values(failures);
+    expect(first).toMatchObject({ status: 401, code: 'SIGN_IN_FAILED' });
+    // Status and body alike: not one key or value may tell the client which check failed.
+    for (const [reason, failure] of Object.entries(failures)) {
+      expect([reason, failure.status, failure.problem]).toEqual([reason, first?.status, first?.problem]);
+    }
   });
 
   it('accepts each signed challenge once, even after it verified', async () => {
