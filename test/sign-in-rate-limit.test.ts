@@ -126,6 +126,21 @@ describeEachDatabase('sign-in limits one client cannot turn against everyone', (
     }
   });
 
+  it('gives a new session at a passkey sign-in and ends the one the browser held', async () => {
+    const first = await signIn(alice.passkey.assert(await options()));
+    const held = /__Host-kith_session=[^;]+/.exec(first.cookie)?.[0] ?? '';
+    const profile = (cookie: string) =>
+      fetch(`${vault.url}/v1/me/profile`, { headers: { cookie } }).then((res) => res.status);
+    expect(await profile(held)).toBe(200);
+    // The same browser, still holding that session, signs in again.
+    browser = await ceremonyClient(vault.url, '/profile', held);
+    const again = await signIn(alice.passkey.assert(await options()));
+    const issued = /__Host-kith_session=[^;]+/.exec(again.cookie)?.[0] ?? '';
+    expect(issued).not.toBe('');
+    expect(issued).not.toBe(held);
+    expect([await profile(held), await profile(issued)]).toEqual([401, 200]);
+  });
+
   it('accepts each signed challenge once, even after it verified', async () => {
     const response = bob.passkey.assert(await options());
     expect(await signIn(response)).toMatchObject({ status: 200 });
