@@ -141,6 +141,20 @@ describeEachDatabase('sign-in limits one client cannot turn against everyone', (
     expect([await profile(held), await profile(issued)]).toEqual([401, 200]);
   });
 
+  it('sends a passkey sign-in on only to a path on this site', async () => {
+    const redirect = async (next: string) => {
+      const res = await browser.post('/auth/sign-in/verify', {
+        response: bob.passkey.assert(await options()),
+        next,
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { redirect: string }).redirect;
+    };
+    expect(await redirect('/approve/grq_1')).toBe('/approve/grq_1');
+    for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example'])
+      expect(await redirect(next)).toBe('/');
+  });
+
   it('accepts each signed challenge once, even after it verified', async () => {
     const response = bob.passkey.assert(await options());
     expect(await signIn(response)).toMatchObject({ status: 200 });
