@@ -18,11 +18,12 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
   });
   afterAll(() => tv?.close());
 
-  async function pendingRequest() {
+  async function pendingRequest(redirectUri?: string) {
     const clientId = 'https://shop.example/kith.json';
     const metadata = vendorMetadataSchema.parse({
       client_id: clientId,
       client_name: 'Corner Shop',
+      redirect_uris: ['https://shop.example/kith/return'],
       jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }] },
     });
     await upsertVendor(tv.vault.db, {
@@ -47,6 +48,7 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
         purpose: 'delivery',
         durationSeconds: 86_400,
         contact: { channels: ['sms', 'push'], purposes: ['service'], max_per_week: 2 },
+        redirectUri,
       },
     );
   }
@@ -64,6 +66,26 @@ describeEachDatabase('the approve page, as a person reads it (HTTP)', (database)
     expect(box('email')).toMatch(/\bchecked\b/);
     expect(box('email')).toMatch(/\bdisabled\b/);
     expect(html).toContain('Optional ones are shared only if you tick them');
+  });
+
+  it("lets its forms post only to the vault and the vendor's return address, and allows no <base>", async () => {
+    const policyOf = async (id: string) => {
+      const res = await tv.app.request(`/approve/${id}`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      return new Map(
+        csp.split(';').map((d) => {
+          const [name, ...values] = d.trim().split(/\s+/);
+          return [name, values.join(' ')];
+        }),
+      );
+    };
+    const plain = await policyOf((await pendingRequest()).id);
+    expect(plain.get('form-action')).toBe("'self'");
+    expect(plain.get('base-uri')).toBe("'none'");
+    const returning = await policyOf((await pendingRequest('https://shop.example/kith/return')).id);
+    expect(returning.get('form-action')).toBe("'self' https://shop.example");
+    expect(returning.get('base-uri')).toBe("'none'");
   });
 
   it('names contact channels in plain words, not their wire names', async () => {

@@ -233,6 +233,25 @@ describeEachDatabase('redeem refuses every bad grant with one identical answer a
     });
   }
 
+  it('refuses a relinquish proved by another key, and the grant stays usable', async () => {
+    const before = await counts();
+    const relinquishUrl = `${vault.url}/v1/grants/relinquish`;
+    // The right token, and a proof right in all but its key: htm, htu and ath all match.
+    const dpop = await proofFor(grant, { key: florist.key, htm: 'POST', htu: relinquishUrl });
+    const res = await fetch(relinquishUrl, {
+      method: 'POST',
+      headers: { authorization: `DPoP ${grant}`, dpop },
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_GRANT' });
+    expect(res.headers.get('www-authenticate')).toMatch(/^DPoP /);
+    expect(await counts()).toEqual(before);
+    const redeemed = await fetch(dataUrl, {
+      headers: { authorization: `DPoP ${grant}`, dpop: await proofFor(grant) },
+    });
+    expect(redeemed.status).toBe(200);
+  });
+
   it('refuses a grant past its expiry with GRANT_EXPIRED, so the vendor knows to forget', async () => {
     const before = await counts();
     vault.clock.advance(2 * 24 * 3600 * 1000);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sealField } from '../server/src/keys/field-cipher.ts';
+import { ownerDataKey } from '../server/src/owners/owner.service.ts';
 import { describeEachDatabase } from './support/databases.ts';
 import { requestJson } from './support/http.ts';
 import { openTestVault, type TestVault } from './support/test-vault.ts';
@@ -100,6 +102,67 @@ describeEachDatabase('operability', (database) => {
     ).toBe(true);
     expect(tv.logs.join('\n')).not.toContain('Pumpernickel-4411');
     expect(tv.logs.join('\n')).not.toContain(cookie.split('=')[1]);
+  });
+
+  it('logs neither the query string nor the codes in a path, only the route pattern', async () => {
+    const { cookie } = await tv.signedInOwner();
+    const marker = 'Quokka-5523';
+    await tv.app.request(`/v1/me/profile?email=${marker}@example.com`, { headers: { cookie } });
+    await tv.app.request(`/enroll/${marker}?next=${marker}`);
+    await tv.app.request(`/approve/${marker}`, { headers: { cookie } });
+    const routes = tv.logs
+      .map((line) => JSON.parse(line))
+      .filter((l) => l.msg === 'request')
+      .map((l) => l.route);
+    expect(routes).toEqual(expect.arrayContaining(['/v1/me/profile', '/enroll/:token', '/approve/:id']));
+    expect(tv.logs.join('\n')).not.toContain(marker);
+  });
+
+  it('logs an unexpected failure without its message, which can quote the data it choked on', async () => {
+    const { owner, cookie } = await tv.signedInOwner();
+    // Short enough that the JSON parser quotes it whole in its message.
+    const marker = 'Wombat-8841';
+    expect(() => JSON.parse(marker)).toThrow(marker);
+    const row = await tv.vault.db
+      .selectFrom('owners')
+      .select(['id', 'data_key_wrapped'])
+      .where('id', '=', owner.id)
+      .executeTakeFirstOrThrow();
+    await requestJson(tv.app, '/v1/me/profile', {
+      method: 'PATCH',
+      cookie,
+      json: { email: 'w@example.com' },
+    });
+    // Sealed with the owner's own key, so it opens, but it is not JSON: the parser throws, quoting it.
+    await tv.vault.db
+      .updateTable('profile_fields')
+      .set({ value_sealed: sealField(ownerDataKey(tv.vault.keys, row), owner.id, 'email', marker) })
+      .where('owner_id', '=', owner.id)
+      .where('path', '=', 'email')
+      .execute();
+    const res = await requestJson<{ code: string }>(tv.app, '/v1/me/profile', { cookie });
+    expect(res.status).toBe(500);
+    expect(res.body.code).toBe('INTERNAL_ERROR');
+    const logged = tv.logs.map((line) => JSON.parse(line)).filter((l) => l.msg === 'unexpected error');
+    expect(logged.at(-1)).toMatchObject({ err: { type: 'SyntaxError' } });
+    expect(tv.logs.join('\n')).not.toContain(marker);
+    expect(JSON.stringify(res.body)).not.toContain(marker);
+  });
+
+  it('sends HSTS when its public URL is https, and not over plain http', async () => {
+    const plain = await tv.app.request('/healthz');
+    expect(plain.headers.get('strict-transport-security')).toBeNull();
+    const secure = await openTestVault(database(), {
+      masterKey: tv.masterKey,
+      env: { KITH_PUBLIC_URL: 'https://vault.example' },
+    });
+    try {
+      const res = await secure.app.request('/healthz');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+    } finally {
+      await secure.close();
+    }
   });
 
   it('answers /readyz with SERVICE_UNAVAILABLE once the database is gone', async () => {
