@@ -18,6 +18,17 @@ import { openTestVault, type TestVault } from './support/test-vault.ts';
 describeEachDatabase('owner web pages', (database) => {
   let tv: TestVault;
   const deps = () => ({ db: tv.vault.db, keys: tv.vault.keys, clock: tv.clock, config: tv.config });
+  /** A signed-in owner and a fresh set of her recovery codes, made as a just re-authenticated session would. */
+  const ownerWithRecoveryCodes = async () => {
+    const { owner, cookie } = await tv.signedInOwner();
+    const fresh = await resumeSession(deps(), sessionToken(cookie));
+    if (!fresh) throw new Error('the session should be live');
+    const codes = await regenerateRecoveryCodes(deps(), {
+      ownerId: owner.id,
+      session: { ...fresh, reauthenticatedAt: tv.clock.now() },
+    });
+    return { owner, cookie, codes };
+  };
 
   beforeAll(async () => {
     tv = await openTestVault(database(), { env: { KITH_SIGN_IN_MAX_ATTEMPTS: '1000' } });
@@ -160,13 +171,11 @@ describeEachDatabase('owner web pages', (database) => {
     });
 
     it('gives a new session id at sign-in and ends the one the browser held', async () => {
-      const { owner, cookie } = await tv.signedInOwner();
-      const fresh = await resumeSession(deps(), sessionToken(cookie));
-      if (!fresh) throw new Error('the session should be live');
-      const [code] = await regenerateRecoveryCodes(deps(), {
-        ownerId: owner.id,
-        session: { ...fresh, reauthenticatedAt: tv.clock.now() },
-      });
+      const {
+        owner,
+        cookie,
+        codes: [code],
+      } = await ownerWithRecoveryCodes();
       const me = browserFor(tv, { [SESSION_COOKIE]: sessionToken(cookie) });
       await me.get('/');
       const res = await me.post('/sign-in/recovery', { _csrf: me.token, code: code as string });
@@ -184,13 +193,7 @@ describeEachDatabase('owner web pages', (database) => {
     });
 
     it('takes a recovery code sign-in from an approval link on to the request, once she has a passkey', async () => {
-      const { owner, cookie } = await tv.signedInOwner();
-      const fresh = await resumeSession(deps(), sessionToken(cookie));
-      if (!fresh) throw new Error('the session should be live');
-      const codes = await regenerateRecoveryCodes(deps(), {
-        ownerId: owner.id,
-        session: { ...fresh, reauthenticatedAt: tv.clock.now() },
-      });
+      const { codes } = await ownerWithRecoveryCodes();
       const approval = '/approve/grq_0123456789abcdef';
       const device = browserFor(tv);
       const signIn = await device.get(`/sign-in?next=${encodeURIComponent(approval)}`);
@@ -253,13 +256,7 @@ describeEachDatabase('owner web pages', (database) => {
     });
 
     it('keeps only keyed hashes of recovery codes: no stored column holds a code', async () => {
-      const { owner, cookie } = await tv.signedInOwner();
-      const fresh = await resumeSession(deps(), sessionToken(cookie));
-      if (!fresh) throw new Error('the session should be live');
-      const codes = await regenerateRecoveryCodes(deps(), {
-        ownerId: owner.id,
-        session: { ...fresh, reauthenticatedAt: tv.clock.now() },
-      });
+      const { owner, codes } = await ownerWithRecoveryCodes();
       expect(codes.length).toBeGreaterThan(0);
       const rows = await tv.vault.db
         .selectFrom('recovery_codes')
