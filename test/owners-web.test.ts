@@ -126,9 +126,7 @@ describeEachDatabase('owner web pages', (database) => {
       const res = await tv.app.request('/auth/sign-in/options', {
         method: 'POST',
         headers: {
-          cookie: Object.entries(me.jar)
-            .map(([k, v]) => `${k}=${v}`)
-            .join('; '),
+          cookie: me.cookieHeader(),
           'content-type': 'application/json',
           'x-csrf-token': me.token,
           origin: 'https://evil.example',
@@ -297,9 +295,7 @@ describeEachDatabase('owner web pages', (database) => {
         const res = await tv.app.request(path, {
           method: 'POST',
           headers: {
-            cookie: Object.entries(me.jar)
-              .map(([k, v]) => `${k}=${v}`)
-              .join('; '),
+            cookie: me.cookieHeader(),
             'content-type': 'application/json',
             'x-csrf-token': me.token,
             origin: tv.config.publicUrl.origin,

@@ -33,6 +33,8 @@ export function browserFor(tv: TestVault, cookies: Record<string, string> = {}) 
   };
   return {
     jar,
+    /** The `Cookie` header this browser sends, for a request it does not make itself (a JSON ceremony). */
+    cookieHeader,
     get token() {
       return token;
     },
